@@ -1,0 +1,78 @@
+#include "app/cli/command.h"
+
+#include "core/common/error.h"
+
+#include <charconv>
+
+namespace llms::cli {
+
+Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& flags) {
+    for (size_t i = 0; i < argv.size(); ++i) {
+        const std::string& a = argv[i];
+        if (a.rfind("--", 0) == 0 && a.size() > 2) {
+            std::string key = a.substr(2);
+            if (auto eq = key.find('='); eq != std::string::npos) {
+                values_[key.substr(0, eq)] = key.substr(eq + 1);
+            } else if (flags.count(key)) {
+                values_[key] = "1";
+            } else {
+                if (i + 1 >= argv.size()) throw Error("option --" + key + " needs a value");
+                values_[key] = argv[++i];
+            }
+        } else {
+            positional_.push_back(a);
+        }
+    }
+}
+
+std::string Args::get(const std::string& key, const std::string& fallback) const {
+    auto it = values_.find(key);
+    return it == values_.end() ? fallback : it->second;
+}
+
+std::string Args::require(const std::string& key) const {
+    auto it = values_.find(key);
+    if (it == values_.end()) throw Error("missing required option --" + key + " (see --help)");
+    return it->second;
+}
+
+template <typename T>
+static T parse_number(const std::string& key, const std::string& s) {
+    T v{};
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size())
+        throw Error("option --" + key + " expects a number, got \"" + s + "\"");
+    return v;
+}
+
+int Args::get_int(const std::string& key, int fallback) const {
+    return has(key) ? parse_number<int>(key, get(key)) : fallback;
+}
+uint64_t Args::get_u64(const std::string& key, uint64_t fallback) const {
+    return has(key) ? parse_number<uint64_t>(key, get(key)) : fallback;
+}
+double Args::get_double(const std::string& key, double fallback) const {
+    if (!has(key)) return fallback;
+    const std::string s = get(key);
+    try {
+        size_t used = 0;
+        double v = std::stod(s, &used);
+        if (used == s.size()) return v;
+    } catch (const std::exception&) {
+    }
+    throw Error("option --" + key + " expects a number, got \"" + s + "\"");
+}
+
+void Args::check_known(const std::set<std::string>& known) const {
+    for (const auto& [k, v] : values_)
+        if (!known.count(k)) throw Error("unknown option --" + k + " (see --help)");
+}
+
+std::map<std::string, Command>& registry() {
+    static std::map<std::string, Command> r;
+    return r;
+}
+
+CommandRegistrar::CommandRegistrar(Command c) { registry()[c.name] = std::move(c); }
+
+}  // namespace llms::cli

@@ -1,0 +1,48 @@
+// llm-surgery-cli subcommands: each lives in its own cmd_<name>.cpp and registers itself with
+// a static CommandRegistrar. main.cpp dispatches, prints errors as one line and sets the exit code.
+#pragma once
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace llms::cli {
+
+// Parsed "--key value", "--flag" and positional arguments of one subcommand.
+class Args {
+public:
+    // flags: options that take no value (e.g. "json"). Everything else starting with "--" takes one.
+    Args(const std::vector<std::string>& argv, const std::set<std::string>& flags);
+
+    const std::vector<std::string>& positional() const { return positional_; }
+    bool has(const std::string& key) const { return values_.count(key) > 0; }
+    bool flag(const std::string& key) const { return has(key); }
+    std::string get(const std::string& key, const std::string& fallback = "") const;
+    std::string require(const std::string& key) const;               // Error if absent
+    int get_int(const std::string& key, int fallback) const;         // Error if not an integer
+    double get_double(const std::string& key, double fallback) const;
+    uint64_t get_u64(const std::string& key, uint64_t fallback) const;
+    // Error naming the first option not in `known` (typos must not be ignored silently).
+    void check_known(const std::set<std::string>& known) const;
+
+private:
+    std::vector<std::string> positional_;
+    std::map<std::string, std::string> values_;
+};
+
+struct Command {
+    std::string name;
+    std::string summary;   // one line for the command list
+    std::string usage;     // full --help text
+    std::function<int(const std::vector<std::string>& args)> run;   // args after the subcommand name
+};
+
+std::map<std::string, Command>& registry();
+
+struct CommandRegistrar {
+    explicit CommandRegistrar(Command c);
+};
+
+}  // namespace llms::cli

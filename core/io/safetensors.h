@@ -1,0 +1,75 @@
+// safetensors: memory-mapped reader and writer (F32, BF16, F16; single file or sharded with an index).
+// Format: u64 little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets:[b,e]},
+// "__metadata__": {str: str}}, then the data buffer; offsets are relative to the buffer start.
+#pragma once
+#include <ATen/Tensor.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace llms::io {
+
+struct TensorInfo {
+    std::string name;
+    std::string dtype;             // "F32" | "BF16" | "F16" (others are refused with a clear error)
+    std::vector<int64_t> shape;
+    uint64_t begin = 0, end = 0;   // byte offsets into the data buffer
+};
+
+// One .safetensors file, validated on open and kept memory-mapped while any returned tensor lives.
+// Every failure throws llms::Error with one line naming the file (and tensor) at fault.
+class SafetensorsFile {
+public:
+    static SafetensorsFile open(const std::filesystem::path& path);
+
+    const std::filesystem::path& path() const;
+    const std::vector<TensorInfo>& tensors() const;           // in file order
+    const TensorInfo* find(std::string_view name) const;      // nullptr if absent
+    const std::map<std::string, std::string>& metadata() const;
+    // A CPU tensor over the mapped bytes (zero-copy when aligned), in the stored dtype.
+    // The mapping stays alive as long as the tensor does. Throws if the name is absent.
+    at::Tensor tensor(std::string_view name) const;
+
+    struct Impl;
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+// All weights of an HF model folder: model.safetensors, or the shards listed in
+// model.safetensors.index.json (every listed shard must exist and hold the tensors it is listed for).
+class SafetensorsCheckpoint {
+public:
+    static SafetensorsCheckpoint open_folder(const std::filesystem::path& dir);
+    std::vector<std::string> names() const;                   // sorted
+    const TensorInfo* find(std::string_view name) const;
+    at::Tensor tensor(std::string_view name) const;           // as SafetensorsFile::tensor
+    uint64_t total_bytes() const;                             // sum of tensor data sizes
+
+private:
+    std::vector<SafetensorsFile> files_;
+    std::map<std::string, size_t, std::less<>> where_;        // tensor name -> index in files_
+};
+
+// Writes tensors (any CPU/CUDA tensor; stored as its dtype, which must be f32/bf16/f16) to one file,
+// in the given order, via a temporary file renamed into place.
+void save_safetensors(const std::filesystem::path& path,
+                      const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+// Writes tensors to dir as model.safetensors, or, when their total size exceeds max_shard_bytes, as
+// model-0000i-of-0000n.safetensors shards plus model.safetensors.index.json (HF layout).
+void save_safetensors_sharded(const std::filesystem::path& dir,
+                              const std::vector<std::pair<std::string, at::Tensor>>& tensors,
+                              uint64_t max_shard_bytes = 5ull << 30,
+                              const std::map<std::string, std::string>& metadata = {{"format", "pt"}});
+
+// Pickle checkpoints (*.bin, *.pt, *.pth, *.ckpt) execute code when loaded: refused with this message.
+std::string pickle_refusal_message(const std::filesystem::path& file);
+
+}  // namespace llms::io

@@ -1,0 +1,38 @@
+// LlamaConfig: the hyper-parameters of a Llama-family model, read from an HF config.json.
+// Torch-free (the UI's model card shows it).
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace llms {
+
+struct LlamaConfig {
+    std::string architecture = "LlamaForCausalLM";   // or "MistralForCausalLM"
+    std::string model_type = "llama";
+    int64_t hidden_size = 0;            // C
+    int64_t intermediate_size = 0;      // MLP hidden width
+    int64_t num_hidden_layers = 0;      // L
+    int64_t num_attention_heads = 0;    // NH
+    int64_t num_key_value_heads = 0;    // NKV (GQA when < NH)
+    int64_t head_dim = 0;               // HD = C / NH unless given
+    int64_t vocab_size = 0;             // V
+    int64_t max_position_embeddings = 2048;
+    double rms_norm_eps = 1e-6;
+    double rope_theta = 10000.0;
+    bool tie_word_embeddings = false;
+    int64_t bos_token_id = 1;
+    int64_t eos_token_id = 2;
+    std::string torch_dtype = "float32";   // as stored: "float32" | "bfloat16" | "float16"
+    int64_t sliding_window = 0;            // Mistral; 0 = none
+
+    // Parses and validates config.json; unknown architectures, missing or inconsistent fields
+    // throw llms::Error naming the file and the field.
+    static LlamaConfig from_json_text(const std::string& text, const std::string& source = "config.json");
+    static LlamaConfig load(const std::filesystem::path& config_json);
+    std::string to_json_text() const;      // HF-compatible config.json
+
+    int64_t num_parameters() const;        // all weights, counting a tied head once
+};
+
+}  // namespace llms

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every system dependency of llm-surgery on Debian 12 (bookworm).
+# Idempotent: when everything is present it prints nothing and exits 0.
+#   packaging/install-deps.sh          build + run + test dependencies
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  qt6-base-dev qt6-base-dev-tools libgl-dev
+  libtorch-dev
+  libopenblas0-pthread   # without it LibTorch runs on the reference BLAS (3 vs 80 GFLOP/s)
+  libqcustomplot-dev
+  libsentencepiece-dev sentencepiece
+  nlohmann-json3-dev
+  xvfb xauth
+  python3-torch          # the benchmark peer (bench/peer) only
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
