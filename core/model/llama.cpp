@@ -1,0 +1,202 @@
+#include "core/model/llama.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+
+namespace llms {
+
+// ---------------------------------------------------------------------------------------------
+// Linear, RMSNorm
+
+LinearImpl::LinearImpl(int64_t in, int64_t out, const at::TensorOptions& opt) {
+    weight = register_parameter("weight", torch::empty({out, in}, opt));
+}
+
+at::Tensor LinearImpl::forward(const at::Tensor& x) { return at::linear(x, weight); }
+
+LlamaRMSNormImpl::LlamaRMSNormImpl(int64_t dim, double eps_, const at::TensorOptions& opt) : eps(eps_) {
+    weight = register_parameter("weight", torch::ones({dim}, opt));
+}
+
+at::Tensor LlamaRMSNormImpl::forward(const at::Tensor& x) {
+    auto xf = x.to(at::kFloat);                                     // [..., C]
+    auto var = xf.pow(2).mean(-1, /*keepdim=*/true);                // [..., 1]
+    xf = xf * at::rsqrt(var + eps);
+    return weight * xf.to(x.scalar_type());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attention: grouped-query, rotary embedding in HF's rotate-half layout
+
+static at::Tensor rotate_half(const at::Tensor& x) {   // [..., HD] -> cat(-x2, x1)
+    auto h = x.size(-1) / 2;
+    return at::cat({-x.narrow(-1, h, h), x.narrow(-1, 0, h)}, -1);
+}
+
+LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& c, const at::TensorOptions& opt)
+    : NH(c.num_attention_heads), NKV(c.num_key_value_heads), HD(c.head_dim) {
+    q_proj = register_module("q_proj", Linear(c.hidden_size, NH * HD, opt));
+    k_proj = register_module("k_proj", Linear(c.hidden_size, NKV * HD, opt));
+    v_proj = register_module("v_proj", Linear(c.hidden_size, NKV * HD, opt));
+    o_proj = register_module("o_proj", Linear(NH * HD, c.hidden_size, opt));
+}
+
+at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
+                                       const at::Tensor& mask, at::Tensor* cache_k, at::Tensor* cache_v) {
+    const int64_t B = x.size(0), T = x.size(1);
+    auto q = q_proj->forward(x).view({B, T, NH, HD}).transpose(1, 2);    // [B, NH, T, HD]
+    auto k = k_proj->forward(x).view({B, T, NKV, HD}).transpose(1, 2);   // [B, NKV, T, HD]
+    auto v = v_proj->forward(x).view({B, T, NKV, HD}).transpose(1, 2);   // [B, NKV, T, HD]
+    q = q * cos + rotate_half(q) * sin;
+    k = k * cos + rotate_half(k) * sin;
+    if (cache_k) {   // append to the cache: [B, NKV, P+T, HD]
+        if (cache_k->defined()) {
+            k = at::cat({*cache_k, k}, 2);
+            v = at::cat({*cache_v, v}, 2);
+        }
+        *cache_k = k;
+        *cache_v = v;
+    }
+    const int64_t S = k.size(2);   // P + T
+    if (NKV != NH) {               // GQA: each kv head serves NH/NKV query heads
+        const int64_t rep = NH / NKV;
+        k = k.unsqueeze(2).expand({B, NKV, rep, S, HD}).reshape({B, NH, S, HD});
+        v = v.unsqueeze(2).expand({B, NKV, rep, S, HD}).reshape({B, NH, S, HD});
+    }
+#if TORCH_VERSION_MAJOR >= 2
+    auto y = at::scaled_dot_product_attention(q, k, v, mask);             // [B, NH, T, HD]
+#else
+    auto att = at::matmul(q, k.transpose(-2, -1)) * (1.0 / std::sqrt((double)HD));   // [B, NH, T, S]
+    att = att + mask;
+    att = at::softmax(att, -1, at::kFloat).to(q.scalar_type());
+    auto y = at::matmul(att, v);                                          // [B, NH, T, HD]
+#endif
+    y = y.transpose(1, 2).reshape({B, T, NH * HD});
+    return o_proj->forward(y);                                            // [B, T, C]
+}
+
+// ---------------------------------------------------------------------------------------------
+// MLP (SwiGLU) and the decoder layer
+
+LlamaMLPImpl::LlamaMLPImpl(const LlamaConfig& c, const at::TensorOptions& opt) {
+    gate_proj = register_module("gate_proj", Linear(c.hidden_size, c.intermediate_size, opt));
+    up_proj = register_module("up_proj", Linear(c.hidden_size, c.intermediate_size, opt));
+    down_proj = register_module("down_proj", Linear(c.intermediate_size, c.hidden_size, opt));
+}
+
+at::Tensor LlamaMLPImpl::forward(const at::Tensor& x) {
+    return down_proj->forward(at::silu(gate_proj->forward(x)) * up_proj->forward(x));
+}
+
+LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const LlamaConfig& c, const at::TensorOptions& opt) {
+    self_attn = register_module("self_attn", LlamaAttention(c, opt));
+    mlp = register_module("mlp", LlamaMLP(c, opt));
+    input_layernorm = register_module("input_layernorm", LlamaRMSNorm(c.hidden_size, c.rms_norm_eps, opt));
+    post_attention_layernorm =
+        register_module("post_attention_layernorm", LlamaRMSNorm(c.hidden_size, c.rms_norm_eps, opt));
+}
+
+at::Tensor LlamaDecoderLayerImpl::forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
+                                          const at::Tensor& mask, at::Tensor* cache_k, at::Tensor* cache_v) {
+    auto h = x + self_attn->forward(input_layernorm->forward(x), cos, sin, mask, cache_k, cache_v);
+    return h + mlp->forward(post_attention_layernorm->forward(h));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The model body
+
+LlamaModelImpl::LlamaModelImpl(const LlamaConfig& c, const at::TensorOptions& opt) : config(c) {
+    embed_tokens = register_parameter("embed_tokens.weight", torch::empty({c.vocab_size, c.hidden_size}, opt));
+    layers = register_module("layers", torch::nn::ModuleList());
+    for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(LlamaDecoderLayer(c, opt));
+    norm = register_module("norm", LlamaRMSNorm(c.hidden_size, c.rms_norm_eps, opt));
+    // inv_freq[i] = 1 / theta^(2i/HD), computed in fp32 as HF does.
+    inv_freq_ = 1.0 / at::pow(c.rope_theta, at::arange(0, c.head_dim, 2, at::kFloat) / (double)c.head_dim);
+}
+
+std::pair<at::Tensor, at::Tensor> LlamaModelImpl::rope(int64_t start, int64_t T, const at::Device& d,
+                                                       at::ScalarType dt) {
+    auto pos = at::arange(start, start + T, at::TensorOptions().dtype(at::kFloat).device(d));   // [T]
+    auto freqs = at::outer(pos, inv_freq_.to(d));                                              // [T, HD/2]
+    auto emb = at::cat({freqs, freqs}, -1);                                                    // [T, HD]
+    return {emb.cos().to(dt), emb.sin().to(dt)};
+}
+
+at::Tensor LlamaModelImpl::forward(const at::Tensor& ids, const at::Tensor& attention_mask, KVCache* cache) {
+    TORCH_CHECK(ids.dim() == 2, "ids must be [B, T]");
+    const int64_t B = ids.size(0), T = ids.size(1);
+    const int64_t P = cache ? cache->length() : 0;
+    const int64_t S = P + T;
+    const auto dev = embed_tokens.device();
+    const auto dt = embed_tokens.scalar_type();
+
+    auto x = at::embedding(embed_tokens, ids.to(dev));   // [B, T, C]
+    auto [cos, sin] = rope(P, T, dev, dt);               // [T, HD]
+
+    // Additive mask [B|1, 1, T, S]: query i (absolute P+i) sees key j iff j <= P+i (and within the window).
+    auto qpos = at::arange(P, S, at::TensorOptions().dtype(at::kLong).device(dev)).unsqueeze(1);   // [T, 1]
+    auto kpos = at::arange(0, S, at::TensorOptions().dtype(at::kLong).device(dev)).unsqueeze(0);   // [1, S]
+    auto allowed = kpos <= qpos;                                                                    // [T, S]
+    if (config.sliding_window > 0) allowed = allowed & (kpos > qpos - config.sliding_window);
+    allowed = allowed.view({1, 1, T, S});
+    if (attention_mask.defined()) {
+        TORCH_CHECK(attention_mask.size(0) == B && attention_mask.size(1) == S, "attention_mask must be [B, P+T]");
+        allowed = allowed & attention_mask.to(dev).to(at::kBool).view({B, 1, 1, S});
+    }
+    const double neg = dt == at::kFloat ? -1e30 : -1e4 * 3;   // finite: fully padded rows stay NaN-free
+    auto mask = at::zeros(allowed.sizes(), at::TensorOptions().dtype(dt).device(dev)).masked_fill(allowed.logical_not(), neg);
+
+    if (cache && cache->k.empty()) {
+        cache->k.resize(layers->size());
+        cache->v.resize(layers->size());
+    }
+    for (size_t i = 0; i < layers->size(); ++i) {
+        auto layer = layers[i]->as<LlamaDecoderLayerImpl>();
+        x = layer->forward(x, cos, sin, mask, cache ? &cache->k[i] : nullptr, cache ? &cache->v[i] : nullptr);
+    }
+    return norm->forward(x);   // [B, T, C]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Causal LM head
+
+LlamaForCausalLMImpl::LlamaForCausalLMImpl(const LlamaConfig& c, const at::TensorOptions& opt) : config(c) {
+    model = register_module("model", LlamaModel(c, opt));
+    if (!c.tie_word_embeddings) lm_head = register_module("lm_head", Linear(c.hidden_size, c.vocab_size, opt));
+}
+
+const at::Tensor& LlamaForCausalLMImpl::lm_head_weight() const {
+    return lm_head ? lm_head->weight : model->embed_tokens;
+}
+
+at::Tensor LlamaForCausalLMImpl::logits(const at::Tensor& hidden) {
+    return at::linear(hidden, lm_head_weight()).to(at::kFloat);   // [..., V]
+}
+
+at::Tensor LlamaForCausalLMImpl::forward(const at::Tensor& ids, const at::Tensor& attention_mask, KVCache* cache) {
+    return logits(model->forward(ids, attention_mask, cache));
+}
+
+void init_weights(LlamaForCausalLM& m, uint64_t seed) {
+    torch::NoGradGuard ng;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    const double std = 0.02, std_out = 0.02 / std::sqrt(2.0 * m->config.num_hidden_layers);
+    for (auto& [name, p] : hf_named_tensors(m)) {
+        if (name.find("norm") != std::string::npos) {
+            p.fill_(1.0);
+            continue;
+        }
+        const bool out = name.find("o_proj") != std::string::npos || name.find("down_proj") != std::string::npos;
+        auto w = at::empty(p.sizes(), at::kFloat).normal_(0.0, out ? std_out : std, gen);
+        p.copy_(w);
+    }
+}
+
+std::vector<std::pair<std::string, at::Tensor>> hf_named_tensors(LlamaForCausalLM& m) {
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto& item : m->named_parameters(/*recurse=*/true)) out.emplace_back(item.key(), item.value());
+    return out;
+}
+
+}  // namespace llms

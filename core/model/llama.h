@@ -1,0 +1,112 @@
+// The Llama family (LlamaForCausalLM, MistralForCausalLM) in LibTorch. Modules are registered under the
+// HF tensor names (model.layers.{i}.self_attn.q_proj.weight, ...), so loading a checkpoint is a name lookup
+// plus a shape check. Torch types: include from core/ .cpp files only, never from ui/.
+//
+// Shapes: B batch, T new tokens, P cached tokens, C hidden, NH heads, NKV kv heads, HD head dim,
+// F intermediate size, V vocab.
+#pragma once
+#include "core/model/llama_config.h"
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/pimpl.h>
+
+#include <vector>
+
+namespace llms {
+
+// Per-layer key/value cache for generation. Tensors are [B, NKV, P, HD].
+struct KVCache {
+    std::vector<at::Tensor> k, v;
+    int64_t length() const { return k.empty() || !k[0].defined() ? 0 : k[0].size(2); }
+    void clear() { k.clear(); v.clear(); }
+};
+
+// y = x W^T (no bias). Parameter created uninitialised at the requested dtype/device: loading a
+// checkpoint then costs one copy, never a random init of a full-size fp32 model first.
+struct LinearImpl : torch::nn::Module {
+    LinearImpl(int64_t in, int64_t out, const at::TensorOptions& opt);
+    at::Tensor forward(const at::Tensor& x);   // [..., in] -> [..., out]
+    at::Tensor weight;                          // [out, in]
+};
+TORCH_MODULE(Linear);
+
+struct LlamaRMSNormImpl : torch::nn::Module {
+    LlamaRMSNormImpl(int64_t dim, double eps, const at::TensorOptions& opt);
+    at::Tensor forward(const at::Tensor& x);   // [..., C], normalised in fp32 like HF
+    at::Tensor weight;                          // [C]
+    double eps;
+};
+TORCH_MODULE(LlamaRMSNorm);
+
+struct LlamaAttentionImpl : torch::nn::Module {
+    LlamaAttentionImpl(const LlamaConfig& c, const at::TensorOptions& opt);
+    // x [B, T, C]; cos/sin [T, HD]; mask [B or 1, 1, T, P+T] additive; cache_k/v [B, NKV, P, HD] (updated).
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
+                       at::Tensor* cache_k, at::Tensor* cache_v);
+    Linear q_proj{nullptr};   // [NH*HD, C]
+    Linear k_proj{nullptr};   // [NKV*HD, C]
+    Linear v_proj{nullptr};   // [NKV*HD, C]
+    Linear o_proj{nullptr};   // [C, NH*HD]
+    int64_t NH, NKV, HD;
+};
+TORCH_MODULE(LlamaAttention);
+
+struct LlamaMLPImpl : torch::nn::Module {
+    LlamaMLPImpl(const LlamaConfig& c, const at::TensorOptions& opt);
+    at::Tensor forward(const at::Tensor& x);   // down(silu(gate(x)) * up(x))
+    Linear gate_proj{nullptr};  // [F, C]
+    Linear up_proj{nullptr};    // [F, C]
+    Linear down_proj{nullptr};  // [C, F]
+};
+TORCH_MODULE(LlamaMLP);
+
+struct LlamaDecoderLayerImpl : torch::nn::Module {
+    LlamaDecoderLayerImpl(const LlamaConfig& c, const at::TensorOptions& opt);
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
+                       at::Tensor* cache_k, at::Tensor* cache_v);
+    LlamaAttention self_attn{nullptr};
+    LlamaMLP mlp{nullptr};
+    LlamaRMSNorm input_layernorm{nullptr};
+    LlamaRMSNorm post_attention_layernorm{nullptr};
+};
+TORCH_MODULE(LlamaDecoderLayer);
+
+struct LlamaModelImpl : torch::nn::Module {
+    LlamaModelImpl(const LlamaConfig& c, const at::TensorOptions& opt);
+    // ids [B, T] -> final normed hidden states [B, T, C].
+    // attention_mask [B, P+T] (1 keep, 0 pad; optional), cache optional (positions continue after it).
+    at::Tensor forward(const at::Tensor& ids, const at::Tensor& attention_mask, KVCache* cache);
+    at::Tensor embed_tokens;                    // [V, C]  (HF: model.embed_tokens.weight)
+    torch::nn::ModuleList layers{nullptr};
+    LlamaRMSNorm norm{nullptr};
+    LlamaConfig config;
+
+private:
+    std::pair<at::Tensor, at::Tensor> rope(int64_t start, int64_t T, const at::Device& d, at::ScalarType dt);
+    at::Tensor inv_freq_;                       // [HD/2] fp32, not a parameter
+};
+TORCH_MODULE(LlamaModel);
+
+struct LlamaForCausalLMImpl : torch::nn::Module {
+    LlamaForCausalLMImpl(const LlamaConfig& c, const at::TensorOptions& opt);
+    // ids [B, T] -> logits [B, T, V] (fp32).
+    at::Tensor forward(const at::Tensor& ids, const at::Tensor& attention_mask = {}, KVCache* cache = nullptr);
+    // Final hidden states [B, T, C] -> logits [..., V] (fp32). Lets callers project only the rows they need.
+    at::Tensor logits(const at::Tensor& hidden);
+    const at::Tensor& lm_head_weight() const;   // [V, C]: lm_head.weight, or the embedding when tied
+
+    LlamaModel model{nullptr};
+    Linear lm_head{nullptr};                    // absent (nullptr) when tie_word_embeddings
+    LlamaConfig config;
+};
+TORCH_MODULE(LlamaForCausalLM);
+
+// Standard init for training from scratch: N(0, 0.02) for matrices (o_proj/down_proj scaled by
+// 1/sqrt(2L)), ones for norms. Deterministic for a given seed.
+void init_weights(LlamaForCausalLM& m, uint64_t seed);
+
+// Named parameters in HF order (model.embed_tokens.weight, layers..., model.norm.weight, lm_head.weight).
+std::vector<std::pair<std::string, at::Tensor>> hf_named_tensors(LlamaForCausalLM& m);
+
+}  // namespace llms
