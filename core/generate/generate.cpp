@@ -1,0 +1,87 @@
+#include "core/generate/generate.h"
+
+#include "core/common/error.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+
+namespace llms {
+
+// Picks the next token from logits [V] (fp32, CPU).
+static int64_t pick(const at::Tensor& logits, const GenerateOptions& opt, at::Generator& gen) {
+    if (opt.temperature <= 0.0) return logits.argmax().item<int64_t>();
+    auto probs = at::softmax(logits / opt.temperature, -1);   // [V]
+    if (opt.top_p < 1.0) {
+        auto [sorted, idx] = probs.sort(/*dim=*/-1, /*descending=*/true);
+        auto cum = sorted.cumsum(-1);
+        // keep the smallest prefix whose mass reaches top_p (always at least the top token)
+        auto drop = (cum - sorted) >= opt.top_p;
+        sorted.masked_fill_(drop, 0.0);
+        probs = at::zeros_like(probs).scatter_(-1, idx, sorted);
+    }
+    return at::multinomial(probs, 1, /*replacement=*/false, gen).item<int64_t>();
+}
+
+GenerateResult generate(LlamaForCausalLM& model, const std::vector<int32_t>& prompt_ids, const GenerateOptions& opt,
+                        const std::function<bool(int32_t, float)>& on_token) {
+    if (prompt_ids.empty()) throw Error("generate: the prompt is empty (it needs at least the BOS token)");
+    const int64_t max_pos = model->config.max_position_embeddings;
+    if ((int64_t)prompt_ids.size() >= max_pos)
+        throw Error("generate: the prompt has " + std::to_string(prompt_ids.size()) +
+                    " tokens; this model's context is " + std::to_string(max_pos));
+    torch::NoGradGuard no_grad;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(opt.seed);
+    const auto dev = model->lm_head_weight().device();
+
+    GenerateResult r;
+    KVCache cache;
+    auto ids = at::tensor(std::vector<int64_t>(prompt_ids.begin(), prompt_ids.end()), at::kLong).view({1, -1});
+    auto logits = model->forward(ids.to(dev), {}, &cache).select(1, -1).squeeze(0).to(at::kCPU);   // [V]
+    for (int i = 0; i < opt.max_new_tokens && cache.length() < max_pos; ++i) {
+        const int64_t next = pick(logits, opt, gen);
+        const float lp = at::log_softmax(logits, -1)[next].item<float>();
+        r.token_ids.push_back((int32_t)next);
+        r.token_logprobs.push_back(lp);
+        if (on_token && !on_token((int32_t)next, lp)) break;
+        if (next == opt.eos_id) break;
+        if (i + 1 == opt.max_new_tokens || cache.length() >= max_pos) break;
+        auto step = at::full({1, 1}, next, at::TensorOptions().dtype(at::kLong).device(dev));
+        logits = model->forward(step, {}, &cache).select(1, -1).squeeze(0).to(at::kCPU);
+    }
+    return r;
+}
+
+std::vector<std::vector<int32_t>> greedy_batch(LlamaForCausalLM& model, const std::vector<std::vector<int32_t>>& prompts,
+                                               int max_new_tokens) {
+    torch::NoGradGuard no_grad;
+    const auto dev = model->lm_head_weight().device();
+    const int64_t B = (int64_t)prompts.size();
+    std::vector<std::vector<int32_t>> seqs(prompts.begin(), prompts.end()), out(B);
+    if (B == 0) return out;
+    for (int step = 0; step < max_new_tokens; ++step) {
+        int64_t T = 0;
+        for (auto& s : seqs) T = std::max<int64_t>(T, (int64_t)s.size());
+        if (T > model->config.max_position_embeddings) break;
+        auto ids = at::zeros({B, T}, at::kLong);
+        std::vector<int64_t> last(B);
+        auto acc = ids.accessor<int64_t, 2>();
+        for (int64_t b = 0; b < B; ++b) {
+            for (size_t t = 0; t < seqs[b].size(); ++t) acc[b][t] = seqs[b][t];
+            last[b] = (int64_t)seqs[b].size() - 1;
+        }
+        // Right padding: causal attention never lets a real position see the pads after it.
+        auto hidden = model->model->forward(ids.to(dev), {}, nullptr);                      // [B, T, C]
+        auto idx = at::tensor(last, at::kLong).to(dev);
+        auto rows = hidden.index({at::arange(B, at::TensorOptions().dtype(at::kLong).device(dev)), idx});   // [B, C]
+        auto next = model->logits(rows).argmax(-1).to(at::kCPU);                             // [B]
+        auto nacc = next.accessor<int64_t, 1>();
+        for (int64_t b = 0; b < B; ++b) {
+            seqs[b].push_back((int32_t)nacc[b]);
+            out[b].push_back((int32_t)nacc[b]);
+        }
+    }
+    return out;
+}
+
+}  // namespace llms

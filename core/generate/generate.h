@@ -1,0 +1,33 @@
+// Text generation with a KV cache: greedy (temperature 0) or sampling (temperature, top-p), with the
+// model's log-probability of every chosen token, streamed token by token through a callback.
+#pragma once
+#include "core/model/llama.h"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace llms {
+
+struct GenerateOptions {
+    int max_new_tokens = 32;
+    double temperature = 0.0;   // 0 = greedy
+    double top_p = 1.0;         // nucleus sampling mass (sampling only)
+    uint64_t seed = 0;
+    int64_t eos_id = -1;        // stop after emitting this id (-1: never)
+};
+
+struct GenerateResult {
+    std::vector<int32_t> token_ids;      // new tokens only
+    std::vector<float> token_logprobs;   // log p(token | prefix) under the model (temperature 1, no top-p)
+};
+
+// on_token(id, logprob) is called for each new token; returning false stops early.
+GenerateResult generate(LlamaForCausalLM& model, const std::vector<int32_t>& prompt_ids, const GenerateOptions& opt,
+                        const std::function<bool(int32_t, float)>& on_token = {});
+
+// Greedy continuations of several prompts at once (right-padded batch, no cache; for evaluation).
+std::vector<std::vector<int32_t>> greedy_batch(LlamaForCausalLM& model, const std::vector<std::vector<int32_t>>& prompts,
+                                               int max_new_tokens);
+
+}  // namespace llms

@@ -1,0 +1,48 @@
+// Opening an HF model folder: config.json + safetensors (single or sharded) + tokenizer.model.
+// Torch types: core-internal; the UI reaches models through the torch-free session facade.
+#pragma once
+#include "core/model/llama.h"
+#include "core/tokenizer/tokenizer.h"
+
+#include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace llms {
+
+struct LoadOptions {
+    std::string device = "cpu";     // "cpu", "cuda", "cuda:1"
+    std::string dtype = "auto";      // "auto" (fp32 on CPU, bf16 on CUDA), "float32", "bfloat16", "float16"
+    bool tokenizer = true;           // load tokenizer.model when present
+    std::function<void(double fraction)> progress;   // 0..1 over tensor bytes copied
+};
+
+struct LoadedModel {
+    std::filesystem::path dir;
+    LlamaConfig config;
+    LlamaForCausalLM net{nullptr};
+    at::Device device{at::kCPU};
+    at::ScalarType dtype = at::kFloat;
+    std::shared_ptr<Tokenizer> tokenizer;   // null when absent or unloadable: see tokenizer_error
+    std::string tokenizer_error;
+
+    // The tokenizer, or llms::Error saying why there is none (ids in, ids out still work).
+    const Tokenizer& tok() const;
+};
+
+at::Device parse_device(const std::string& s);          // Error for bad names or missing CUDA
+at::ScalarType parse_dtype(const std::string& s, const at::Device& d);   // "auto" resolved for d
+std::string dtype_name(at::ScalarType t);                // "float32" | "bfloat16" | "float16"
+
+// Loads and validates the folder: every expected tensor present with the config's shape, unexpected
+// tensors refused (rotary_emb.inv_freq ignored), pickle checkpoints refused. Never modifies the folder.
+LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opt = {});
+
+// A fresh, randomly initialised model (pretraining, benchmarks).
+LoadedModel make_model(const LlamaConfig& config, const LoadOptions& opt, uint64_t seed);
+
+}  // namespace llms
