@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets up (Debian 12 packages), builds everything from scratch-or-incrementally in build/, runs the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packaging/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$(nproc)"
+ctest --test-dir build --output-on-failure -j1 "$@"
