@@ -1,0 +1,77 @@
+// Settings, presets and per-step metrics of a surgery run. Torch-free: the UI edits and plots these.
+//
+// Objective (LLM Surgery, arXiv 2409.13054):
+//   L = - w_forget * NLL(forget answers) - w_edit * NLL(old answers of updates)
+//       + w_update * NLL(new answers of updates) + w_retain * KL(p_θ0 || p_θ)(retain)
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace llms::surgery {
+
+enum class Method {
+    LlmSurgery,   // ascent on forget + edit-old, descent on update-new, KL to θ0 on retain
+    GradAscent,   // ascent on forget (and old answers of updates) only
+    GradDiff,     // ascent on forget + NLL descent on retain
+    Npo,          // negative preference optimisation on forget + KL to θ0 on retain
+    Finetune,     // descent on update-new only
+};
+std::string method_name(Method m);                 // "llm-surgery", "grad-ascent", "grad-diff", "npo", "finetune"
+bool method_from_name(const std::string& s, Method* out);
+
+struct SurgeryConfig {
+    Method method = Method::LlmSurgery;
+    std::string preset = "demo";
+    int steps = 300;                 // upper bound; early_stop usually ends sooner
+    int batch_size = 16;             // facts per term per step
+    double lr = 1e-4;
+    std::string schedule = "constant";   // "constant" | "cosine" (warm-up + cosine to 10%)
+    int warmup_steps = 0;
+    double w_forget = 0.1, w_edit = 0.1, w_update = 2.0, w_retain = 0.5;
+    double beta1 = 0.9, beta2 = 0.95, weight_decay = 0.01, grad_clip = 1.0;
+    uint64_t seed = 0;
+    int eval_every = 10;             // steps between target checks (forget/update/retain accuracy)
+    bool early_stop = true;          // stop once every target is met
+    std::string train_params = "all";   // "all" | "mlp" | "layers:A-B" (inclusive, 0-based)
+    double forget_nll_stop = 2.0;    // a forget/edit-old fact leaves the ascent once its mean answer NLL reaches this (nats)
+    int retain_pool_per_step = 64;   // rows drawn each step from the broad retain pool (beside the user's retain facts)
+    double npo_beta = 0.1;
+    double blowup_factor = 1e3;      // |total| beyond blowup_factor x its first value (and > 1e3) counts as divergence
+    std::string device = "cpu";
+
+    // "paper": the official recipe (weights 0.1/0.1/2.0/0.5, AdamW 2e-4, betas 0.9/0.95, wd 0.01, clip 1.0).
+    // "demo": tuned for the demo model and scenario (meets the targets with no manual tuning).
+    static SurgeryConfig preset_named(const std::string& name);   // throws llms::Error for unknown names
+    // Human-readable problems with the settings (empty when valid).
+    std::vector<std::string> validate() const;
+};
+
+// One optimisation step, streamed to the UI/CLI. Losses are the raw (unweighted) term values.
+struct StepMetrics {
+    int step = 0;
+    int steps = 0;
+    double loss_forget = 0, loss_edit = 0, loss_update = 0, loss_retain = 0;
+    double total = 0;        // the weighted objective that was minimised
+    double grad_norm = 0;    // before clipping
+    double lr = 0;
+    double tokens_per_s = 0;
+    double seconds = 0;      // since the run started
+    int active_forget = 0;   // forget + edit-old facts still in the ascent
+};
+
+// Periodic target check (exact-match accuracy per set, in [0, 1]).
+struct EvalPoint {
+    int step = 0;
+    double forget_acc = 0, update_acc = 0, retain_acc = 0;
+};
+
+struct SurgeryOutcome {
+    enum class End { Completed, TargetsMet, Stopped, Diverged } end = End::Completed;
+    std::string message;     // user-facing summary ("targets met at step 84", "stopped by user at step 12", ...)
+    int steps_done = 0;
+    double seconds = 0;
+    int64_t tokens = 0;      // tokens processed (all terms)
+};
+
+}  // namespace llms::surgery

@@ -1,0 +1,39 @@
+// The surgery run: the three-term objective optimised on the model in place. Knows no Qt; the UI drives it
+// from a worker thread and receives metrics by value through the callbacks.
+#pragma once
+#include "core/facts/fact_set.h"
+#include "core/surgery/surgery_config.h"
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace llms {
+struct LoadedModel;
+}
+
+namespace llms::surgery {
+
+struct RunCallbacks {
+    std::function<void(const StepMetrics&)> on_step;
+    std::function<void(const EvalPoint&)> on_eval;
+    const std::atomic<bool>* stop = nullptr;    // checked every step: ends the run after the current step
+    const std::atomic<bool>* pause = nullptr;   // while true the run waits (stop still works)
+};
+
+class Trainer {
+public:
+    // model: edited in place (a stopped or diverged run leaves the weights of the last good step).
+    // retain_pool: broad "unchanged" text for the KL term (facts or documents the model knows); when empty,
+    // the trainer samples text from θ0 itself.
+    Trainer(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& config,
+            const facts::FactSet& retain_pool = {});
+    ~Trainer();
+    SurgeryOutcome run(const RunCallbacks& cb);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace llms::surgery
