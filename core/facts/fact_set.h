@@ -40,8 +40,9 @@ struct Issue {
     int line = 0;
     std::string field;
     std::string message;
+    int fact = -1;                           // 0-based index into FactSet::facts (-1 when not fact-bound)
     std::string to_string() const;           // "line 7, field \"answer\": must be a non-empty string"
-};
+};                                           // (no line: "fact 3, field ...": 1-based position)
 
 struct FactSet {
     std::vector<Fact> facts;
@@ -49,6 +50,7 @@ struct FactSet {
     // Validation of the whole set (empty prompt, update without new_answer, duplicate ids, ...).
     std::vector<Issue> validate() const;
     size_t count(Kind k) const;
+    bool operator==(const FactSet&) const = default;
 };
 
 // Readers never drop anything silently: any malformed line throws llms::Error listing every Issue
@@ -64,6 +66,15 @@ FactSet load_csv(const std::filesystem::path& path);
 FactSet parse_csv(std::string_view text, const std::string& source_name = "<input>");
 void save_csv(const FactSet& set, const std::filesystem::path& path);
 std::string to_csv(const FactSet& set);
+
+// Validation and parse rules (every reader applies them; FactSet::validate() the set-level ones):
+//   kind one of forget|update|retain; a document has non-empty "text" and no prompt/answer/new_answer/
+//   paraphrases/options; a fact has a non-empty prompt; forget/retain need a non-empty answer and no
+//   new_answer; update needs a non-empty new_answer different from answer; list entries non-empty;
+//   options (when given) at least 2, no duplicates; ids unique when non-empty. JSONL also rejects
+//   unknown or repeated keys and wrong types; CSV rejects unknown or repeated header columns.
+// A writer output read back gives an identical FactSet (CSV writers throw for a list entry that
+// cannot survive the " | " join).
 
 // Picks the reader/writer by extension (.jsonl/.json or .csv); other extensions are an Error.
 FactSet load_any(const std::filesystem::path& path);
