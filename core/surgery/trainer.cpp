@@ -1,0 +1,496 @@
+// The surgery loop. Reads top to bottom: rows from facts -> θ0 cache -> for each step: sample a fused batch,
+// one forward, the terms, guards, AdamW step, metrics; every eval_every steps: target check + snapshot.
+#include "core/surgery/trainer.h"
+
+#include "core/common/error.h"
+#include "core/eval/answer_tokens.h"
+#include "core/eval/exact_match.h"
+#include "core/generate/generate.h"
+#include "core/model/model_loader.h"
+#include "core/surgery/objective.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <cmath>
+#include <random>
+#include <regex>
+#include <thread>
+
+namespace llms::surgery {
+
+namespace {
+
+enum Term { kForget = 0, kEdit = 1, kUpdate = 2, kRetain = 3, kTerms = 4 };
+
+// One training sequence: ids[t+1] is predicted at position t for t >= target_from.
+struct Row {
+    std::vector<int32_t> ids;
+    size_t target_from = 0;
+    Term term = kRetain;
+    bool pool = false;           // from the broad retain pool (not the user's set)
+    at::Tensor ref_idx;          // [L-1, K] θ0 top-K ids      (retain rows)
+    at::Tensor ref_logp;         // [L-1, K] θ0 top-K log-probs (retain rows)
+    double ref_seq_logp = 0;     // θ0 log-prob of the answer   (forget/edit rows, NPO)
+    bool active = true;          // forget/edit rows leave the ascent once forgotten
+};
+
+// A fact to check for the early-stop targets.
+struct Target {
+    Term term;
+    std::vector<int32_t> prompt_ids;
+    std::string answer;          // forget: the answer that must go; update: the new answer that must come
+};
+
+using Clock = std::chrono::steady_clock;
+
+std::vector<int32_t> chunk(const std::vector<int32_t>& ids, size_t from, size_t len) {
+    std::vector<int32_t> out(ids.begin() + from, ids.begin() + std::min(ids.size(), from + len));
+    return out;
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+    LoadedModel& m;
+    SurgeryConfig cfg;
+    std::vector<Row> rows;
+    std::vector<Target> targets;
+    std::mt19937_64 rng;
+    std::vector<at::Tensor> params;                  // trainable
+    std::vector<at::Tensor> snapshot;                // last good weights (CPU), same order as all_params
+    std::vector<at::Tensor> all_params;
+    int64_t K = 64;
+
+    Impl(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& c, const facts::FactSet& pool)
+        : m(model), cfg(c), rng(c.seed) {
+        if (auto errs = cfg.validate(); !errs.empty()) {
+            std::string msg = "invalid surgery settings:";
+            for (auto& e : errs) msg += " " + e + ";";
+            throw Error(msg);
+        }
+        if (auto issues = set.validate(); !issues.empty())
+            throw Error("the fact set has problems: " + issues.front().to_string() +
+                        (issues.size() > 1 ? " (and " + std::to_string(issues.size() - 1) + " more)" : ""));
+        build_rows(set, pool);
+        select_parameters();
+    }
+
+    // ---- rows ----------------------------------------------------------------------------------------
+    void add_fact_row(const std::string& prompt, const std::string& answer, Term term, bool is_pool) {
+        auto at = tokenize_answer(m.tok(), prompt, answer);
+        Row r;
+        r.ids = at.ids;
+        r.term = term;
+        r.pool = is_pool;
+        // Facts: the answer only is trained (prompt masked); retain rows keep the whole distribution (KL on all).
+        r.target_from = term == kRetain ? 0 : at.answer_start - 1;
+        rows.push_back(std::move(r));
+    }
+
+    void add_document_rows(const std::string& text, Term term, bool is_pool) {
+        auto ids = m.tok().encode(text);
+        const size_t ctx = (size_t)std::min<int64_t>(m.config.max_position_embeddings, 256);
+        for (size_t from = 0; from + 1 < ids.size(); from += ctx - 1) {   // windows overlap by one token
+            Row r;
+            r.ids = chunk(ids, from, ctx);
+            if (from > 0) r.ids.insert(r.ids.begin(), (int32_t)m.tok().bos_id()), r.ids.pop_back();
+            r.term = term;
+            r.pool = is_pool;
+            if (r.ids.size() >= 2) rows.push_back(std::move(r));
+        }
+    }
+
+    void build_rows(const facts::FactSet& set, const facts::FactSet& pool) {
+        using facts::Kind;
+        for (const auto& f : set.facts) {
+            if (f.is_document()) {
+                add_document_rows(f.text, f.kind == Kind::Forget ? kForget : f.kind == Kind::Update ? kUpdate : kRetain,
+                                  false);
+                continue;
+            }
+            const auto prompt_ids = m.tok().encode(f.prompt);
+            switch (f.kind) {
+                case Kind::Forget:
+                    add_fact_row(f.prompt, f.answer, kForget, false);
+                    targets.push_back({kForget, prompt_ids, f.answer});
+                    break;
+                case Kind::Update:
+                    if (!f.answer.empty()) add_fact_row(f.prompt, f.answer, kEdit, false);
+                    add_fact_row(f.prompt, f.new_answer, kUpdate, false);
+                    targets.push_back({kUpdate, prompt_ids, f.new_answer});
+                    break;
+                case Kind::Retain: add_fact_row(f.prompt, f.answer, kRetain, false); break;
+            }
+        }
+        // The broad pool: facts/documents the model knows that are not being edited.
+        std::set<std::string> edited;
+        for (const auto& f : set.facts) edited.insert(f.prompt);
+        for (const auto& f : pool.facts) {
+            if (f.is_document()) add_document_rows(f.text, kRetain, true);
+            else if (!edited.count(f.prompt) && !f.answer.empty()) add_fact_row(f.prompt, f.answer, kRetain, true);
+        }
+        if (pool.facts.empty() && cfg.retain_pool_per_step > 0) sample_pool_from_model();
+    }
+
+    // No pool given: θ0's own samples are text it knows by definition.
+    void sample_pool_from_model() {
+        GenerateOptions g;
+        g.temperature = 1.0;
+        g.max_new_tokens = 24;
+        g.eos_id = m.config.eos_token_id;
+        for (int i = 0; i < 256; ++i) {
+            g.seed = cfg.seed * 7919 + i;
+            auto r = generate(m.net, {(int32_t)m.config.bos_token_id}, g);
+            Row row;
+            row.ids = {(int32_t)m.config.bos_token_id};
+            row.ids.insert(row.ids.end(), r.token_ids.begin(), r.token_ids.end());
+            row.term = kRetain;
+            row.pool = true;
+            if (row.ids.size() >= 2) rows.push_back(std::move(row));
+        }
+    }
+
+    // ---- trainable parameters --------------------------------------------------------------------------
+    void select_parameters() {
+        std::smatch mt;
+        static const std::regex layers(R"(layers:(\d+)-(\d+))");
+        int lo = -1, hi = -1;
+        if (std::regex_match(cfg.train_params, mt, layers)) lo = std::stoi(mt[1]), hi = std::stoi(mt[2]);
+        if (lo > hi || hi >= m.config.num_hidden_layers)
+            if (lo >= 0)
+                throw Error("trainable layers " + cfg.train_params + " are outside this model's 0-" +
+                            std::to_string(m.config.num_hidden_layers - 1));
+        static const std::regex layer_of(R"(model\.layers\.(\d+)\.)");
+        for (auto& [name, p] : hf_named_tensors(m.net)) {
+            bool train = true;
+            if (cfg.train_params == "mlp") train = name.find(".mlp.") != std::string::npos;
+            if (lo >= 0) {
+                std::smatch lm;
+                train = std::regex_search(name, lm, layer_of) && std::stoi(lm[1]) >= lo && std::stoi(lm[1]) <= hi;
+            }
+            p.set_requires_grad(train);
+            if (train) params.push_back(p);
+            all_params.push_back(p);
+        }
+        if (params.empty()) throw Error("no parameter is selected for training (" + cfg.train_params + ")");
+    }
+
+    void take_snapshot() {
+        torch::NoGradGuard ng;
+        snapshot.clear();
+        for (auto& p : all_params) snapshot.push_back(p.detach().to(at::kCPU, /*non_blocking=*/false, /*copy=*/true));
+    }
+    void restore_snapshot() {
+        torch::NoGradGuard ng;
+        for (size_t i = 0; i < all_params.size(); ++i) all_params[i].copy_(snapshot[i]);
+    }
+
+    // ---- batches ---------------------------------------------------------------------------------------
+    struct Batch {
+        at::Tensor input, targets;       // [R, T] long
+        at::Tensor mask[kTerms];         // [R, T] float
+        at::Tensor ref_idx, ref_logp;    // [R, T, K]
+        at::Tensor ref_seq_logp;         // [R]
+        std::vector<Row*> rows;
+        int64_t tokens = 0;
+    };
+
+    Batch make_batch(const std::vector<Row*>& picked) {
+        Batch b;
+        b.rows = picked;
+        const int64_t R = (int64_t)picked.size();
+        int64_t T = 1;
+        for (auto* r : picked) T = std::max<int64_t>(T, (int64_t)r->ids.size() - 1);
+        auto input = at::zeros({R, T}, at::kLong), targets = at::zeros({R, T}, at::kLong);
+        std::vector<at::Tensor> masks;
+        for (int t = 0; t < kTerms; ++t) masks.push_back(at::zeros({R, T}, at::kFloat));
+        auto ref_idx = at::zeros({R, T, K}, at::kLong);
+        auto ref_logp = at::zeros({R, T, K}, at::kFloat);
+        auto seq = at::zeros({R}, at::kFloat);
+        auto in_a = input.accessor<int64_t, 2>(), tg_a = targets.accessor<int64_t, 2>();
+        for (int64_t i = 0; i < R; ++i) {
+            const Row& r = *picked[i];
+            const int64_t L = (int64_t)r.ids.size() - 1;
+            for (int64_t t = 0; t < L; ++t) in_a[i][t] = r.ids[t], tg_a[i][t] = r.ids[t + 1];
+            masks[r.term][i].narrow(0, (int64_t)r.target_from, L - (int64_t)r.target_from).fill_(1.0);
+            if (r.ref_idx.defined()) {
+                ref_idx[i].narrow(0, 0, L).copy_(r.ref_idx);
+                ref_logp[i].narrow(0, 0, L).copy_(r.ref_logp);
+            }
+            seq[i] = r.ref_seq_logp;
+            b.tokens += L + 1;
+        }
+        const auto dev = m.device;
+        b.input = input.to(dev);
+        b.targets = targets.to(dev);
+        for (int t = 0; t < kTerms; ++t) b.mask[t] = masks[t].to(dev);
+        b.ref_idx = ref_idx.to(dev);
+        b.ref_logp = ref_logp.to(dev);
+        b.ref_seq_logp = seq.to(dev);
+        return b;
+    }
+
+    // θ0's top-K distribution on every retain row, and its answer log-prob on every forget/edit row.
+    void cache_reference() {
+        torch::NoGradGuard ng;
+        m.net->eval();
+        K = std::min<int64_t>(64, m.config.vocab_size);
+        std::vector<Row*> all;
+        for (auto& r : rows) all.push_back(&r);
+        for (size_t s = 0; s < all.size(); s += 64) {
+            std::vector<Row*> part(all.begin() + s, all.begin() + std::min(all.size(), s + 64));
+            Batch b = make_batch(part);
+            auto logp = at::log_softmax(m.net->forward(b.input), -1);   // [R, T, V]
+            auto [top, idx] = logp.topk(K, -1);                          // [R, T, K]
+            auto nll = row_nll(logp, b.targets, b.mask[kForget] + b.mask[kEdit]);
+            auto len = (b.mask[kForget] + b.mask[kEdit]).sum(-1);
+            for (size_t i = 0; i < part.size(); ++i) {
+                Row& r = *part[i];
+                const int64_t L = (int64_t)r.ids.size() - 1;
+                if (r.term == kRetain) {
+                    r.ref_idx = idx[i].narrow(0, 0, L).to(at::kCPU).clone();
+                    r.ref_logp = top[i].narrow(0, 0, L).to(at::kCPU).clone();
+                } else {
+                    r.ref_seq_logp = -(nll[i] * len[i]).item<double>();
+                }
+            }
+        }
+    }
+
+    std::vector<Row*> sample(std::vector<Row*> from, size_t n) {
+        n = std::min(n, from.size());
+        for (size_t i = 0; i < n; ++i) std::swap(from[i], from[i + rng() % (from.size() - i)]);
+        from.resize(n);
+        return from;
+    }
+
+    std::vector<Row*> pick_rows(bool use[kTerms], bool use_pool) {
+        std::vector<Row*> by[kTerms], pool;
+        for (auto& r : rows) {
+            if (r.pool) pool.push_back(&r);
+            else if ((r.term == kForget || r.term == kEdit) && !r.active) continue;
+            else by[r.term].push_back(&r);
+        }
+        std::vector<Row*> out;
+        for (int t = 0; t < kTerms; ++t)
+            if (use[t])
+                for (auto* r : sample(by[t], (size_t)cfg.batch_size)) out.push_back(r);
+        if (use_pool)
+            for (auto* r : sample(pool, (size_t)cfg.retain_pool_per_step)) out.push_back(r);
+        return out;
+    }
+
+    // ---- targets ----------------------------------------------------------------------------------------
+    EvalPoint check_targets(int step) {
+        torch::NoGradGuard ng;
+        m.net->eval();
+        EvalPoint e;
+        e.step = step;
+        std::vector<std::vector<int32_t>> prompts;
+        int max_len = 1;
+        for (auto& t : targets) {
+            prompts.push_back(t.prompt_ids);
+            max_len = std::max<int>(max_len, (int)m.tok().encode(t.answer, false).size() + 1);
+        }
+        int n[kTerms] = {0}, ok[kTerms] = {0};
+        auto outs = greedy_batch(m.net, prompts, max_len);
+        for (size_t i = 0; i < targets.size(); ++i) {
+            const bool match = starts_with_answer(completion_text(m.tok(), targets[i].prompt_ids, outs[i]), targets[i].answer);
+            n[targets[i].term]++;
+            ok[targets[i].term] += match;
+        }
+        e.forget_acc = n[kForget] ? (double)ok[kForget] / n[kForget] : 0.0;
+        e.update_acc = n[kUpdate] ? (double)ok[kUpdate] / n[kUpdate] : 1.0;
+        e.retain_acc = retain_accuracy();
+        // Bounded ascent: a forgotten row that drifted back below the bound rejoins the ascent.
+        refresh_active();
+        m.net->train();
+        return e;
+    }
+
+    // Share of the user's retain facts whose answer is still the most likely continuation (teacher-forced).
+    double retain_accuracy() {
+        std::vector<Row*> user;
+        for (auto& r : rows)
+            if (r.term == kRetain && !r.pool) user.push_back(&r);
+        if (user.empty()) return 1.0;
+        int ok = 0;
+        for (size_t s = 0; s < user.size(); s += 64) {
+            std::vector<Row*> part(user.begin() + s, user.begin() + std::min(user.size(), s + 64));
+            Batch b = make_batch(part);
+            auto pred = m.net->forward(b.input).argmax(-1);                 // [R, T]
+            auto wrong = ((pred != b.targets).to(at::kFloat) * b.mask[kRetain]).sum(-1).to(at::kCPU);
+            for (size_t i = 0; i < part.size(); ++i) ok += wrong[i].item<float>() == 0.0f;
+        }
+        return (double)ok / user.size();
+    }
+
+    void refresh_active() {
+        std::vector<Row*> asc;
+        for (auto& r : rows)
+            if (r.term == kForget || r.term == kEdit) asc.push_back(&r);
+        for (size_t s = 0; s < asc.size(); s += 64) {
+            std::vector<Row*> part(asc.begin() + s, asc.begin() + std::min(asc.size(), s + 64));
+            Batch b = make_batch(part);
+            auto nll = row_nll(at::log_softmax(m.net->forward(b.input), -1), b.targets,
+                               b.mask[kForget] + b.mask[kEdit]).to(at::kCPU);
+            for (size_t i = 0; i < part.size(); ++i) part[i]->active = nll[i].item<double>() < cfg.forget_nll_stop;
+        }
+    }
+
+    bool targets_met(const EvalPoint& e, bool ascent, bool descent) const {
+        bool any = false, ok = true;
+        if (ascent && has(kForget)) any = true, ok = ok && e.forget_acc <= 0.0;
+        if (descent && has(kUpdate)) any = true, ok = ok && e.update_acc >= 1.0;
+        return any && ok;
+    }
+    bool has(Term t) const {
+        for (auto& r : rows)
+            if (r.term == t && !r.pool) return true;
+        return false;
+    }
+
+    double lr_at(int step) const {
+        if (cfg.warmup_steps > 0 && step < cfg.warmup_steps) return cfg.lr * (step + 1) / cfg.warmup_steps;
+        if (cfg.schedule == "constant") return cfg.lr;
+        const double p = (double)(step - cfg.warmup_steps) / std::max(1, cfg.steps - cfg.warmup_steps);
+        return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
+    }
+
+    // ---- the loop -----------------------------------------------------------------------------------------
+    SurgeryOutcome run(const RunCallbacks& cb) {
+        const auto t0 = Clock::now();
+        SurgeryOutcome out;
+        const Method M = cfg.method;
+        // Which terms this method optimises.
+        bool use[kTerms] = {M != Method::Finetune, M != Method::Finetune,
+                            M == Method::LlmSurgery || M == Method::Finetune,
+                            M == Method::LlmSurgery || M == Method::GradDiff || M == Method::Npo};
+        const bool use_pool = use[kRetain] && cfg.retain_pool_per_step > 0;
+        bool any = false;
+        for (auto& r : rows)
+            if (!r.pool && (r.term != kRetain) && use[r.term]) any = true;
+        if (!any) throw Error("nothing to do: the fact set has no facts for method " + method_name(M));
+
+        cache_reference();
+        take_snapshot();
+        torch::optim::AdamW opt(params, torch::optim::AdamWOptions(cfg.lr)
+                                            .betas({cfg.beta1, cfg.beta2})
+                                            .weight_decay(cfg.weight_decay));
+        m.net->train();
+        double first_total = NAN;
+        int step = 0;
+        for (; step < cfg.steps; ++step) {
+            while (cb.pause && cb.pause->load() && !(cb.stop && cb.stop->load()))
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (cb.stop && cb.stop->load()) {
+                out.end = SurgeryOutcome::End::Stopped;
+                out.message = "stopped by the user after step " + std::to_string(step);
+                break;
+            }
+            const auto ts = Clock::now();
+            const double lr = lr_at(step);
+            for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+
+            auto picked = pick_rows(use, use_pool);
+            if (picked.empty()) break;
+            Batch b = make_batch(picked);
+            auto logp = at::log_softmax(m.net->forward(b.input), -1);       // [R, T, V] fp32
+
+            // The terms (raw values); the objective weights them.
+            auto nll_f = masked_nll(logp, b.targets, b.mask[kForget]);
+            auto nll_e = masked_nll(logp, b.targets, b.mask[kEdit]);
+            auto nll_u = masked_nll(logp, b.targets, b.mask[kUpdate]);
+            at::Tensor ret = M == Method::GradDiff ? masked_nll(logp, b.targets, b.mask[kRetain])
+                                                   : cached_kl(logp, b.ref_idx, b.ref_logp, b.mask[kRetain]);
+            at::Tensor total;
+            if (M == Method::Npo) {
+                auto asc_mask = b.mask[kForget] + b.mask[kEdit];
+                auto rows_asc = asc_mask.sum(-1) > 0;                         // [R]
+                auto seq_logp = -(row_nll(logp, b.targets, asc_mask) * asc_mask.sum(-1));
+                auto npo = rows_asc.any().item<bool>()
+                               ? npo_loss(seq_logp.masked_select(rows_asc), b.ref_seq_logp.masked_select(rows_asc),
+                                          cfg.npo_beta)
+                               : at::zeros({}, logp.options());
+                total = cfg.w_forget * npo + cfg.w_retain * ret;
+            } else {
+                total = at::zeros({}, logp.options());
+                if (use[kForget]) total = total - cfg.w_forget * nll_f - cfg.w_edit * nll_e;
+                if (use[kUpdate]) total = total + cfg.w_update * nll_u;
+                if (use[kRetain]) total = total + cfg.w_retain * ret;
+            }
+
+            opt.zero_grad();
+            total.backward();
+            const double gnorm = torch::nn::utils::clip_grad_norm_(params, cfg.grad_clip);
+            const double tot = total.item<double>();
+            if (std::isnan(first_total)) first_total = std::abs(tot);
+            // Guards: a non-finite loss or gradient is never applied; a blow-up restores the last good weights.
+            const bool blown = std::abs(tot) > std::max(1e3, cfg.blowup_factor * first_total);
+            if (!std::isfinite(tot) || !std::isfinite(gnorm) || blown) {
+                restore_snapshot();
+                out.end = SurgeryOutcome::End::Diverged;
+                out.message = std::string("the run diverged at step ") + std::to_string(step + 1) + " (" +
+                              (!std::isfinite(tot) ? "loss is not finite" : !std::isfinite(gnorm) ? "gradient is not finite"
+                                                                                                    : "loss blew up") +
+                              "); the weights of the last good check were restored. Lower the learning rate.";
+                break;
+            }
+            opt.step();
+
+            // Bounded ascent: rows whose answer NLL reached the bound leave the ascent.
+            {
+                torch::NoGradGuard ng;
+                auto asc_mask = b.mask[kForget] + b.mask[kEdit];
+                auto nll_rows = row_nll(logp.detach(), b.targets, asc_mask).to(at::kCPU);
+                for (size_t i = 0; i < b.rows.size(); ++i)
+                    if (b.rows[i]->term == kForget || b.rows[i]->term == kEdit)
+                        if (nll_rows[i].item<double>() >= cfg.forget_nll_stop) b.rows[i]->active = false;
+            }
+
+            StepMetrics sm;
+            sm.step = step + 1;
+            sm.steps = cfg.steps;
+            sm.loss_forget = nll_f.item<double>();
+            sm.loss_edit = nll_e.item<double>();
+            sm.loss_update = nll_u.item<double>();
+            sm.loss_retain = ret.item<double>();
+            sm.total = tot;
+            sm.grad_norm = gnorm;
+            sm.lr = lr;
+            const double dt = std::chrono::duration<double>(Clock::now() - ts).count();
+            sm.tokens_per_s = b.tokens / std::max(dt, 1e-9);
+            sm.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+            for (auto& r : rows) sm.active_forget += (r.term == kForget || r.term == kEdit) && r.active;
+            out.tokens += b.tokens;
+            if (cb.on_step) cb.on_step(sm);
+
+            if ((step + 1) % cfg.eval_every == 0 || step + 1 == cfg.steps) {
+                auto e = check_targets(step + 1);
+                if (cb.on_eval) cb.on_eval(e);
+                take_snapshot();
+                if (cfg.early_stop && targets_met(e, use[kForget], use[kUpdate])) {
+                    ++step;
+                    out.end = SurgeryOutcome::End::TargetsMet;
+                    out.message = "every target met at step " + std::to_string(step);
+                    break;
+                }
+            }
+        }
+        m.net->eval();
+        for (auto& p : all_params) p.set_requires_grad(false);
+        out.steps_done = step;
+        out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        if (out.message.empty()) out.message = "finished " + std::to_string(step) + " steps";
+        return out;
+    }
+};
+
+Trainer::Trainer(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& config,
+                 const facts::FactSet& retain_pool)
+    : impl_(std::make_unique<Impl>(model, set, config, retain_pool)) {}
+Trainer::~Trainer() = default;
+SurgeryOutcome Trainer::run(const RunCallbacks& cb) { return impl_->run(cb); }
+
+}  // namespace llms::surgery
