@@ -1,0 +1,93 @@
+// llm-surgery-cli info MODEL_DIR [--json]
+#include "app/cli/command.h"
+#include "core/common/error.h"
+#include "core/io/safetensors.h"
+#include "core/model/llama_config.h"
+#include "core/tokenizer/tokenizer.h"
+
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace llms::cli {
+namespace {
+
+std::string human_bytes(double b) {
+    const char* unit[] = {"B", "KB", "MB", "GB", "TB"};
+    int u = 0;
+    while (b >= 1024 && u < 4) b /= 1024, ++u;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", b, unit[u]);
+    return buf;
+}
+
+int run(const std::vector<std::string>& argv) {
+    Args a(argv, {"json"});
+    a.check_known({"json"});
+    if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
+    const std::filesystem::path dir = a.positional()[0];
+    const auto c = LlamaConfig::load(dir / "config.json");
+    const auto ckpt = io::SafetensorsCheckpoint::open_folder(dir);   // validates every header
+    const int64_t n = c.num_parameters();
+
+    nlohmann::json tok = {{"present", std::filesystem::exists(dir / "tokenizer.model")}};
+    if (tok["present"]) {
+        try {
+            tok["vocab_size"] = Tokenizer::load(dir / "tokenizer.model").vocab_size();
+        } catch (const Error& e) {
+            tok["error"] = e.what();
+        }
+    }
+    nlohmann::json j = {
+        {"path", dir.string()},
+        {"architecture", c.architecture},
+        {"model_type", c.model_type},
+        {"parameters", n},
+        {"dtype", c.torch_dtype},
+        {"vocab_size", c.vocab_size},
+        {"hidden_size", c.hidden_size},
+        {"intermediate_size", c.intermediate_size},
+        {"layers", c.num_hidden_layers},
+        {"heads", c.num_attention_heads},
+        {"kv_heads", c.num_key_value_heads},
+        {"head_dim", c.head_dim},
+        {"max_position_embeddings", c.max_position_embeddings},
+        {"tie_word_embeddings", c.tie_word_embeddings},
+        {"checkpoint_bytes", ckpt.total_bytes()},
+        {"tensors", ckpt.names().size()},
+        // Weights only; activations and the KV cache come on top.
+        {"memory_estimate_bytes",
+         {{"inference_float32", n * 4}, {"inference_bfloat16", n * 2},
+          {"training_float32_adamw", n * 16}}},   // weights + grads + two AdamW moments
+        {"tokenizer", tok},
+    };
+    if (a.flag("json")) {
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::printf("model        %s\n", dir.string().c_str());
+    std::printf("architecture %s (%s)\n", c.architecture.c_str(), c.model_type.c_str());
+    std::printf("parameters   %lld (%.2fM)\n", (long long)n, n / 1e6);
+    std::printf("dtype        %s, checkpoint %s in %zu tensors\n", c.torch_dtype.c_str(),
+                human_bytes((double)ckpt.total_bytes()).c_str(), ckpt.names().size());
+    std::printf("shape        %lld layers, hidden %lld, MLP %lld, %lld heads, %lld kv heads, head dim %lld\n",
+                (long long)c.num_hidden_layers, (long long)c.hidden_size, (long long)c.intermediate_size,
+                (long long)c.num_attention_heads, (long long)c.num_key_value_heads, (long long)c.head_dim);
+    std::printf("vocab        %lld, context %lld, %s embeddings\n", (long long)c.vocab_size,
+                (long long)c.max_position_embeddings, c.tie_word_embeddings ? "tied" : "untied");
+    std::printf("tokenizer    %s\n", !tok["present"] ? "none (ids only)"
+                                     : tok.contains("error") ? tok["error"].get<std::string>().c_str()
+                                                             : ("SentencePiece, " + std::to_string(tok["vocab_size"].get<int>()) + " pieces").c_str());
+    std::printf("memory       inference %s (fp32) / %s (bf16), training %s (fp32 + AdamW)\n",
+                human_bytes(n * 4.0).c_str(), human_bytes(n * 2.0).c_str(), human_bytes(n * 16.0).c_str());
+    return 0;
+}
+
+CommandRegistrar reg({"info", "describe a model folder (architecture, parameters, memory)",
+                      "usage: llm-surgery-cli info MODEL_DIR [--json]\n\n"
+                      "Reads config.json and validates every safetensors header without loading the weights.\n"
+                      "  --json   machine-readable output\n",
+                      run});
+
+}  // namespace
+}  // namespace llms::cli

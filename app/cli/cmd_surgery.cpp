@@ -1,0 +1,156 @@
+// llm-surgery-cli surgery MODEL_DIR --facts FILE --out OUT_DIR [...]
+#include "app/cli/eval_inputs.h"
+#include "app/cli/interrupt.h"
+#include "app/cli/model_options.h"
+#include "app/cli/progress_line.h"
+#include "core/io/hf_folder.h"
+#include "core/surgery/trainer.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace llms::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+surgery::SurgeryConfig config_from(const Args& a) {
+    surgery::Method method = surgery::Method::LlmSurgery;
+    if (a.has("method") && !surgery::method_from_name(a.get("method"), &method))
+        throw Error("unknown --method \"" + a.get("method") + "\" (llm-surgery, grad-ascent, grad-diff, npo, finetune)");
+    auto c = surgery::SurgeryConfig::preset_named(a.get("preset", "demo"));
+    c.method = method;
+    c.steps = a.get_int("steps", c.steps);
+    c.lr = a.get_double("lr", c.lr);
+    c.seed = a.get_u64("seed", c.seed);
+    c.batch_size = a.get_int("batch-size", c.batch_size);
+    c.schedule = a.get("schedule", c.schedule);
+    c.warmup_steps = a.get_int("warmup", c.warmup_steps);
+    c.eval_every = a.get_int("eval-every", c.eval_every);
+    c.train_params = a.get("train", c.train_params);
+    c.device = a.get("device", c.device);
+    if (a.flag("no-early-stop")) c.early_stop = false;
+    if (a.has("weights")) {
+        std::vector<double> w;
+        std::stringstream ss(a.get("weights"));
+        for (std::string x; std::getline(ss, x, ',');) {
+            try {
+                w.push_back(std::stod(x));
+            } catch (const std::exception&) {
+                throw Error("--weights expects four numbers forget,edit,update,retain, got \"" + a.get("weights") + "\"");
+            }
+        }
+        if (w.size() != 4) throw Error("--weights expects four numbers forget,edit,update,retain");
+        c.w_forget = w[0], c.w_edit = w[1], c.w_update = w[2], c.w_retain = w[3];
+    }
+    if (auto errs = c.validate(); !errs.empty()) throw Error("invalid settings: " + errs.front());
+    return c;
+}
+
+int run(const std::vector<std::string>& argv) {
+    Args a(argv, {"no-early-stop"});
+    auto known = kModelOptions;
+    known.insert(kEvalOptions.begin(), kEvalOptions.end());
+    known.insert({"out", "method", "preset", "steps", "lr", "weights", "seed", "report", "batch-size", "schedule",
+                  "warmup", "eval-every", "train", "no-early-stop", "overwrite-out"});
+    a.check_known(known);
+    if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
+    const fs::path model_dir = a.positional()[0], out = a.require("out");
+    std::error_code ec;
+    if (fs::exists(out) && fs::equivalent(out, model_dir, ec))
+        throw Error("--out is the input model folder: the input model is never modified; choose a new folder");
+    if (fs::exists(out) && !fs::is_empty(out) && a.get("overwrite-out") != "yes")
+        throw Error(out.string() + " already exists and is not empty (choose a new folder, or pass --overwrite-out yes)");
+    const auto cfg = config_from(a);
+    const auto& stop = install_interrupt_flag();
+
+    std::fprintf(stderr, "loading %s\n", model_dir.string().c_str());
+    auto m = load_for_cli(a, model_dir, true);
+    auto in = read_eval_inputs(a, model_dir, cfg.seed);
+    if (!in.notes.empty()) std::fprintf(stderr, "%s", in.notes.c_str());
+    std::fprintf(stderr, "facts: %zu forget, %zu update, %zu retain; method %s, preset %s\n",
+                 in.set.count(facts::Kind::Forget), in.set.count(facts::Kind::Update), in.set.count(facts::Kind::Retain),
+                 surgery::method_name(cfg.method).c_str(), cfg.preset.c_str());
+
+    eval::Evaluator ev(in.set, in.collateral, in.heldout);
+    eval::Report report;
+    report.model = model_dir.string();
+    report.method = surgery::method_name(cfg.method);
+    report.preset = cfg.preset;
+    std::fprintf(stderr, "measuring the original model...\n");
+    report.before = ev.measure(m);
+
+    surgery::Trainer trainer(m, in.set, cfg, in.retain_pool);
+    ProgressLine bar;
+    surgery::EvalPoint last_eval;
+    bool have_eval = false;
+    surgery::RunCallbacks cb;
+    cb.stop = &stop;
+    cb.on_eval = [&](const surgery::EvalPoint& e) { last_eval = e, have_eval = true; };
+    cb.on_step = [&](const surgery::StepMetrics& s) {
+        char line[320];
+        const double eta = s.seconds / s.step * (s.steps - s.step);
+        std::snprintf(line, sizeof line,
+                      "step %d/%d  forget %.3f  edit %.3f  update %.3f  retain %.4f  total %.3f  |g| %.2f  %.0f tok/s  "
+                      "ETA ≤%s%s",
+                      s.step, s.steps, s.loss_forget, s.loss_edit, s.loss_update, s.loss_retain, s.total, s.grad_norm,
+                      s.tokens_per_s, format_duration(eta).c_str(),
+                      have_eval ? ("  [forget " + std::to_string((int)std::lround(100 * last_eval.forget_acc)) + "% update " +
+                                   std::to_string((int)std::lround(100 * last_eval.update_acc)) + "%]").c_str()
+                                : "");
+        bar.update(line, s.step == 1);
+    };
+    auto outcome = trainer.run(cb);
+    bar.finish();
+    std::fprintf(stderr, "%s (%.1f s)\n", outcome.message.c_str(), outcome.seconds);
+    if (outcome.end == surgery::SurgeryOutcome::End::Stopped) {
+        std::fprintf(stderr, "nothing written: the run was stopped\n");
+        return 130;
+    }
+    if (outcome.end == surgery::SurgeryOutcome::End::Diverged) return 1;
+
+    std::fprintf(stderr, "measuring the edited model...\n");
+    report.after = ev.measure(m);
+    report.steps = outcome.steps_done;
+    report.seconds = outcome.seconds;
+    report.tokens = outcome.tokens;
+    report.outcome = outcome.message;
+
+    io::HfWriteOptions w;
+    w.dtype = m.config.torch_dtype;   // the format the user came with
+    w.overwrite = a.get("overwrite-out") == "yes";
+    write_hf_folder(out, model_dir, m.config.to_json_text(), hf_named_tensors(m.net), w);
+    const fs::path report_json = a.has("report") ? fs::path(a.get("report")) : out / "surgery_report.json";
+    report.save(report_json.string());
+    fs::path report_md = report_json;
+    report.save(report_md.replace_extension(".md").string());
+    print_report_summary(report);
+    std::fprintf(stderr, "edited model: %s\nreport: %s (+ .md)\n", out.string().c_str(), report_json.string().c_str());
+    return 0;
+}
+
+CommandRegistrar reg({"surgery", "forget / update facts in a model and write the edited copy",
+                      std::string(
+                          "usage: llm-surgery-cli surgery MODEL_DIR --facts FILE --out OUT_DIR [options]\n\n"
+                          "  --facts FILE        fact set (JSONL or CSV; see README \"Fact sets\")\n"
+                          "  --out OUT_DIR       where the edited HF folder goes (never the input folder)\n"
+                          "  --method M          llm-surgery (default), grad-ascent, grad-diff, npo, finetune\n"
+                          "  --preset P          demo (default) or paper (the official recipe)\n"
+                          "  --steps N           at most N steps (the run stops early once every target is met)\n"
+                          "  --lr X              AdamW learning rate\n"
+                          "  --weights F,E,U,R   term weights: forget, edit (old answers), update, retain\n"
+                          "  --batch-size N      facts per term per step\n"
+                          "  --schedule S        constant or cosine;  --warmup N  warm-up steps\n"
+                          "  --eval-every N      steps between target checks;  --no-early-stop\n"
+                          "  --train P           all, mlp or layers:A-B\n"
+                          "  --seed S            seed for sampling batches\n"
+                          "  --report FILE       report JSON (a .md twin is written beside it);\n"
+                          "                      default OUT_DIR/surgery_report.json\n"
+                          "  --retain-pool FILE  broad retain pool for the KL term (default: known facts not probed,\n"
+                          "                      or text sampled from the original model)\n"
+                          "  --overwrite-out yes replace an existing OUT_DIR\n") +
+                          kEvalOptionsHelp + kModelOptionsHelp,
+                      run});
+
+}  // namespace
+}  // namespace llms::cli

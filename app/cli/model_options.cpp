@@ -1,0 +1,21 @@
+#include "app/cli/model_options.h"
+
+#include <ATen/Parallel.h>
+
+namespace llms::cli {
+
+LoadedModel load_for_cli(const Args& a, const std::filesystem::path& dir, bool need_tokenizer) {
+    if (a.has("threads")) {
+        const int n = a.get_int("threads", 0);
+        if (n < 1) throw Error("--threads must be at least 1");
+        at::set_num_threads(n);
+    }
+    LoadOptions opt;
+    opt.device = a.get("device", "cpu");
+    opt.dtype = a.get("dtype", "auto");
+    auto m = load_model(dir, opt);
+    if (need_tokenizer) (void)m.tok();   // throws the reason there is none
+    return m;
+}
+
+}  // namespace llms::cli
