@@ -1,0 +1,297 @@
+// The surgery engine: loss terms on small tensors (sign, masking, exactness), then real runs on the tiny
+// reference model (random weights, real tokenizer): forgetting and learning targets, guards, cancel, report.
+#include "core/eval/answer_tokens.h"
+#include "core/eval/exact_match.h"
+#include "core/eval/report.h"
+#include "core/generate/generate.h"
+#include "core/model/model_loader.h"
+#include "core/surgery/objective.h"
+#include "core/surgery/trainer.h"
+
+#include <torch/torch.h>
+
+#include <QtTest/QtTest>
+#include <nlohmann/json.hpp>
+
+using namespace llms;
+using namespace llms::surgery;
+
+namespace {
+
+LoadedModel tiny() {
+    LoadOptions o;
+    o.dtype = "float32";
+    return load_model(std::filesystem::path(LLMS_TEST_DATA) / "tiny-llama", o);
+}
+
+// Facts the tiny model "knows": its own greedy 2-token continuations of a few prompts.
+facts::FactSet known_facts(LoadedModel& m, const std::vector<std::string>& prompts) {
+    facts::FactSet s;
+    for (const auto& p : prompts) {
+        auto ids = m.tok().encode(p);
+        GenerateOptions g;
+        g.max_new_tokens = 2;
+        auto r = generate(m.net, ids, g);
+        facts::Fact f;
+        f.kind = facts::Kind::Retain;
+        f.prompt = p;
+        f.answer = completion_text(m.tok(), ids, r.token_ids);
+        s.facts.push_back(f);
+    }
+    return s;
+}
+
+const std::vector<std::string> kPrompts = {"Paris is the capital of", "The river flows", "Hi there.",
+                                           "Water is", "The king of", "Numbers like 12"};
+
+std::vector<at::Tensor> weights_copy(LoadedModel& m) {
+    std::vector<at::Tensor> w;
+    for (auto& [n, p] : hf_named_tensors(m.net)) w.push_back(p.detach().clone());
+    return w;
+}
+
+}  // namespace
+
+class TestSurgery : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { at::set_num_threads(2); }
+
+    // ---- terms on small tensors ----
+    void nll_gradient_sign_and_mask() {
+        auto logits = at::randn({2, 3, 5}, at::kFloat).set_requires_grad(true);
+        auto targets = at::tensor({1, 2, 3, 4, 0, 1}, at::kLong).view({2, 3});
+        auto mask = at::tensor({0.f, 1.f, 1.f, 0.f, 0.f, 1.f}).view({2, 3});
+        auto loss = masked_nll(at::log_softmax(logits, -1), targets, mask);
+        loss.backward();
+        auto g = logits.grad();
+        // Descent on the NLL raises the target logit: dL/dlogit_target < 0 where the mask is on, 0 where off.
+        QVERIFY(g[0][1][2].item<float>() < 0);
+        QVERIFY(g[1][2][1].item<float>() < 0);
+        QCOMPARE(g[0][0].abs().sum().item<float>(), 0.f);
+        QCOMPARE(g[1][0].abs().sum().item<float>(), 0.f);
+        // Value: mean of the three masked token NLLs.
+        auto lp = at::log_softmax(logits.detach(), -1);
+        const float want = -(lp[0][1][2] + lp[0][2][3] + lp[1][2][1]).item<float>() / 3;
+        QVERIFY(std::abs(loss.item<float>() - want) < 1e-5);
+        // Empty mask: zero, no NaN.
+        QCOMPARE(masked_nll(lp, targets, at::zeros_like(mask)).item<float>(), 0.f);
+    }
+
+    void ascent_is_negated_descent() {
+        auto logits = at::randn({1, 4, 6}, at::kFloat).set_requires_grad(true);
+        auto targets = at::tensor({1, 2, 3, 4}, at::kLong).view({1, 4});
+        auto mask = at::ones({1, 4});
+        (-0.1 * masked_nll(at::log_softmax(logits, -1), targets, mask)).backward();
+        QVERIFY(logits.grad()[0][0][2].item<float>() > 0);   // ascent lowers the target logit
+    }
+
+    void cached_kl_exact_when_k_is_v() {
+        auto ref_logits = at::randn({2, 3, 7});
+        auto ref = at::log_softmax(ref_logits, -1);
+        auto [top, idx] = ref.topk(7, -1);
+        auto mask = at::ones({2, 3});
+        // Same distribution: KL 0 and zero gradient.
+        auto same = ref_logits.clone().set_requires_grad(true);
+        auto kl0 = cached_kl(at::log_softmax(same, -1), idx, top, mask);
+        kl0.backward();
+        QVERIFY(std::abs(kl0.item<float>()) < 1e-6);
+        QVERIFY(same.grad().abs().max().item<float>() < 1e-6);
+        // Different distribution: the exact KL(p0 || p).
+        auto other = at::log_softmax(at::randn({2, 3, 7}), -1);
+        const float want = (ref.exp() * (ref - other)).sum(-1).mean().item<float>();
+        QVERIFY(std::abs(cached_kl(other, idx, top, mask).item<float>() - want) < 1e-5);
+    }
+
+    void cached_kl_topk_remainder_nonnegative() {
+        auto ref = at::log_softmax(at::randn({1, 4, 50}) * 3, -1);
+        auto [top, idx] = ref.topk(8, -1);
+        auto other = at::log_softmax(at::randn({1, 4, 50}), -1);
+        const float approx = cached_kl(other, idx, top, at::ones({1, 4})).item<float>();
+        QVERIFY(approx >= 0);   // KL of the coarsened distributions (log-sum inequality)
+        const float exact = (ref.exp() * (ref - other)).sum(-1).mean().item<float>();
+        QVERIFY(approx <= exact + 1e-5);
+    }
+
+    void npo_pushes_answers_down() {
+        auto seq = at::tensor({-2.0f, -3.0f}).set_requires_grad(true);
+        npo_loss(seq, at::tensor({-2.0f, -3.0f}), 0.1).backward();
+        QVERIFY((seq.grad() > 0).all().item<bool>());   // minimising lowers log π(y|x)
+    }
+
+    // ---- real runs on the tiny model ----
+    void forgets_and_learns_targets() {
+        auto m = tiny();
+        auto known = known_facts(m, kPrompts);
+        facts::FactSet set;
+        auto f = known.facts[0];
+        f.kind = facts::Kind::Forget;
+        set.facts.push_back(f);
+        auto u = known.facts[1];
+        u.kind = facts::Kind::Update;
+        u.new_answer = " Paris";
+        set.facts.push_back(u);
+        for (size_t i = 2; i < known.facts.size(); ++i) set.facts.push_back(known.facts[i]);   // retain
+
+        auto cfg = SurgeryConfig::preset_named("demo");
+        cfg.steps = 200;
+        cfg.eval_every = 5;
+        cfg.retain_pool_per_step = 8;
+        Trainer t(m, set, cfg);
+        std::vector<StepMetrics> steps;
+        EvalPoint last;
+        RunCallbacks cb;
+        cb.on_step = [&](const StepMetrics& s) { steps.push_back(s); };
+        cb.on_eval = [&](const EvalPoint& e) { last = e; };
+        auto out = t.run(cb);
+        QVERIFY2(out.end == SurgeryOutcome::End::TargetsMet, out.message.c_str());
+        QCOMPARE(last.forget_acc, 0.0);
+        QCOMPARE(last.update_acc, 1.0);
+        QVERIFY(steps.size() >= 2 && (int)steps.size() == out.steps_done);
+        QVERIFY(steps.back().loss_update < steps.front().loss_update);
+        QVERIFY(steps.back().loss_forget > steps.front().loss_forget);
+        QVERIFY(out.tokens > 0);
+
+        // The edited model really answers differently now (independent check through generation).
+        auto ids = m.tok().encode(u.prompt);
+        GenerateOptions g;
+        g.max_new_tokens = 3;
+        QVERIFY(starts_with_answer(completion_text(m.tok(), ids, generate(m.net, ids, g).token_ids), " Paris"));
+    }
+
+    void every_method_runs_in_the_right_direction_data() {
+        QTest::addColumn<QString>("method");
+        for (auto n : {"llm-surgery", "grad-ascent", "grad-diff", "npo", "finetune"}) QTest::newRow(n) << n;
+    }
+    void every_method_runs_in_the_right_direction() {
+        QFETCH(QString, method);
+        auto m = tiny();
+        auto known = known_facts(m, kPrompts);
+        facts::FactSet set = known;
+        set.facts[0].kind = facts::Kind::Forget;
+        set.facts[1].kind = facts::Kind::Update;
+        set.facts[1].new_answer = " Paris";
+        auto cfg = SurgeryConfig::preset_named("paper");
+        QVERIFY(method_from_name(method.toStdString(), &cfg.method));
+        cfg.steps = 6;
+        cfg.lr = 1e-3;
+        cfg.early_stop = false;
+        cfg.retain_pool_per_step = 4;
+        Trainer t(m, set, cfg);
+        std::vector<StepMetrics> s;
+        RunCallbacks cb;
+        cb.on_step = [&](const StepMetrics& x) { s.push_back(x); };
+        auto out = t.run(cb);
+        QCOMPARE(out.steps_done, 6);
+        QCOMPARE((int)s.size(), 6);
+        for (auto& x : s) QVERIFY(std::isfinite(x.total) && std::isfinite(x.grad_norm));
+        if (cfg.method == Method::Finetune) QVERIFY(s.back().loss_update < s.front().loss_update);
+        else QVERIFY(s.back().loss_forget > s.front().loss_forget);
+    }
+
+    void nan_guard_restores_last_good_weights() {
+        auto m = tiny();
+        auto set = known_facts(m, kPrompts);
+        set.facts[0].kind = facts::Kind::Forget;
+        auto cfg = SurgeryConfig::preset_named("demo");
+        cfg.steps = 20;
+        cfg.eval_every = 2;
+        cfg.early_stop = false;
+        cfg.retain_pool_per_step = 4;
+        Trainer t(m, set, cfg);
+        std::vector<at::Tensor> at_eval2;
+        RunCallbacks cb;
+        cb.on_eval = [&](const EvalPoint& e) {
+            if (e.step == 2) at_eval2 = weights_copy(m);
+        };
+        cb.on_step = [&](const StepMetrics& s) {
+            if (s.step == 3) {   // corrupt the weights after step 3: step 4 must see NaN
+                torch::NoGradGuard ng;
+                m.net->model->norm->weight.fill_(std::numeric_limits<float>::quiet_NaN());
+            }
+        };
+        auto out = t.run(cb);
+        QVERIFY2(out.end == SurgeryOutcome::End::Diverged, out.message.c_str());
+        QVERIFY(QString::fromStdString(out.message).contains("restored"));
+        auto now = weights_copy(m);
+        QCOMPARE(now.size(), at_eval2.size());
+        for (size_t i = 0; i < now.size(); ++i) QVERIFY(at::equal(now[i], at_eval2[i]));
+    }
+
+    void stop_mid_run() {
+        auto m = tiny();
+        auto set = known_facts(m, kPrompts);
+        set.facts[0].kind = facts::Kind::Forget;
+        auto cfg = SurgeryConfig::preset_named("demo");
+        cfg.steps = 50;
+        cfg.early_stop = false;
+        cfg.retain_pool_per_step = 4;
+        Trainer t(m, set, cfg);
+        std::atomic<bool> stop{false};
+        RunCallbacks cb;
+        cb.stop = &stop;
+        cb.on_step = [&](const StepMetrics& s) {
+            if (s.step == 3) stop = true;
+        };
+        auto out = t.run(cb);
+        QVERIFY(out.end == SurgeryOutcome::End::Stopped);
+        QCOMPARE(out.steps_done, 3);
+        for (auto& w : weights_copy(m)) QVERIFY(at::isfinite(w).all().item<bool>());
+    }
+
+    void invalid_settings_and_sets_are_refused() {
+        auto m = tiny();
+        auto set = known_facts(m, kPrompts);   // retain only: nothing to do
+        auto cfg = SurgeryConfig::preset_named("demo");
+        QVERIFY_THROWS_EXCEPTION(llms::Error, Trainer(m, set, cfg).run({}));
+        cfg.lr = -1;
+        set.facts[0].kind = facts::Kind::Forget;
+        QVERIFY_THROWS_EXCEPTION(llms::Error, Trainer(m, set, cfg));
+        QVERIFY_THROWS_EXCEPTION(llms::Error, SurgeryConfig::preset_named("fast"));
+        cfg = SurgeryConfig::preset_named("paper");
+        cfg.train_params = "layers:0-7";   // the tiny model has 2 layers
+        QVERIFY_THROWS_EXCEPTION(llms::Error, Trainer(m, set, cfg));
+    }
+
+    void report_schema() {
+        auto m = tiny();
+        auto known = known_facts(m, kPrompts);
+        facts::FactSet set;
+        set.facts = {known.facts[0], known.facts[1], known.facts[2]};
+        set.facts[0].kind = facts::Kind::Forget;
+        set.facts[0].paraphrases = {"The capital city of France is"};
+        set.facts[1].kind = facts::Kind::Update;
+        set.facts[1].new_answer = " Paris";
+        facts::FactSet collateral;
+        collateral.facts = {known.facts[3], known.facts[4]};
+        eval::Evaluator ev(set, collateral, {"Paris is the capital of France and its largest city."});
+        eval::Report r;
+        r.before = ev.measure(m);
+        QCOMPARE(r.before->forget.exact_match, 1.0);   // the facts are the model's own greedy answers
+        QCOMPARE(r.before->retain.exact_match, 1.0);
+        QCOMPARE(*r.before->retain.kl, 0.0);
+        r.after = ev.measure(m);
+        QVERIFY(*r.after.retain.kl < 1e-6);             // same model: no divergence
+        auto j = nlohmann::json::parse(r.to_json());
+        for (auto set_name : {"forget", "update", "retain"})
+            for (auto when : {"before", "after"})
+                for (auto key : {"exact_match", "answer_prob", "nll", "mcqa_acc", "rouge_l"})
+                    QVERIFY2(j[set_name][when].contains(key), (std::string(set_name) + "." + when + "." + key).c_str());
+        QVERIFY(j["retain"]["after"].contains("kl"));
+        QVERIFY(j["forget"]["after"].contains("paraphrase_acc"));
+        QVERIFY(j["collateral"]["after"].contains("exact_match") && j["collateral"]["after"].contains("kl"));
+        for (auto key : {"steps", "seconds", "tokens"}) QVERIFY(j.contains(key));
+        QVERIFY(j["fluency_ppl"]["after"].is_number());
+        QCOMPARE(j["facts"].size(), 3u);
+        QVERIFY(QString::fromStdString(r.to_markdown()).contains("| forget |"));
+    }
+
+    void rouge_l() {
+        QCOMPARE(eval::rouge_l_recall("the capital is Paris", "Paris"), 1.0);
+        QCOMPARE(eval::rouge_l_recall("Lyon", "Paris"), 0.0);
+        QCOMPARE(eval::rouge_l_recall("a b x c", "a b c d"), 0.75);
+    }
+};
+
+QTEST_APPLESS_MAIN(TestSurgery)
+#include "test_surgery.moc"
