@@ -227,6 +227,14 @@ private Q_SLOTS:
         QCOMPARE(s.facts[2].answer, std::string(" Au"));   // spaces are data (RFC 4180)
     }
 
+    void csvLastRecordWithoutNewline() {
+        const FactSet s = parse_csv("kind,prompt,answer\r\nretain,p,\" a\"", "x.csv");
+        QCOMPARE(s.facts.size(), size_t(1));
+        QCOMPARE(s.facts[0].answer, std::string(" a"));
+        const FactSet t = parse_csv("kind,prompt,answer\nretain,p, b", "x.csv");
+        QCOMPARE(t.facts.at(0).answer, std::string(" b"));
+    }
+
     void csvMalformed_data() {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("expected");
