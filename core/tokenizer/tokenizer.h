@@ -21,6 +21,7 @@ struct TokenizerTrainOptions {
     int num_threads = 2;
     uint32_t seed = 0;                   // SentencePiece training is deterministic for fixed input/threads
     size_t input_sentence_size = 0;      // 0 = all lines
+    bool verbose = false;                // SentencePiece's training log on stderr
 };
 
 class Tokenizer {
@@ -28,18 +29,24 @@ public:
     // Loads tokenizer.model through the plugin. Throws llms::Error if the plugin or the file is
     // missing or unreadable, saying which and how to fix it.
     static Tokenizer load(const std::filesystem::path& model_file);
+    // Trains with Llama's conventions (BPE, byte fallback, split digits, dummy prefix, identity
+    // normalization, unk 0 / bos 1 / eos 2 / no pad); deterministic for the same input and options.
     static void train(const TokenizerTrainOptions& options);
     // The plugin path in use (env LLMS_SPM_PLUGIN, beside the executable, ../lib/llm-surgery, build dir).
     static std::filesystem::path plugin_path();
 
+    // [BOS] + sp.Encode(text) (the model file's normalizer applies); no BOS when the model has none.
     std::vector<int32_t> encode(std::string_view text, bool add_bos = true) const;
-    std::string decode(const std::vector<int32_t>& ids) const;   // skips BOS/EOS
+    // Skips BOS/EOS/control ids; throws llms::Error for an id outside [0, vocab_size()).
+    std::string decode(const std::vector<int32_t>& ids) const;
     std::string piece(int32_t id) const;                         // raw piece text ("▁Paris", "<0x0A>")
     int vocab_size() const;
     int bos_id() const;
     int eos_id() const;
     int unk_id() const;
     int pad_id() const;                                          // -1 when none
+    int byte_value(int32_t id) const;                            // 0..255 for a byte-fallback piece <0xNN>, else -1
+    const std::filesystem::path& model_file() const;
 
     struct Impl;
 private:
