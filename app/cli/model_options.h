@@ -1,6 +1,7 @@
 // Options shared by the subcommands that load a model: --device and --dtype.
 #pragma once
 #include "app/cli/command.h"
+#include "core/common/error.h"
 #include "core/model/model_loader.h"
 
 namespace llms::cli {
