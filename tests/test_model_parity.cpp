@@ -138,7 +138,7 @@ private Q_SLOTS:
             loss = loss + at::cross_entropy_loss(logits.narrow(0, 0, T - 1), x.squeeze(0).narrow(0, 1, T - 1),
                                                  {}, at::Reduction::Sum);
         }
-        QVERIFY(std::abs(loss.item<double>() - ref["grad"]["loss"].get<double>()) <= 1e-3);
+        QVERIFY(std::abs(loss.item<double>() - ref["nll_total"].get<double>()) <= 1e-3);   // the loss is nll_total
         loss.backward();
         auto grads = io::SafetensorsFile::open(kData / "tiny-llama/reference_grads.safetensors");
         double sq = 0;
@@ -148,10 +148,15 @@ private Q_SLOTS:
             QVERIFY2(p.grad().defined(), name.c_str());
             const double rel = (p.grad() - want).abs().max().item<double>() / want.norm().item<double>();
             QVERIFY2(rel <= 1e-4, qPrintable(QString("%1: relative grad error %2").arg(name.c_str()).arg(rel)));
+            const double norm_ref = ref["grad"]["per_param_grad_l2_norm"][name].get<double>();
+            QVERIFY(std::abs(p.grad().norm().item<double>() - norm_ref) / norm_ref <= 1e-4);
             sq += p.grad().pow(2).sum().item<double>();
             ++checked;
         }
         QCOMPARE(checked, 2 + 2 * 9 + 1);   // embed + lm_head + 2 layers x 9 + final norm
+        auto norm_w = ref["grad"]["model.norm.weight"].get<std::vector<double>>();
+        auto g = m.net->model->norm->weight.grad();
+        for (size_t i = 0; i < norm_w.size(); ++i) QVERIFY(std::abs(g[i].item<double>() - norm_w[i]) <= 1e-4 * (1 + std::abs(norm_w[i])));
         const double norm = std::sqrt(sq), want = ref["grad"]["total_grad_norm_l2_all_params"].get<double>();
         QVERIFY(std::abs(norm - want) / want <= 1e-4);
     }
