@@ -1,13 +1,84 @@
 // llm-surgery: the desktop application.
+//   llm-surgery [--model DIR] [--facts FILE] [PROJECT.llmsproj | MODEL_DIR | FACTS.jsonl]
+//   llm-surgery --model DIR [--facts FILE] --screenshot OUT.png [--tab NAME|all] [--steps N] [--preset NAME]
+#include "ui/app_settings.h"
 #include "ui/main_window.h"
+#include "ui/model_panel.h"
+#include "ui/screenshot_driver.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+
+#include <cstdio>
 
 int main(int argc, char** argv) {
     QApplication app(argc, argv);
     QApplication::setApplicationName("llm-surgery");
     QApplication::setOrganizationName("llm-surgery");
-    llms::ui::MainWindow w;
+    QApplication::setApplicationDisplayName("LLM Surgery");
+    QApplication::setApplicationVersion("0.1.0");
+    QApplication::setWindowIcon(QIcon(":/icons/llm-surgery-256.png"));
+
+    QCommandLineParser cli;
+    cli.setApplicationDescription("Edit what a local language model knows: forget, update and retain facts.");
+    cli.addHelpOption();
+    cli.addVersionOption();
+    QCommandLineOption model("model", "Open this model folder (config.json + safetensors + tokenizer.model).", "DIR");
+    QCommandLineOption facts("facts", "Load this fact set (JSONL or CSV).", "FILE");
+    QCommandLineOption shot("screenshot", "Render the window to FILE (PNG) after loading the model (and, with --facts, "
+                                          "after a short surgery), then quit.", "FILE");
+    QCommandLineOption tab("tab", "With --screenshot: model, facts, probe, surgery, results, history, or all "
+                                  "(one FILE-<tab>.png each).", "NAME");
+    QCommandLineOption steps("steps", "With --screenshot: surgery steps (default: the preset's).", "N");
+    QCommandLineOption preset("preset", "With --screenshot: surgery preset (demo or paper).", "NAME", "demo");
+    QCommandLineOption size("size", "With --screenshot: window size WxH.", "WxH", "1360x860");
+    QCommandLineOption settingsFile("settings", "Use this INI file for settings instead of the user's.", "FILE");
+    for (const auto& o : {model, facts, shot, tab, steps, preset, size, settingsFile}) cli.addOption(o);
+    cli.addPositionalArgument("path", "A project (.llmsproj), a model folder or a fact file to open.", "[path]");
+    cli.process(app);
+
+    const bool screenshot = cli.isSet(shot);
+    std::unique_ptr<llms::ui::AppSettings> settings =
+        cli.isSet(settingsFile) ? std::make_unique<llms::ui::AppSettings>(cli.value(settingsFile))
+        : screenshot            ? std::make_unique<llms::ui::AppSettings>(QDir::temp().filePath("llm-surgery-screenshot.ini"))
+                                : std::make_unique<llms::ui::AppSettings>();
+    llms::ui::MainWindow w(settings.get());
+
+    if (screenshot) {
+        if (!cli.isSet(model)) {
+            std::fprintf(stderr, "--screenshot needs --model DIR\n");
+            return 2;
+        }
+        llms::ui::ScreenshotPlan plan;
+        plan.modelDir = cli.value(model);
+        plan.factsFile = cli.value(facts);
+        plan.output = cli.value(shot);
+        plan.tab = cli.value(tab);
+        plan.steps = cli.value(steps).toInt();
+        plan.preset = cli.value(preset);
+        const auto wh = cli.value(size).split('x');
+        if (wh.size() == 2) plan.width = wh[0].toInt(), plan.height = wh[1].toInt();
+        llms::ui::ScreenshotDriver driver(&w, plan);
+        int code = 0;
+        QObject::connect(&driver, &llms::ui::ScreenshotDriver::done, &app, [&](int c) {
+            code = c;
+            app.exit(c);
+        });
+        QTimer::singleShot(0, &driver, &llms::ui::ScreenshotDriver::start);
+        app.exec();
+        return code;
+    }
+
     w.show();
+    w.offerRecovery();
+    for (const QString& p : cli.positionalArguments()) w.openPath(p);
+    if (cli.isSet(model)) w.openPath(cli.value(model));
+    else if (cli.positionalArguments().isEmpty() && !settings->recentModels().isEmpty() &&
+             llms::ui::ModelPanel::looksLikeModelFolder(settings->recentModels().first()))
+        w.openPath(settings->recentModels().first());   // reopen the last model
+    if (cli.isSet(facts)) w.openPath(cli.value(facts));
     return app.exec();
 }

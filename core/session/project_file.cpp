@@ -1,0 +1,334 @@
+// Project files: JSON, versioned, atomic writes, every field checked on read.
+#include "core/session/project_file.h"
+
+#include "core/common/error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace llms::session {
+
+namespace {
+
+using json = nlohmann::json;
+constexpr const char* kFormat = "llm-surgery-project";
+constexpr int kVersion = 1;
+
+// ---- facts: the JSONL objects, one per array entry (the facts module parses and validates them) -------
+json facts_json(const facts::FactSet& s) {
+    json a = json::array();
+    std::istringstream lines(facts::to_jsonl(s));
+    for (std::string line; std::getline(lines, line);)
+        if (!line.empty()) a.push_back(json::parse(line));
+    return a;
+}
+
+facts::FactSet facts_from(const json& a, const std::string& source) {
+    if (!a.is_array()) throw Error(source + ": \"facts\" must be an array of fact objects");
+    std::string text;
+    for (const auto& f : a) text += f.dump() + "\n";
+    return facts::parse_jsonl(text, source + " (facts)");
+}
+
+// ---- surgery settings ------------------------------------------------------------------------------------
+json config_json(const surgery::SurgeryConfig& c) {
+    return {{"method", surgery::method_name(c.method)},
+            {"preset", c.preset},
+            {"steps", c.steps},
+            {"batch_size", c.batch_size},
+            {"lr", c.lr},
+            {"schedule", c.schedule},
+            {"warmup_steps", c.warmup_steps},
+            {"w_forget", c.w_forget},
+            {"w_edit", c.w_edit},
+            {"w_update", c.w_update},
+            {"w_retain", c.w_retain},
+            {"beta1", c.beta1},
+            {"beta2", c.beta2},
+            {"weight_decay", c.weight_decay},
+            {"grad_clip", c.grad_clip},
+            {"seed", c.seed},
+            {"eval_every", c.eval_every},
+            {"early_stop", c.early_stop},
+            {"train_params", c.train_params},
+            {"forget_nll_stop", c.forget_nll_stop},
+            {"retain_pool_per_step", c.retain_pool_per_step},
+            {"npo_beta", c.npo_beta},
+            {"blowup_factor", c.blowup_factor},
+            {"device", c.device}};
+}
+
+template <class T>
+void read(const json& j, const char* key, T* out, const std::string& where) {
+    if (!j.contains(key)) return;   // older files: keep the default
+    try {
+        *out = j.at(key).get<T>();
+    } catch (const json::exception&) {
+        throw Error(where + ": field \"" + key + "\" has the wrong type (" + j.at(key).dump() + ")");
+    }
+}
+
+surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
+    if (!j.is_object()) throw Error(where + ": surgery settings must be an object");
+    surgery::SurgeryConfig c;
+    std::string method = surgery::method_name(c.method);
+    read(j, "method", &method, where);
+    if (!surgery::method_from_name(method, &c.method))
+        throw Error(where + ": unknown surgery method \"" + method +
+                    "\" (llm-surgery, grad-ascent, grad-diff, npo or finetune)");
+    read(j, "preset", &c.preset, where);
+    read(j, "steps", &c.steps, where);
+    read(j, "batch_size", &c.batch_size, where);
+    read(j, "lr", &c.lr, where);
+    read(j, "schedule", &c.schedule, where);
+    read(j, "warmup_steps", &c.warmup_steps, where);
+    read(j, "w_forget", &c.w_forget, where);
+    read(j, "w_edit", &c.w_edit, where);
+    read(j, "w_update", &c.w_update, where);
+    read(j, "w_retain", &c.w_retain, where);
+    read(j, "beta1", &c.beta1, where);
+    read(j, "beta2", &c.beta2, where);
+    read(j, "weight_decay", &c.weight_decay, where);
+    read(j, "grad_clip", &c.grad_clip, where);
+    read(j, "seed", &c.seed, where);
+    read(j, "eval_every", &c.eval_every, where);
+    read(j, "early_stop", &c.early_stop, where);
+    read(j, "train_params", &c.train_params, where);
+    read(j, "forget_nll_stop", &c.forget_nll_stop, where);
+    read(j, "retain_pool_per_step", &c.retain_pool_per_step, where);
+    read(j, "npo_beta", &c.npo_beta, where);
+    read(j, "blowup_factor", &c.blowup_factor, where);
+    read(j, "device", &c.device, where);
+    return c;
+}
+
+// ---- report (eval::Report::to_json read back) --------------------------------------------------------------
+std::optional<double> opt_num(const json& j, const char* key) {
+    if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
+    return j.at(key).get<double>();
+}
+
+eval::SetMetrics set_from(const json& j) {
+    eval::SetMetrics s;
+    if (!j.is_object()) return s;
+    s.n = j.value("n", 0);
+    s.exact_match = j.value("exact_match", 0.0);
+    s.answer_prob = j.value("answer_prob", 0.0);
+    s.nll = j.value("nll", 0.0);
+    s.mcqa_acc = j.value("mcqa_acc", 0.0);
+    s.rouge_l = j.value("rouge_l", 0.0);
+    s.paraphrase_acc = opt_num(j, "paraphrase_acc");
+    s.kl = opt_num(j, "kl");
+    return s;
+}
+
+eval::FactOutcome outcome_from(const json& f, const json& side) {
+    eval::FactOutcome o;
+    o.id = f.value("id", "");
+    o.set = f.value("set", "");
+    o.prompt = f.value("prompt", "");
+    o.target = f.value("target", "");
+    o.completion = side.value("completion", "");
+    o.match = side.value("match", false);
+    o.answer_prob = side.value("answer_prob", 0.0);
+    return o;
+}
+
+eval::Report report_from(const json& j) {
+    eval::Report r;
+    r.model = j.value("model", "");
+    r.method = j.value("method", "");
+    r.preset = j.value("preset", "");
+    r.steps = j.value("steps", 0);
+    r.seconds = j.value("seconds", 0.0);
+    r.tokens = j.value("tokens", (int64_t)0);
+    r.outcome = j.value("outcome", "");
+    const bool has_before = j.contains("forget") && j["forget"].contains("before") && !j["forget"]["before"].is_null();
+    eval::Measurement before, after;
+    const std::pair<const char*, eval::SetMetrics eval::Measurement::*> sets[] = {
+        {"forget", &eval::Measurement::forget}, {"update", &eval::Measurement::update},
+        {"retain", &eval::Measurement::retain}, {"collateral", &eval::Measurement::collateral}};
+    for (auto [name, field] : sets) {
+        if (!j.contains(name)) continue;
+        after.*field = set_from(j[name].value("after", json::object()));
+        if (has_before) before.*field = set_from(j[name].value("before", json::object()));
+    }
+    if (j.contains("fluency_ppl")) {
+        after.fluency_ppl = opt_num(j["fluency_ppl"], "after");
+        before.fluency_ppl = opt_num(j["fluency_ppl"], "before");
+    }
+    for (const auto& f : j.value("facts", json::array())) {
+        after.facts.push_back(outcome_from(f, f.value("after", json::object())));
+        if (has_before) before.facts.push_back(outcome_from(f, f.value("before", json::object())));
+    }
+    r.after = after;
+    if (has_before) r.before = before;
+    return r;
+}
+
+// ---- runs -----------------------------------------------------------------------------------------------
+const char* end_name(surgery::SurgeryOutcome::End e) {
+    switch (e) {
+        case surgery::SurgeryOutcome::End::Completed: return "completed";
+        case surgery::SurgeryOutcome::End::TargetsMet: return "targets_met";
+        case surgery::SurgeryOutcome::End::Stopped: return "stopped";
+        case surgery::SurgeryOutcome::End::Diverged: return "diverged";
+    }
+    return "completed";
+}
+
+surgery::SurgeryOutcome::End end_from(const std::string& s) {
+    if (s == "targets_met") return surgery::SurgeryOutcome::End::TargetsMet;
+    if (s == "stopped") return surgery::SurgeryOutcome::End::Stopped;
+    if (s == "diverged") return surgery::SurgeryOutcome::End::Diverged;
+    return surgery::SurgeryOutcome::End::Completed;
+}
+
+json run_json(const RunRecord& r) {
+    json steps = json::array(), evals = json::array();
+    for (const auto& s : r.steps)
+        steps.push_back({s.step, s.loss_forget, s.loss_edit, s.loss_update, s.loss_retain, s.total, s.grad_norm, s.lr,
+                         s.tokens_per_s, s.seconds, s.active_forget, s.steps});
+    for (const auto& e : r.evals) evals.push_back({e.step, e.forget_acc, e.update_acc, e.retain_acc});
+    json j = {{"id", r.id},
+              {"base", r.base},
+              {"started", r.started},
+              {"facts", facts_json(r.facts)},
+              {"surgery", config_json(r.config)},
+              {"outcome",
+               {{"end", end_name(r.outcome.end)},
+                {"message", r.outcome.message},
+                {"steps_done", r.outcome.steps_done},
+                {"seconds", r.outcome.seconds},
+                {"tokens", r.outcome.tokens}}},
+              {"steps", steps},
+              {"evals", evals}};
+    j["report"] = r.report ? json::parse(r.report->to_json()) : json();
+    return j;
+}
+
+RunRecord run_from(const json& j, const std::string& where) {
+    if (!j.is_object()) throw Error(where + ": a run must be an object");
+    RunRecord r;
+    read(j, "id", &r.id, where);
+    read(j, "base", &r.base, where);
+    read(j, "started", &r.started, where);
+    r.facts = facts_from(j.value("facts", json::array()), where);
+    r.config = config_from(j.value("surgery", json::object()), where);
+    const json o = j.value("outcome", json::object());
+    r.outcome.end = end_from(o.value("end", "completed"));
+    r.outcome.message = o.value("message", "");
+    r.outcome.steps_done = o.value("steps_done", 0);
+    r.outcome.seconds = o.value("seconds", 0.0);
+    r.outcome.tokens = o.value("tokens", (int64_t)0);
+    try {
+        for (const auto& s : j.value("steps", json::array())) {
+            surgery::StepMetrics m;
+            m.step = s.at(0);
+            m.loss_forget = s.at(1), m.loss_edit = s.at(2), m.loss_update = s.at(3), m.loss_retain = s.at(4);
+            m.total = s.at(5), m.grad_norm = s.at(6), m.lr = s.at(7), m.tokens_per_s = s.at(8), m.seconds = s.at(9);
+            m.active_forget = s.at(10);
+            m.steps = s.size() > 11 ? s.at(11).get<int>() : r.config.steps;
+            r.steps.push_back(m);
+        }
+        for (const auto& e : j.value("evals", json::array()))
+            r.evals.push_back({e.at(0).get<int>(), e.at(1).get<double>(), e.at(2).get<double>(), e.at(3).get<double>()});
+        if (j.contains("report") && !j["report"].is_null()) r.report = report_from(j["report"]);
+    } catch (const json::exception& e) {
+        throw Error(where + ": malformed metrics (" + e.what() + ")");
+    }
+    r.weights_kept = false;
+    return r;
+}
+
+json probe_json(const SampleOptions& s) {
+    return {{"max_new_tokens", s.max_new_tokens}, {"temperature", s.temperature}, {"top_p", s.top_p}, {"seed", s.seed}};
+}
+
+}  // namespace
+
+bool Project::operator==(const Project& o) const { return project_to_json(*this) == project_to_json(o); }
+
+std::string project_to_json(const Project& p) {
+    json runs = json::array();
+    for (const auto& r : p.runs) runs.push_back(run_json(r));
+    json j = {{"format", kFormat},         {"version", kVersion},           {"model_dir", p.model_dir},
+              {"facts", facts_json(p.facts)}, {"surgery", config_json(p.surgery)}, {"probe", probe_json(p.probe)},
+              {"from_original", p.from_original}, {"runs", runs}};
+    return j.dump(2) + "\n";
+}
+
+Project project_from_json(const std::string& text, const std::string& source) {
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error& e) {
+        throw Error(source + ": not a valid project file (JSON error at byte " + std::to_string(e.byte) +
+                    "); open a file saved by llm-surgery");
+    }
+    if (!j.is_object() || j.value("format", "") != kFormat)
+        throw Error(source + ": not an llm-surgery project (missing \"format\": \"" + kFormat + "\")");
+    const int version = j.value("version", 0);
+    if (version < 1 || version > kVersion)
+        throw Error(source + ": project version " + std::to_string(version) + " is not supported (this build reads " +
+                    std::to_string(kVersion) + "); update llm-surgery");
+    Project p;
+    read(j, "model_dir", &p.model_dir, source);
+    p.facts = facts_from(j.value("facts", json::array()), source);
+    p.surgery = config_from(j.value("surgery", json::object()), source);
+    const json pr = j.value("probe", json::object());
+    read(pr, "max_new_tokens", &p.probe.max_new_tokens, source);
+    read(pr, "temperature", &p.probe.temperature, source);
+    read(pr, "top_p", &p.probe.top_p, source);
+    read(pr, "seed", &p.probe.seed, source);
+    read(j, "from_original", &p.from_original, source);
+    int i = 0;
+    for (const auto& r : j.value("runs", json::array())) p.runs.push_back(run_from(r, source + ", run " + std::to_string(++i)));
+    return p;
+}
+
+void save_project(const Project& p, const std::filesystem::path& path) {
+    const auto tmp = path.string() + ".tmp";
+    {
+        std::ofstream f(tmp, std::ios::binary);
+        if (!f) throw Error(path.string() + ": cannot write the project (is the folder there and writable?)");
+        f << project_to_json(p);
+        if (!f.flush()) throw Error(path.string() + ": writing the project failed (disk full?)");
+    }
+    std::error_code ec;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw Error(path.string() + ": cannot move the project into place: " + ec.message());
+}
+
+Project load_project(const std::filesystem::path& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw Error(path.string() + ": cannot open the project file (does it exist and is it readable?)");
+    std::ostringstream s;
+    s << f.rdbuf();
+    if (f.bad()) throw Error(path.string() + ": reading the project file failed");
+    return project_from_json(s.str(), path.string());
+}
+
+std::string config_to_json(const surgery::SurgeryConfig& c) { return config_json(c).dump(); }
+
+surgery::SurgeryConfig config_from_json(const std::string& text) {
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error&) {
+        throw Error("surgery settings: not valid JSON");
+    }
+    return config_from(j, "surgery settings");
+}
+
+eval::Report report_from_json(const std::string& text) {
+    try {
+        return report_from(json::parse(text));
+    } catch (const json::exception& e) {
+        throw Error(std::string("report: not a valid report JSON (") + e.what() + ")");
+    }
+}
+
+}  // namespace llms::session

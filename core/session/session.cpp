@@ -1,0 +1,192 @@
+// Session: the open model, its original weights, the run history and which weights are live.
+#include "core/session/session.h"
+
+#include "core/common/error.h"
+#include "core/session/session_impl.h"
+
+#include <torch/torch.h>
+
+namespace llms::session {
+
+// ---- Impl helpers -------------------------------------------------------------------------------------
+
+LoadedModel& Session::Impl::model() {
+    if (!m) throw Error("no model is open: open a model folder first (Model tab)");
+    return *m;
+}
+
+const Tokenizer& Session::Impl::tok() { return model().tok(); }
+
+Weights Session::Impl::copy_out() {
+    torch::NoGradGuard ng;
+    Weights w;
+    for (auto& [name, p] : hf_named_tensors(model().net))
+        w.push_back(p.detach().to(at::kCPU, /*non_blocking=*/false, /*copy=*/true));
+    return w;
+}
+
+void Session::Impl::load_into(const Weights& w) {
+    torch::NoGradGuard ng;
+    auto live = hf_named_tensors(model().net);
+    if (live.size() != w.size())
+        throw Error("internal: weight copy has " + std::to_string(w.size()) + " tensors, the model " +
+                    std::to_string(live.size()));
+    for (size_t i = 0; i < w.size(); ++i) live[i].second.copy_(w[i]);
+}
+
+const Weights& Session::Impl::weights_of(int run) {
+    if (run == 0) return original;
+    auto it = run_weights.find(run);
+    if (it == run_weights.end())
+        throw Error("the weights of run " + std::to_string(run) +
+                    " are not in memory (dropped to save memory, or loaded from a project): re-run it from the "
+                    "History tab with the same settings to get them back");
+    return it->second;
+}
+
+int64_t Session::Impl::bytes_of(const Weights& w) {
+    int64_t b = 0;
+    for (const auto& t : w) b += t.numel() * (int64_t)t.element_size();
+    return b;
+}
+
+void Session::Impl::enforce_budget() {
+    auto total = [&] {
+        int64_t b = 0;
+        for (auto& [id, w] : run_weights) b += bytes_of(w);
+        return b;
+    };
+    // Oldest first; the active run's weights always stay (they are what "put back" restores).
+    for (auto it = run_weights.begin(); it != run_weights.end() && total() > budget;) {
+        if (it->first == active) {
+            ++it;
+            continue;
+        }
+        for (auto& r : history)
+            if (r.id == it->first) r.weights_kept = false;
+        it = run_weights.erase(it);
+    }
+}
+
+// ---- Session -------------------------------------------------------------------------------------------
+
+Session::Session() : impl_(std::make_unique<Impl>()) {}
+Session::~Session() = default;
+
+ModelCard Session::open(const std::filesystem::path& dir, const OpenOptions& opt,
+                        const std::function<void(double)>& progress) {
+    LoadOptions lo;
+    lo.device = opt.device;
+    lo.dtype = opt.dtype;
+    lo.tokenizer = true;
+    lo.progress = progress;
+    LoadedModel loaded = load_model(dir, lo);   // throws before anything of the old session is touched
+    loaded.net->eval();
+    for (auto& [name, p] : hf_named_tensors(loaded.net)) p.set_requires_grad(false);
+
+    auto& I = *impl_;
+    I.m.reset();
+    I.run_weights.clear();
+    I.history.clear();
+    I.eval_cache.reset();
+    I.known = {};
+    I.heldout.clear();
+    I.active = 0;
+    I.next_id = 1;
+    I.m.emplace(std::move(loaded));
+    I.original = I.copy_out();
+
+    const LoadedModel& m = *I.m;
+    ModelCard c;
+    c.dir = std::filesystem::absolute(dir).lexically_normal().string();
+    c.name = std::filesystem::path(c.dir).filename().string();
+    if (c.name.empty()) c.name = std::filesystem::path(c.dir).parent_path().filename().string();
+    c.architecture = m.config.architecture;
+    c.parameters = m.config.num_parameters();
+    c.hidden_size = m.config.hidden_size;
+    c.intermediate_size = m.config.intermediate_size;
+    c.layers = m.config.num_hidden_layers;
+    c.heads = m.config.num_attention_heads;
+    c.kv_heads = m.config.num_key_value_heads;
+    c.head_dim = m.config.head_dim;
+    c.vocab_size = m.config.vocab_size;
+    c.context = m.config.max_position_embeddings;
+    c.tied_embeddings = m.config.tie_word_embeddings;
+    c.stored_dtype = m.config.torch_dtype;
+    c.dtype = dtype_name(m.dtype);
+    c.device = m.device.str();
+    c.weight_bytes = Impl::bytes_of(I.original);
+    c.has_tokenizer = m.tokenizer != nullptr;
+    c.tokenizer_note = m.tokenizer_error;
+    I.card = c;
+
+    // Facts the model knows (shipped beside the demo model): retain pool + collateral probes.
+    const auto known = std::filesystem::path(dir) / "known_facts.jsonl";
+    if (std::filesystem::exists(known)) set_known_facts(facts::load_jsonl(known));
+    return I.card;
+}
+
+bool Session::has_model() const { return impl_->m.has_value(); }
+
+const ModelCard& Session::card() const {
+    impl_->model();
+    return impl_->card;
+}
+
+MemoryUse Session::memory() const {
+    MemoryUse u;
+    if (!impl_->m) return u;
+    u.model_bytes = impl_->card.weight_bytes;
+    u.original_bytes = Impl::bytes_of(impl_->original);
+    for (auto& [id, w] : impl_->run_weights) u.runs_bytes += Impl::bytes_of(w);
+    return u;
+}
+
+void Session::set_known_facts(const facts::FactSet& known) {
+    impl_->known = known;
+    impl_->card.known_facts = known.facts.size();
+    impl_->eval_cache.reset();
+}
+
+size_t Session::known_facts() const { return impl_->known.facts.size(); }
+
+void Session::set_heldout_text(std::vector<std::string> lines) {
+    impl_->heldout = std::move(lines);
+    impl_->eval_cache.reset();
+}
+
+const std::vector<RunRecord>& Session::history() const { return impl_->history; }
+int Session::active_run() const { return impl_->active; }
+
+void Session::revert_to_original() {
+    auto& I = *impl_;
+    if (I.active == 0) return;
+    I.load_into(I.original);
+    I.active = 0;
+}
+
+void Session::use_run(int id) {
+    auto& I = *impl_;
+    if (id == I.active) return;
+    I.load_into(I.weights_of(id));
+    I.active = id;
+}
+
+void Session::add_history(std::vector<RunRecord> runs) {
+    auto& I = *impl_;
+    std::map<int, int> renamed;   // old id -> new id, so `base` links survive
+    for (auto& r : runs) {
+        renamed[r.id] = I.next_id;
+        r.id = I.next_id++;
+        r.base = r.base == 0 ? 0 : renamed.count(r.base) ? renamed[r.base] : 0;
+        r.weights_kept = false;
+        I.history.push_back(std::move(r));
+    }
+}
+
+void Session::set_weights_budget(int64_t bytes) {
+    impl_->budget = bytes;
+    if (impl_->m) impl_->enforce_budget();
+}
+
+}  // namespace llms::session

@@ -1,0 +1,82 @@
+// The facade the desktop app calls: one open model, its original weights, probing, surgery runs with a
+// history, before/after reports and export. Torch-free and Qt-free (pimpl): ui/ includes it, session.cpp
+// does the work with the core. Not thread-safe: one thread (the UI's worker) owns a Session; only the
+// stop/pause atomics in surgery::RunCallbacks are read across threads.
+#pragma once
+#include "core/eval/report.h"
+#include "core/facts/fact_set.h"
+#include "core/session/session_types.h"
+#include "core/surgery/surgery_config.h"
+#include "core/surgery/trainer.h"
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace llms::session {
+
+class Session {
+public:
+    Session();
+    ~Session();
+    Session(const Session&) = delete;
+    Session& operator=(const Session&) = delete;
+
+    // ---- model -------------------------------------------------------------------------------------
+    // Loads a HF folder (config.json + safetensors + tokenizer.model), keeps a CPU copy of the original
+    // weights and forgets the previous model and its run history. progress: 0..1. Throws llms::Error.
+    ModelCard open(const std::filesystem::path& dir, const OpenOptions& opt = {},
+                   const std::function<void(double)>& progress = {});
+    bool has_model() const;
+    const ModelCard& card() const;          // Error when no model is open
+    MemoryUse memory() const;
+
+    // Facts the model is known to know (known_facts.jsonl beside the weights, when present): split per run
+    // into a broad retain pool for the KL term and a disjoint collateral probe set for the report.
+    void set_known_facts(const facts::FactSet& known);
+    size_t known_facts() const;
+    // Held-out text for the report's fluency (perplexity) line.
+    void set_heldout_text(std::vector<std::string> lines);
+
+    // ---- probing ---------------------------------------------------------------------------------------
+    // Greedy answers of the active weights, cut at the first newline or EOS ("ask the model").
+    std::vector<std::string> ask(const std::vector<std::string>& prompts, int max_new_tokens = 12);
+    // The original and the active weights answer the same prompt; answer probabilities for the answers
+    // of any fact in `facts` with this prompt, else for each model's own first phrase.
+    ProbeResult probe(const std::string& prompt, const SampleOptions& opt, const facts::FactSet& facts = {});
+    // Every fact (not documents): original vs active greedy completion, target probability and a verdict.
+    std::vector<FactProbe> probe_facts(const facts::FactSet& set);
+
+    // ---- surgery -----------------------------------------------------------------------------------------
+    // Runs the trainer on the model (starting from the original weights, or from the active run when
+    // from_original is false), then measures original vs edited (eval::Report). The edited weights become
+    // active and the run joins the history. A stopped run keeps the weights of its last step; a diverged
+    // run those of its last good check. on_phase: short user-facing descriptions of the current phase.
+    const RunRecord& run(const facts::FactSet& set, const surgery::SurgeryConfig& config,
+                         const surgery::RunCallbacks& callbacks, bool from_original = true,
+                         const std::function<void(const std::string&)>& on_phase = {});
+
+    // ---- history -----------------------------------------------------------------------------------------
+    const std::vector<RunRecord>& history() const;
+    int active_run() const;                 // 0 = the original weights
+    void revert_to_original();
+    // Makes run `id`'s weights active; Error when they were dropped to save memory (re-run it).
+    void use_run(int id);
+    // Records from a project file: shown and compared, no weights (they can be re-run).
+    void add_history(std::vector<RunRecord> runs);
+    void set_weights_budget(int64_t bytes);  // CPU bytes for kept run weights; oldest inactive dropped first
+
+    // ---- export ------------------------------------------------------------------------------------------
+    // Writes run `run_id`'s weights (0 = original) as a HF folder: config.json, model.safetensors and the
+    // source folder's tokenizer files; atomically (temp folder renamed into place); never over the source.
+    void export_model(const std::filesystem::path& out_dir, int run_id, const ExportOptions& opt,
+                      const std::function<void(double)>& progress = {});
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace llms::session

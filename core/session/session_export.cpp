@@ -1,0 +1,36 @@
+// Export: any kept weights (original or a run's) as a HF folder via io::write_hf_folder (atomic, never over
+// the source folder, tokenizer and side files copied from it).
+#include "core/common/error.h"
+#include "core/io/hf_folder.h"
+#include "core/session/session_impl.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+namespace llms::session {
+
+void Session::export_model(const std::filesystem::path& out_dir, int run_id, const ExportOptions& opt,
+                           const std::function<void(double)>& progress) {
+    auto& I = *impl_;
+    auto& m = I.model();
+    if (opt.dtype != "float32" && opt.dtype != "bfloat16" && opt.dtype != "float16")
+        throw Error("export: unknown dtype \"" + opt.dtype + "\" (float32, bfloat16 or float16)");
+    const Weights& w = I.weights_of(run_id);
+    const auto live = hf_named_tensors(m.net);
+    std::vector<std::pair<std::string, at::Tensor>> tensors;
+    tensors.reserve(w.size());
+    for (size_t i = 0; i < w.size(); ++i) tensors.emplace_back(live[i].first, w[i]);
+
+    io::HfWriteOptions o;
+    o.dtype = opt.dtype;
+    o.overwrite = opt.overwrite;
+    o.progress = progress;
+    // known_facts.jsonl describes what the original knew: an edited model no longer matches it, so it is
+    // not copied; a note says where the folder came from.
+    nlohmann::json note = {{"source", I.card.dir},
+                           {"weights", run_id == 0 ? std::string("original") : "surgery run " + std::to_string(run_id)}};
+    o.extra_text_files.push_back({"llm_surgery_export.json", note.dump(2) + "\n"});
+    write_hf_folder(out_dir, I.card.dir, m.config.to_json_text(), tensors, o);
+}
+
+}  // namespace llms::session

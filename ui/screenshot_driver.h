@@ -1,0 +1,44 @@
+// Drives the main window through a scripted session for --screenshot: open the model, (with facts) ask the
+// model, run a short surgery, probe all facts and one prompt, then render tabs to PNG and quit. Also
+// reports the event-loop latency measured during the surgery.
+#pragma once
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+namespace llms::ui {
+
+class MainWindow;
+
+struct ScreenshotPlan {
+    QString modelDir;          // required
+    QString factsFile;         // optional: then a surgery runs
+    QString output;            // FILE.png; with tabs = all: FILE-<tab>.png per tab
+    QString tab;               // model | facts | probe | surgery | results | history | all ("" = best for the state)
+    int steps = 0;             // surgery steps (0: the preset's)
+    QString preset = "demo";
+    QString probePrompt;       // "" = the first forget fact's prompt
+    int width = 1360, height = 860;
+};
+
+class ScreenshotDriver : public QObject {
+    Q_OBJECT
+public:
+    ScreenshotDriver(MainWindow* window, ScreenshotPlan plan, QObject* parent = nullptr);
+    void start();
+
+Q_SIGNALS:
+    void done(int exitCode);
+
+private:
+    void afterModel();
+    void afterSurgery();
+    void capture();
+    void fail(const QString& why);
+
+    MainWindow* w_;
+    ScreenshotPlan plan_;
+    int stage_ = 0;
+};
+
+}  // namespace llms::ui

@@ -1,0 +1,136 @@
+#include "ui/session_controller.h"
+
+namespace llms::ui {
+
+SessionController::SessionController(QObject* parent) : QObject(parent) {
+    registerMetaTypes();
+    worker_ = std::make_unique<SessionWorker>(flags_);
+    thread_.reset(new QThread);
+    thread_->setObjectName("llms-session-worker");
+    worker_->moveToThread(thread_.get());
+
+    auto* w = worker_.get();
+    // Worker -> GUI: queued (the receiver lives in the GUI thread); arguments are copied.
+    connect(w, &SessionWorker::taskStarted, this, [this](const QString& what) {
+        task_ = what;
+        Q_EMIT taskStarted(what);
+    });
+    connect(w, &SessionWorker::taskDone, this, [this] {
+        if (--pending_ == 0) {
+            task_.clear();
+            Q_EMIT busyChanged(false);
+        }
+    });
+    connect(w, &SessionWorker::failed, this, [this](const QString& what, const QString& msg) {
+        if (running_) {
+            running_ = false;
+            Q_EMIT runningChanged(false);
+        }
+        Q_EMIT failed(what, msg);
+    });
+    connect(w, &SessionWorker::progress, this, &SessionController::progress);
+    connect(w, &SessionWorker::modelOpened, this, [this](const session::ModelCard& c) {
+        card_ = c;
+        Q_EMIT modelOpened(c);
+    });
+    connect(w, &SessionWorker::memoryChanged, this, [this](const session::MemoryUse& m) {
+        memory_ = m;
+        Q_EMIT memoryChanged(m);
+    });
+    connect(w, &SessionWorker::answered, this, &SessionController::answered);
+    connect(w, &SessionWorker::probed, this, &SessionController::probed);
+    connect(w, &SessionWorker::factsProbed, this, &SessionController::factsProbed);
+    connect(w, &SessionWorker::phase, this, &SessionController::phase);
+    connect(w, &SessionWorker::steps, this, &SessionController::steps);
+    connect(w, &SessionWorker::evalPoint, this, &SessionController::evalPoint);
+    connect(w, &SessionWorker::runFinished, this, [this](const session::RunRecord& r) {
+        running_ = false;
+        Q_EMIT runningChanged(false);
+        if (flags_->pause.exchange(false)) Q_EMIT pausedChanged(false);
+        Q_EMIT runFinished(r);
+    });
+    connect(w, &SessionWorker::activeRunChanged, this, [this](int id) {
+        active_ = id;
+        Q_EMIT activeRunChanged(id);
+    });
+    connect(w, &SessionWorker::historyChanged, this, [this](const std::vector<session::RunRecord>& runs) {
+        history_ = runs;
+        Q_EMIT historyChanged();
+    });
+    connect(w, &SessionWorker::exported, this, &SessionController::exported);
+    thread_->start();
+}
+
+SessionController::~SessionController() {
+    flags_->stop = true;      // a running surgery ends after its current step
+    flags_->pause = false;
+    thread_.reset();          // quit, wait, delete (queued requests are dropped)
+    worker_.reset();          // its thread has finished
+}
+
+template <class F>
+void SessionController::post(F&& call) {
+    if (pending_++ == 0) Q_EMIT busyChanged(true);
+    QMetaObject::invokeMethod(worker_.get(), std::forward<F>(call), Qt::QueuedConnection);
+}
+
+void SessionController::openModel(const QString& dir, const session::OpenOptions& opt) {
+    post([w = worker_.get(), dir, opt] { w->openModel(dir, opt); });
+}
+
+void SessionController::ask(const QStringList& prompts) {
+    post([w = worker_.get(), prompts] { w->ask(prompts); });
+}
+
+void SessionController::probe(const QString& prompt, const session::SampleOptions& opt, const facts::FactSet& facts) {
+    post([w = worker_.get(), prompt, opt, facts] { w->probe(prompt, opt, facts); });
+}
+
+void SessionController::probeFacts(const facts::FactSet& set) {
+    post([w = worker_.get(), set] { w->probeFacts(set); });
+}
+
+void SessionController::startSurgery(const facts::FactSet& set, const surgery::SurgeryConfig& config, bool fromOriginal) {
+    flags_->stop = false;
+    flags_->pause = false;
+    running_ = true;
+    Q_EMIT runningChanged(true);
+    Q_EMIT runStarted(config);
+    post([w = worker_.get(), set, config, fromOriginal] { w->runSurgery(set, config, fromOriginal); });
+}
+
+void SessionController::pause(bool paused) {
+    if (!running_ || flags_->pause == paused) return;
+    flags_->pause = paused;
+    Q_EMIT pausedChanged(paused);
+}
+
+void SessionController::stop() {
+    if (!running_) return;
+    flags_->stop = true;
+    if (flags_->pause.exchange(false)) Q_EMIT pausedChanged(false);
+}
+
+void SessionController::revertToOriginal() {
+    post([w = worker_.get()] { w->revertToOriginal(); });
+}
+
+void SessionController::useRun(int id) {
+    post([w = worker_.get(), id] { w->useRun(id); });
+}
+
+void SessionController::addHistory(const std::vector<session::RunRecord>& runs) {
+    post([w = worker_.get(), runs] { w->addHistory(runs); });
+}
+
+void SessionController::exportModel(const QString& dir, int runId, const session::ExportOptions& opt) {
+    post([w = worker_.get(), dir, runId, opt] { w->exportModel(dir, runId, opt); });
+}
+
+const session::RunRecord* SessionController::run(int id) const {
+    for (const auto& r : history_)
+        if (r.id == id) return &r;
+    return nullptr;
+}
+
+}  // namespace llms::ui

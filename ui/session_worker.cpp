@@ -1,0 +1,136 @@
+#include "ui/session_worker.h"
+
+#include "core/common/error.h"
+#include "core/session/session.h"
+
+#include <QElapsedTimer>
+
+#include <exception>
+
+namespace llms::ui {
+
+SessionWorker::SessionWorker(std::shared_ptr<RunFlags> flags)
+    : session_(std::make_unique<session::Session>()), flags_(std::move(flags)) {}
+
+SessionWorker::~SessionWorker() = default;
+
+// Every request: announce, run, report the error as a user-facing message, always end with taskDone().
+template <class F>
+void SessionWorker::task(const QString& what, F&& body) {
+    Q_EMIT taskStarted(what);
+    try {
+        body();
+    } catch (const Error& e) {
+        Q_EMIT failed(what, QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {
+        Q_EMIT failed(what, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+    }
+    Q_EMIT taskDone();
+}
+
+void SessionWorker::openModel(const QString& dir, const session::OpenOptions& opt) {
+    task(tr("Loading %1").arg(dir), [&] {
+        const QString what = tr("Loading model");
+        Q_EMIT progress(what, 0.0);
+        auto card = session_->open(dir.toStdString(), opt, [&](double f) { Q_EMIT progress(what, f); });
+        Q_EMIT progress(what, 1.0);
+        Q_EMIT modelOpened(card);
+        Q_EMIT memoryChanged(session_->memory());
+        Q_EMIT activeRunChanged(0);
+        Q_EMIT historyChanged(session_->history());
+    });
+}
+
+void SessionWorker::ask(const QStringList& prompts) {
+    task(tr("Asking the model"), [&] {
+        std::vector<std::string> ps;
+        for (const auto& p : prompts) ps.push_back(p.toStdString());
+        const auto answers = session_->ask(ps);
+        QStringList out;
+        for (const auto& a : answers) out << QString::fromStdString(a);
+        Q_EMIT answered(prompts, out);
+    });
+}
+
+void SessionWorker::probe(const QString& prompt, const session::SampleOptions& opt, const facts::FactSet& facts) {
+    task(tr("Probing"), [&] { Q_EMIT probed(session_->probe(prompt.toStdString(), opt, facts)); });
+}
+
+void SessionWorker::probeFacts(const facts::FactSet& set) {
+    task(tr("Probing all facts"), [&] { Q_EMIT factsProbed(session_->probe_facts(set)); });
+}
+
+void SessionWorker::runSurgery(const facts::FactSet& set, const surgery::SurgeryConfig& config, bool fromOriginal) {
+    task(tr("Surgery"), [&] {
+        flags_->stop = false;
+        // Steps leave in batches (at most every kStepBatchMs): the GUI gets few, larger events.
+        std::vector<surgery::StepMetrics> pending;
+        QElapsedTimer since;
+        since.start();
+        auto flush = [&] {
+            if (pending.empty()) return;
+            Q_EMIT steps(pending);
+            pending.clear();
+            since.restart();
+        };
+        surgery::RunCallbacks cb;
+        cb.stop = &flags_->stop;
+        cb.pause = &flags_->pause;
+        cb.on_step = [&](const surgery::StepMetrics& s) {
+            pending.push_back(s);
+            if (since.elapsed() >= kStepBatchMs) flush();
+        };
+        cb.on_eval = [&](const surgery::EvalPoint& e) {
+            flush();
+            Q_EMIT evalPoint(e);
+        };
+        try {
+            const auto& rec = session_->run(set, config, cb, fromOriginal,
+                                            [&](const std::string& p) { flush(); Q_EMIT phase(QString::fromStdString(p)); });
+            flush();
+            Q_EMIT runFinished(rec);
+        } catch (...) {
+            flush();
+            flags_->pause = false;
+            Q_EMIT activeRunChanged(session_->active_run());
+            throw;
+        }
+        flags_->pause = false;
+        Q_EMIT activeRunChanged(session_->active_run());
+        Q_EMIT historyChanged(session_->history());
+        Q_EMIT memoryChanged(session_->memory());
+    });
+}
+
+void SessionWorker::revertToOriginal() {
+    task(tr("Reverting to the original weights"), [&] {
+        session_->revert_to_original();
+        Q_EMIT activeRunChanged(session_->active_run());
+    });
+}
+
+void SessionWorker::useRun(int id) {
+    task(tr("Switching to run %1").arg(id), [&] {
+        session_->use_run(id);
+        Q_EMIT activeRunChanged(session_->active_run());
+    });
+}
+
+void SessionWorker::addHistory(const std::vector<session::RunRecord>& runs) {
+    task(tr("Restoring the run history"), [&] {
+        session_->add_history(runs);
+        Q_EMIT historyChanged(session_->history());
+    });
+}
+
+void SessionWorker::exportModel(const QString& dir, int runId, const session::ExportOptions& opt) {
+    task(tr("Exporting"), [&] {
+        const QString what = tr("Exporting model");
+        Q_EMIT progress(what, 0.0);
+        session_->export_model(dir.toStdString(), runId, opt, [&](double f) { Q_EMIT progress(what, f); });
+        Q_EMIT progress(what, 1.0);
+        Q_EMIT exported(dir);
+    });
+}
+
+}  // namespace llms::ui

@@ -1,0 +1,74 @@
+// The worker: owns the Session (every model call) on its own QThread. Requests arrive as queued calls
+// from SessionController; results leave by value in queued signals. Never touches widgets.
+#pragma once
+#include "core/facts/fact_set.h"
+#include "core/session/session_types.h"
+#include "core/surgery/surgery_config.h"
+#include "ui/metatypes.h"
+
+#include <QObject>
+#include <QString>
+#include <QStringList>
+
+#include <atomic>
+#include <memory>
+
+namespace llms::session {
+class Session;
+}
+
+namespace llms::ui {
+
+// Flags the GUI thread sets and the trainer reads every step.
+struct RunFlags {
+    std::atomic<bool> stop{false};
+    std::atomic<bool> pause{false};
+};
+
+class SessionWorker : public QObject {
+    Q_OBJECT
+public:
+    explicit SessionWorker(std::shared_ptr<RunFlags> flags);
+    ~SessionWorker() override;
+
+    // Each runs on the worker thread (called through QMetaObject::invokeMethod, queued) and ends with
+    // taskDone(), after its result signal or failed().
+    void openModel(const QString& dir, const session::OpenOptions& opt);
+    void ask(const QStringList& prompts);
+    void probe(const QString& prompt, const session::SampleOptions& opt, const facts::FactSet& facts);
+    void probeFacts(const facts::FactSet& set);
+    void runSurgery(const facts::FactSet& set, const surgery::SurgeryConfig& config, bool fromOriginal);
+    void revertToOriginal();
+    void useRun(int id);
+    void addHistory(const std::vector<session::RunRecord>& runs);
+    void exportModel(const QString& dir, int runId, const session::ExportOptions& opt);
+
+    static constexpr int kStepBatchMs = 30;   // steps are sent in batches at most this often
+
+Q_SIGNALS:
+    void taskStarted(const QString& what);
+    void taskDone();
+    void failed(const QString& what, const QString& message);
+    void progress(const QString& what, double fraction);   // fraction < 0: indeterminate
+
+    void modelOpened(const llms::session::ModelCard& card);
+    void memoryChanged(const llms::session::MemoryUse& use);
+    void answered(const QStringList& prompts, const QStringList& answers);
+    void probed(const llms::session::ProbeResult& result);
+    void factsProbed(const std::vector<llms::session::FactProbe>& probes);
+    void phase(const QString& text);
+    void steps(const std::vector<llms::surgery::StepMetrics>& batch);
+    void evalPoint(const llms::surgery::EvalPoint& point);
+    void runFinished(const llms::session::RunRecord& run);
+    void activeRunChanged(int id);
+    void historyChanged(const std::vector<llms::session::RunRecord>& runs);
+    void exported(const QString& dir);
+
+private:
+    template <class F> void task(const QString& what, F&& body);
+
+    std::unique_ptr<session::Session> session_;
+    std::shared_ptr<RunFlags> flags_;
+};
+
+}  // namespace llms::ui

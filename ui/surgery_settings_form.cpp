@@ -1,0 +1,285 @@
+#include "ui/surgery_settings_form.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QRegularExpressionValidator>
+#include <QSpinBox>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace llms::ui {
+
+namespace {
+
+struct MethodInfo {
+    surgery::Method m;
+    const char* label;
+    const char* help;
+};
+const MethodInfo kMethods[] = {
+    {surgery::Method::LlmSurgery, "LLM Surgery (forget + update + retain)",
+     "The paper's objective: gradient ascent on the answers to forget (and the old answers of updates), descent on "
+     "the new answers, and a KL term that keeps every other answer as the original model gave it."},
+    {surgery::Method::GradAscent, "Gradient ascent (forget only)",
+     "Baseline: only pushes the answers to forget (and old answers) down. Nothing protects other knowledge."},
+    {surgery::Method::GradDiff, "Gradient difference (forget + retain NLL)",
+     "Baseline: ascent on the answers to forget, ordinary training (NLL) on the retain facts."},
+    {surgery::Method::Npo, "NPO (forget + retain KL)",
+     "Baseline: negative preference optimisation on the answers to forget (a bounded, smoother ascent) plus the KL "
+     "retain term."},
+    {surgery::Method::Finetune, "Fine-tune (update only)",
+     "Baseline: ordinary training on the new answers of updates; forget facts are ignored."},
+};
+
+QDoubleSpinBox* dspin(double lo, double hi, int decimals, double step, const QString& tip) {
+    auto* s = new QDoubleSpinBox;
+    s->setRange(lo, hi);
+    s->setDecimals(decimals);
+    s->setSingleStep(step);
+    s->setToolTip(tip);
+    s->setAccelerated(true);
+    return s;
+}
+
+QSpinBox* ispin(int lo, int hi, const QString& tip) {
+    auto* s = new QSpinBox;
+    s->setRange(lo, hi);
+    s->setToolTip(tip);
+    s->setAccelerated(true);
+    return s;
+}
+
+}  // namespace
+
+SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
+    method_ = new QComboBox(this);
+    for (const auto& m : kMethods) {
+        method_->addItem(tr(m.label), QString::fromStdString(surgery::method_name(m.m)));
+        method_->setItemData(method_->count() - 1, tr(m.help), Qt::ToolTipRole);
+    }
+    method_->setToolTip(tr("Which objective to optimise. LLM Surgery is the method of the paper; the others are the "
+                           "baselines it is compared with."));
+    methodHelp_ = new QLabel(this);
+    methodHelp_->setWordWrap(true);
+    methodHelp_->setStyleSheet("color:#555");
+
+    preset_ = new QComboBox(this);
+    preset_->addItem(tr("demo — tuned for the demo model"), "demo");
+    preset_->addItem(tr("paper — the official recipe"), "paper");
+    preset_->setToolTip(tr("Starting values for every setting below. demo: tuned so the demo scenario meets its "
+                           "targets; paper: AdamW 2e-4, weights 0.1 / 0.1 / 2.0 / 0.5 as in the paper's code."));
+
+    auto* top = new QFormLayout;
+    top->addRow(tr("Method:"), method_);
+    top->addRow(QString(), methodHelp_);
+    top->addRow(tr("Preset:"), preset_);
+
+    // ---- advanced -----------------------------------------------------------------------------------
+    steps_ = ispin(1, 100000, tr("Most optimisation steps. With early stop the run usually ends sooner, as soon as "
+                                 "every target is met."));
+    batch_ = ispin(1, 4096, tr("Facts drawn per term (forget, old, new, retain) for each step."));
+    lr_ = dspin(1e-7, 1.0, 7, 1e-5, tr("AdamW learning rate: how far each step moves the weights. Too high diverges "
+                                       "or damages unrelated knowledge; too low needs many steps."));
+    schedule_ = new QComboBox;
+    schedule_->addItem(tr("constant"), "constant");
+    schedule_->addItem(tr("cosine (decays to 10%)"), "cosine");
+    schedule_->setToolTip(tr("Learning-rate schedule after the warm-up."));
+    warmup_ = ispin(0, 100000, tr("Steps over which the learning rate rises linearly from 0."));
+    wForget_ = dspin(0, 1000, 3, 0.05, tr("Weight of the ascent on answers to forget (w_unlearn in the paper). Higher "
+                                          "forgets faster but risks damaging nearby knowledge."));
+    wEdit_ = dspin(0, 1000, 3, 0.05, tr("Weight of the ascent on the old answers of update facts (edit-unlearn)."));
+    wUpdate_ = dspin(0, 1000, 3, 0.1, tr("Weight of the descent on the new answers of update facts (w_update)."));
+    wRetain_ = dspin(0, 1000, 3, 0.1, tr("Weight of the KL term that keeps the model's answers on retain text equal to "
+                                         "the original model's (w_retain). Higher protects more, edits slower."));
+    beta1_ = dspin(0, 0.9999, 4, 0.01, tr("AdamW β1: momentum of the gradient average."));
+    beta2_ = dspin(0, 0.9999, 4, 0.01, tr("AdamW β2: momentum of the squared-gradient average."));
+    wd_ = dspin(0, 10, 4, 0.01, tr("AdamW weight decay."));
+    clip_ = dspin(1e-4, 1e6, 4, 0.1, tr("The gradient is scaled down to this norm when larger (stabilises the ascent)."));
+    seed_ = new QLineEdit;
+    seed_->setValidator(new QRegularExpressionValidator(QRegularExpression("[0-9]{1,19}"), seed_));
+    seed_->setToolTip(tr("Random seed for batch sampling: the same seed, facts and settings give the same run."));
+    evalEvery_ = ispin(1, 100000, tr("Every this many steps the targets are checked (greedy answers of every fact): "
+                                     "the dots on the targets plot, and the early stop."));
+    earlyStop_ = new QCheckBox(tr("stop as soon as every target is met"));
+    earlyStop_->setToolTip(tr("Ends the run at the first check where every forget fact is no longer answered and "
+                              "every update fact gives its new answer."));
+    trainParams_ = new QLineEdit;
+    trainParams_->setToolTip(tr("Which weights may change: all, mlp (feed-forward layers only), or layers:A-B "
+                                "(transformer blocks A to B, 0-based, inclusive)."));
+    nllStop_ = dspin(0.01, 100, 2, 0.1, tr("A fact leaves the ascent once its answer's loss (nats per token) reaches this "
+                                           "bound: forgetting stops pushing once the answer is unlikely (bounded "
+                                           "ascent), which protects the rest of the model."));
+    poolRows_ = ispin(0, 100000, tr("Rows of broad known text drawn each step for the retain (KL) term, besides your "
+                                    "retain facts. 0 turns the broad pool off."));
+    npoBeta_ = dspin(1e-4, 100, 4, 0.05, tr("NPO only: the inverse temperature β of the preference loss."));
+    blowup_ = dspin(1, 1e9, 0, 10, tr("Divergence guard: a loss this many times its first value ends the run and "
+                                      "restores the last good weights."));
+
+    advanced_ = new QWidget(this);
+    auto* adv = new QFormLayout(advanced_);
+    adv->setContentsMargins(0, 0, 0, 0);
+    adv->addRow(tr("Steps (at most):"), steps_);
+    adv->addRow(tr("Batch per term:"), batch_);
+    adv->addRow(tr("Learning rate:"), lr_);
+    adv->addRow(tr("Schedule:"), schedule_);
+    adv->addRow(tr("Warm-up steps:"), warmup_);
+    adv->addRow(tr("Weight forget:"), wForget_);
+    adv->addRow(tr("Weight old answers:"), wEdit_);
+    adv->addRow(tr("Weight new answers:"), wUpdate_);
+    adv->addRow(tr("Weight retain (KL):"), wRetain_);
+    adv->addRow(tr("AdamW β1 / β2:"), [&] {
+        auto* w = new QWidget;
+        auto* h = new QHBoxLayout(w);
+        h->setContentsMargins(0, 0, 0, 0);
+        h->addWidget(beta1_);
+        h->addWidget(beta2_);
+        return w;
+    }());
+    adv->addRow(tr("Weight decay:"), wd_);
+    adv->addRow(tr("Gradient clip:"), clip_);
+    adv->addRow(tr("Forget loss bound:"), nllStop_);
+    adv->addRow(tr("Broad retain rows/step:"), poolRows_);
+    adv->addRow(tr("Trainable weights:"), trainParams_);
+    adv->addRow(tr("Check targets every:"), evalEvery_);
+    adv->addRow(QString(), earlyStop_);
+    adv->addRow(tr("Seed:"), seed_);
+    adv->addRow(tr("NPO β:"), npoBeta_);
+    adv->addRow(tr("Blow-up guard ×:"), blowup_);
+    for (int i = 0; i < adv->rowCount(); ++i)
+        if (auto* item = adv->itemAt(i, QFormLayout::LabelRole); item && item->widget())
+            if (auto* field = adv->itemAt(i, QFormLayout::FieldRole); field && field->widget())
+                item->widget()->setToolTip(field->widget()->toolTip());
+
+    advancedToggle_ = new QToolButton(this);
+    advancedToggle_->setText(tr("Advanced settings"));
+    advancedToggle_->setCheckable(true);
+    advancedToggle_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    advancedToggle_->setArrowType(Qt::RightArrow);
+    advancedToggle_->setAutoRaise(true);
+    connect(advancedToggle_, &QToolButton::toggled, this, &SurgerySettingsForm::setAdvancedVisible);
+
+    problems_ = new QLabel(this);
+    problems_->setWordWrap(true);
+    problems_->setStyleSheet("color:#a1261b");
+
+    auto* lay = new QVBoxLayout(this);
+    lay->setContentsMargins(0, 0, 0, 0);
+    lay->addLayout(top);
+    lay->addWidget(advancedToggle_);
+    lay->addWidget(advanced_);
+    lay->addWidget(problems_);
+    setAdvancedVisible(false);
+
+    connect(preset_, &QComboBox::activated, this, [this] { applyPreset(preset_->currentData().toString()); });
+    connect(method_, &QComboBox::currentIndexChanged, this, [this] {
+        methodHelp_->setText(method_->currentData(Qt::ToolTipRole).toString());
+        if (loading_) return;   // the method is not part of a preset: no "+custom"
+        problems_->setText(problems().join("\n"));
+        Q_EMIT changed();
+    });
+    for (auto* s : findChildren<QSpinBox*>()) connect(s, &QSpinBox::valueChanged, this, &SurgerySettingsForm::onEdited);
+    for (auto* s : findChildren<QDoubleSpinBox*>())
+        connect(s, &QDoubleSpinBox::valueChanged, this, &SurgerySettingsForm::onEdited);
+    for (auto* s : findChildren<QLineEdit*>()) connect(s, &QLineEdit::textEdited, this, &SurgerySettingsForm::onEdited);
+    connect(schedule_, &QComboBox::currentIndexChanged, this, &SurgerySettingsForm::onEdited);
+    connect(earlyStop_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
+
+    setConfig(surgery::SurgeryConfig::preset_named("demo"));
+}
+
+void SurgerySettingsForm::setAdvancedVisible(bool on) {
+    advanced_->setVisible(on);
+    advancedToggle_->setChecked(on);
+    advancedToggle_->setArrowType(on ? Qt::DownArrow : Qt::RightArrow);
+}
+
+void SurgerySettingsForm::applyPreset(const QString& name) {
+    auto c = surgery::SurgeryConfig::preset_named(name.toStdString());
+    c.method = config().method;   // a preset sets the numbers, not the method
+    setConfig(c);
+    Q_EMIT changed();
+}
+
+surgery::SurgeryConfig SurgerySettingsForm::config() const {
+    surgery::SurgeryConfig c;
+    surgery::method_from_name(method_->currentData().toString().toStdString(), &c.method);
+    c.preset = (presetBase_ + (modified_ ? "+custom" : "")).toStdString();
+    c.steps = steps_->value();
+    c.batch_size = batch_->value();
+    c.lr = lr_->value();
+    c.schedule = schedule_->currentData().toString().toStdString();
+    c.warmup_steps = warmup_->value();
+    c.w_forget = wForget_->value();
+    c.w_edit = wEdit_->value();
+    c.w_update = wUpdate_->value();
+    c.w_retain = wRetain_->value();
+    c.beta1 = beta1_->value();
+    c.beta2 = beta2_->value();
+    c.weight_decay = wd_->value();
+    c.grad_clip = clip_->value();
+    c.seed = seed_->text().toULongLong();
+    c.eval_every = evalEvery_->value();
+    c.early_stop = earlyStop_->isChecked();
+    c.train_params = trainParams_->text().trimmed().toStdString();
+    c.forget_nll_stop = nllStop_->value();
+    c.retain_pool_per_step = poolRows_->value();
+    c.npo_beta = npoBeta_->value();
+    c.blowup_factor = blowup_->value();
+    return c;
+}
+
+void SurgerySettingsForm::setConfig(const surgery::SurgeryConfig& c) {
+    loading_ = true;
+    for (int i = 0; i < method_->count(); ++i)
+        if (method_->itemData(i).toString().toStdString() == surgery::method_name(c.method)) method_->setCurrentIndex(i);
+    methodHelp_->setText(method_->currentData(Qt::ToolTipRole).toString());
+    QString preset = QString::fromStdString(c.preset);
+    modified_ = preset.endsWith("+custom");
+    presetBase_ = modified_ ? preset.chopped(7) : preset;
+    const int pi = preset_->findData(presetBase_);
+    if (pi >= 0) preset_->setCurrentIndex(pi);
+    steps_->setValue(c.steps);
+    batch_->setValue(c.batch_size);
+    lr_->setValue(c.lr);
+    schedule_->setCurrentIndex(std::max(0, schedule_->findData(QString::fromStdString(c.schedule))));
+    warmup_->setValue(c.warmup_steps);
+    wForget_->setValue(c.w_forget);
+    wEdit_->setValue(c.w_edit);
+    wUpdate_->setValue(c.w_update);
+    wRetain_->setValue(c.w_retain);
+    beta1_->setValue(c.beta1);
+    beta2_->setValue(c.beta2);
+    wd_->setValue(c.weight_decay);
+    clip_->setValue(c.grad_clip);
+    seed_->setText(QString::number(c.seed));
+    evalEvery_->setValue(c.eval_every);
+    earlyStop_->setChecked(c.early_stop);
+    trainParams_->setText(QString::fromStdString(c.train_params));
+    nllStop_->setValue(c.forget_nll_stop);
+    poolRows_->setValue(c.retain_pool_per_step);
+    npoBeta_->setValue(c.npo_beta);
+    blowup_->setValue(c.blowup_factor);
+    loading_ = false;
+    problems_->setText(problems().join("\n"));
+}
+
+QStringList SurgerySettingsForm::problems() const {
+    QStringList out;
+    for (const auto& p : config().validate()) out << QString::fromStdString(p);
+    return out;
+}
+
+void SurgerySettingsForm::onEdited() {
+    if (loading_) return;
+    modified_ = true;
+    problems_->setText(problems().join("\n"));
+    Q_EMIT changed();
+}
+
+}  // namespace llms::ui

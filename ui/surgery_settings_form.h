@@ -1,0 +1,49 @@
+// Every surgery setting as a form: method, preset (paper / demo), and an advanced panel with each
+// hyper-parameter (a tooltip says what each does). Reads and writes a surgery::SurgeryConfig.
+#pragma once
+#include "core/surgery/surgery_config.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QToolButton;
+
+namespace llms::ui {
+
+class SurgerySettingsForm : public QWidget {
+    Q_OBJECT
+public:
+    explicit SurgerySettingsForm(QWidget* parent = nullptr);
+
+    surgery::SurgeryConfig config() const;
+    void setConfig(const surgery::SurgeryConfig& c);
+    void applyPreset(const QString& name);       // "paper" | "demo"
+    QStringList problems() const;                // SurgeryConfig::validate(), as shown under the form
+    void setAdvancedVisible(bool on);
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    void onEdited();
+
+    bool loading_ = false;
+    QString presetBase_;                          // the preset the values came from
+    bool modified_ = false;
+    QComboBox *method_, *preset_, *schedule_;
+    QLabel *methodHelp_, *problems_;
+    QToolButton* advancedToggle_;
+    QWidget* advanced_;
+    QSpinBox *steps_, *batch_, *warmup_, *evalEvery_, *poolRows_;
+    QDoubleSpinBox *lr_, *wForget_, *wEdit_, *wUpdate_, *wRetain_, *beta1_, *beta2_, *wd_, *clip_, *nllStop_, *npoBeta_,
+        *blowup_;
+    QLineEdit *seed_, *trainParams_;
+    QCheckBox* earlyStop_;
+};
+
+}  // namespace llms::ui
