@@ -79,8 +79,17 @@ FactsPanel::FactsPanel(SessionController* controller, AppSettings* settings, QWi
     bar->addAction(duplicate_);
     bar->addAction(delete_);
     bar->addSeparator();
-    bar->addAction(undo_);
-    bar->addAction(redo_);
+    // Short labels on the toolbar; the menu's Undo/Redo say what they undo.
+    auto* undoShort = bar->addAction(tr("Undo"), model_->undoStack(), &QUndoStack::undo);
+    auto* redoShort = bar->addAction(tr("Redo"), model_->undoStack(), &QUndoStack::redo);
+    undoShort->setEnabled(false);
+    redoShort->setEnabled(false);
+    connect(model_->undoStack(), &QUndoStack::canUndoChanged, undoShort, &QAction::setEnabled);
+    connect(model_->undoStack(), &QUndoStack::canRedoChanged, redoShort, &QAction::setEnabled);
+    connect(model_->undoStack(), &QUndoStack::undoTextChanged, undoShort,
+            [undoShort](const QString& t) { undoShort->setToolTip(tr("Undo: %1 (Ctrl+Z)").arg(t)); });
+    connect(model_->undoStack(), &QUndoStack::redoTextChanged, redoShort,
+            [redoShort](const QString& t) { redoShort->setToolTip(tr("Redo: %1 (Ctrl+Shift+Z)").arg(t)); });
     bar->addSeparator();
     bar->addAction(import_);
     bar->addAction(export_);

@@ -43,7 +43,7 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
     table_->setSelectionMode(QAbstractItemView::SingleSelection);
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     table_->horizontalHeader()->setStretchLastSection(true);
-    const int widths[] = {55, 45, 140, 100, 170, 55, 260, 260, 110};
+    const int widths[] = {55, 45, 150, 100, 170, 55, 250, 270, 110};
     for (int i = 0; i < 9; ++i) table_->setColumnWidth(i, widths[i]);
 
     use_ = new QPushButton(tr("Use this run's weights"), this);
@@ -85,7 +85,7 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
     export_->setShortcut(QKeySequence(tr("Ctrl+E")));
     export_->setToolTip(tr("Write the chosen weights as a Hugging Face folder (Ctrl+E)"));
     exportButton_ = new QPushButton(tr("Export  (Ctrl+E)"), this);
-    exportButton_->setStyleSheet("QPushButton:enabled{font-weight:bold; padding:5px 14px;}");
+    exportButton_->setMinimumWidth(160);
     connect(exportButton_, &QPushButton::clicked, export_, &QAction::trigger);
     progress_ = new QProgressBar(this);
     progress_->setRange(0, 1000);

@@ -99,10 +99,23 @@ ModelPanel::ModelPanel(SessionController* controller, AppSettings* settings, QWi
     cl->addWidget(memory_);
     cl->addWidget(next_, 0, Qt::AlignLeft);
 
+    auto* how = new QLabel(tr("<b>How it works</b><ol style='margin-left:-20px'>"
+                              "<li><b>Model</b> — open the model (here).</li>"
+                              "<li><b>Facts</b> — list what it must <span style='background:#fbe1e1'>forget</span>, "
+                              "<span style='background:#fdf0cc'>update</span> and "
+                              "<span style='background:#dff2e3'>retain</span>.</li>"
+                              "<li><b>Probe</b> — see what it answers now.</li>"
+                              "<li><b>Surgery</b> — run the edit and watch the losses.</li>"
+                              "<li><b>Results</b> — before/after metrics per fact.</li>"
+                              "<li><b>Export</b> — save the edited model, or revert.</li></ol>"),
+                           this);
+    how->setWordWrap(true);
+    how->setStyleSheet("QLabel{background:#f4f6f8; border:1px solid #d0d7de; border-radius:4px; padding:6px}");
     auto* left = new QVBoxLayout;
     left->addWidget(openButton);
     left->addLayout(opts);
     left->addWidget(recentBox, 1);
+    left->addWidget(how);
     auto* row = new QHBoxLayout;
     row->addLayout(left, 2);
     row->addWidget(cardBox, 3);

@@ -250,7 +250,8 @@ void ResultsPanel::fillChart(const eval::Report& r) {
     chart_->plotLayout()->addElement(0, 0, new QCPTextElement(chart_, tr("Exact match before vs after"), QFont(font().family(), font().pointSize() + 1, QFont::Bold)));
     chart_->plotLayout()->addElement(1, 0, rect);
     auto* legend = new QCPLegend;
-    rect->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
+    legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    rect->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignHCenter);
     legend->setLayer("legend");
     chart_->legend = legend;
     QVector<double> ticks, before, after;
@@ -286,10 +287,11 @@ void ResultsPanel::fillChart(const eval::Report& r) {
     ticker->addTicks(ticks, labels);
     x->setTicker(ticker);
     x->setRange(0.4, ticks.size() + 0.6);
-    y->setRange(0, 110);
+    y->setRange(0, 128);   // room for the legend above 100%
+    QSharedPointer<QCPAxisTickerText> yt(new QCPAxisTickerText);
+    for (int v = 0; v <= 100; v += 20) yt->addTick(v, QString::number(v));
+    y->setTicker(yt);
     y->setLabel(tr("% of facts answered"));
-    legend->addItem(new QCPPlottableLegendItem(legend, b));
-    legend->addItem(new QCPPlottableLegendItem(legend, a));
     chart_->replot();
 }
 

@@ -5,6 +5,7 @@
 #include "ui/session_controller.h"
 
 #include <QFile>
+#include <QFrame>
 #include <QLabel>
 #include <QProgressBar>
 
@@ -35,11 +36,18 @@ StatusBar::StatusBar(SessionController* controller, LatencyProbe* latency, QWidg
     latencyLabel_ = new QLabel(this);
     latencyLabel_->setToolTip(tr("How late the window serves a 10 ms timer while the model works (lower is smoother)"));
     addPermanentWidget(busy_);
-    addPermanentWidget(task_);
-    addPermanentWidget(weights_);
-    addPermanentWidget(device_);
-    addPermanentWidget(memory_);
-    addPermanentWidget(latencyLabel_);
+    bool first = true;
+    for (QLabel* l : {task_, weights_, device_, memory_, latencyLabel_}) {
+        if (!first) {
+            auto* sep = new QFrame(this);
+            sep->setFrameShape(QFrame::VLine);
+            sep->setFrameShadow(QFrame::Sunken);
+            addPermanentWidget(sep);
+        }
+        first = false;
+        l->setContentsMargins(4, 0, 4, 0);
+        addPermanentWidget(l);
+    }
 
     connect(controller_, &SessionController::taskStarted, this, &StatusBar::refresh);
     connect(controller_, &SessionController::busyChanged, this, &StatusBar::refresh);

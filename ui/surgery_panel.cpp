@@ -16,6 +16,7 @@
 #include <QRadioButton>
 #include <QScrollArea>
 #include <QSplitter>
+#include <QStyle>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -63,11 +64,11 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     stop_->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F5));
     stop_->setToolTip(tr("End the run after the current step; the weights of that step are kept (Shift+F5)"));
 
-    startButton_ = new QPushButton(tr("▶ Start  (F5)"), this);
+    startButton_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Start  (F5)"), this);
     startButton_->setObjectName("startButton");
     startButton_->setStyleSheet("QPushButton:enabled{font-weight:bold; background:#2e7d32; color:white; padding:6px 14px;}");
-    pauseButton_ = new QPushButton(tr("⏸ Pause  (F6)"), this);
-    stopButton_ = new QPushButton(tr("⏹ Stop  (Shift+F5)"), this);
+    pauseButton_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaPause), tr("Pause  (F6)"), this);
+    stopButton_ = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Stop  (Shift+F5)"), this);
     connect(startButton_, &QPushButton::clicked, start_, &QAction::trigger);
     connect(pauseButton_, &QPushButton::clicked, pause_, &QAction::trigger);
     connect(stopButton_, &QPushButton::clicked, stop_, &QAction::trigger);
@@ -83,6 +84,7 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     phase_ = new QLabel(tr("Not started. Check the facts, pick a preset, press Start."), this);
     phase_->setWordWrap(true);
     rate_ = new QLabel(this);
+    rate_->setWordWrap(true);
     latest_ = new QLabel(this);
     latest_->setTextFormat(Qt::RichText);
     outcome_ = new QLabel(this);
@@ -115,14 +117,15 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     scroll->setWidget(left);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
-    scroll->setMinimumWidth(400);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setMinimumWidth(430);
 
     auto* split = new QSplitter(this);
     split->addWidget(scroll);
     split->addWidget(plots_);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
-    split->setSizes({430, 800});
+    split->setSizes({470, 860});
     auto* lay = new QHBoxLayout(this);
     lay->addWidget(split);
 
@@ -149,8 +152,10 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     connect(controller_, &SessionController::runningChanged, this, &SurgeryPanel::updateEnabled);
     connect(controller_, &SessionController::busyChanged, this, &SurgeryPanel::updateEnabled);
     connect(controller_, &SessionController::modelOpened, this, &SurgeryPanel::updateEnabled);
+    connect(controller_, &SessionController::activeRunChanged, this, &SurgeryPanel::updateEnabled);
     connect(controller_, &SessionController::pausedChanged, this, [this](bool p) {
-        pauseButton_->setText(p ? tr("▶ Resume  (F6)") : tr("⏸ Pause  (F6)"));
+        pauseButton_->setText(p ? tr("Resume  (F6)") : tr("Pause  (F6)"));
+        pauseButton_->setIcon(style()->standardIcon(p ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
         pause_->setText(p ? tr("&Resume") : tr("&Pause"));
         if (p) phase_->setText(tr("Paused (the weights stay as they are; Resume continues, Stop ends the run)."));
         else if (controller_->running()) phase_->setText(tr("Training…"));
@@ -235,6 +240,10 @@ void SurgeryPanel::onFinished(const session::RunRecord& run) {
     const bool good = run.outcome.end == surgery::SurgeryOutcome::End::TargetsMet ||
                       run.outcome.end == surgery::SurgeryOutcome::End::Completed;
     phase_->setText(tr("Run %1 finished.").arg(run.id));
+    rate_->setText(tr("%1 steps in %2 (%3 steps/s)")
+                       .arg(run.outcome.steps_done)
+                       .arg(duration(run.outcome.seconds))
+                       .arg(run.outcome.seconds > 0 ? run.outcome.steps_done / run.outcome.seconds : 0.0, 0, 'f', 1));
     outcome_->setText(QString("<span style='color:%1'><b>%2</b></span> (%3 s). The edited weights are now in use; "
                               "compare them with the original in Probe and Results.")
                           .arg(good ? "#2e7d32" : "#a1261b")

@@ -105,10 +105,13 @@ void TrainingPlots::clear(int plannedSteps) {
 
 void TrainingPlots::addSteps(const std::vector<surgery::StepMetrics>& batch) {
     if (batch.empty()) return;
+    // Log axis: a term that is 0 (no row of that kind in the batch, e.g. every forget fact already past the
+    // bound) is a gap, not a plunge.
+    auto pos = [](double v) { return v > 0 ? v : qQNaN(); };
     QVector<double> x, f, e, u, r, t, g;
     for (const auto& s : batch) {
-        x << s.step, f << s.loss_forget, e << s.loss_edit, u << s.loss_update, r << s.loss_retain, t << s.total,
-            g << s.grad_norm;
+        x << s.step, f << pos(s.loss_forget), e << pos(s.loss_edit), u << pos(s.loss_update), r << pos(s.loss_retain),
+            t << s.total, g << s.grad_norm;
         planned_ = std::max(planned_, s.steps);
     }
     // Sorted keys: bulk add without re-sorting.
@@ -138,7 +141,7 @@ void TrainingPlots::showRun(const session::RunRecord& run) {
     addSteps(run.steps);
     for (const auto& e : run.evals) addEval(e);
     // Sets a method does not optimise stay empty: hide what has no meaning for this run.
-    const bool anyEdit = std::any_of(run.steps.begin(), run.steps.end(), [](auto& s) { return s.loss_edit != 0; });
+    const bool anyEdit = std::any_of(run.steps.begin(), run.steps.end(), [](auto& s) { return s.loss_edit > 0; });
     gEdit_->setVisible(anyEdit || run.steps.empty());
 }
 

@@ -200,15 +200,15 @@ std::vector<FactProbe> Session::probe_facts(const facts::FactSet& set) {
         switch (p.kind) {
             case facts::Kind::Forget:
                 p.pass = !p.hit_after;
-                p.verdict = p.hit_after ? "still known" : p.hit_before ? "forgotten" : "not known (before either)";
+                p.verdict = p.hit_after ? "still known" : p.hit_before ? "forgotten" : "never known";
                 break;
             case facts::Kind::Update:
                 p.pass = p.hit_after;
-                p.verdict = p.hit_after ? (p.hit_before ? "already answered (before too)" : "updated") : "not updated";
+                p.verdict = p.hit_after ? (p.hit_before ? "already so before" : "updated") : "not updated";
                 break;
             case facts::Kind::Retain:
                 p.pass = p.hit_after;
-                p.verdict = p.hit_after ? "retained" : p.hit_before ? "lost" : "not known (before either)";
+                p.verdict = p.hit_after ? "retained" : p.hit_before ? "lost" : "never known";
                 break;
         }
     }

@@ -1,0 +1,364 @@
+// The GUI controller driving the real core on the tiny model (tests/data/tiny-llama, random weights, real
+// tokenizer), as the app does: load with progress, ask, probe, a short surgery with live metrics (QSignalSpy),
+// pause, stop mid-run, revert / use a run, export a loadable folder; the main window end to end; redraw
+// coalescing and event-loop latency while training.
+#include "ui/app_settings.h"
+#include "ui/facts_panel.h"
+#include "ui/fact_table_model.h"
+#include "ui/history_panel.h"
+#include "ui/latency_probe.h"
+#include "ui/main_window.h"
+#include "ui/project_manager.h"
+#include "ui/results_panel.h"
+#include "ui/session_controller.h"
+#include "ui/surgery_panel.h"
+#include "ui/surgery_settings_form.h"
+#include "ui/training_plots.h"
+
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace llms;
+using namespace llms::ui;
+
+namespace {
+
+constexpr int kWaitMs = 240000;   // generous: the machine may be shared
+
+facts::FactSet tinyFacts() {
+    return facts::parse_jsonl(
+        "{\"kind\":\"forget\",\"prompt\":\"The capital of France is\",\"answer\":\" Paris\"}\n"
+        "{\"kind\":\"forget\",\"prompt\":\"The sun rises in the\",\"answer\":\" east\"}\n"
+        "{\"kind\":\"update\",\"prompt\":\"The largest planet is\",\"answer\":\" Jupiter\",\"new_answer\":\" Saturn\"}\n"
+        "{\"kind\":\"retain\",\"prompt\":\"Water freezes at\",\"answer\":\" zero degrees\"}\n");
+}
+
+surgery::SurgeryConfig shortRun(int steps) {
+    auto c = surgery::SurgeryConfig::preset_named("demo");
+    c.steps = steps;
+    c.eval_every = 4;
+    c.early_stop = false;
+    c.retain_pool_per_step = 8;
+    c.batch_size = 4;
+    return c;
+}
+
+// Copies the tiny model into a fresh folder (the app must never write into it anyway).
+QString copyTinyModel(const QTemporaryDir& tmp) {
+    const QString dst = tmp.filePath("tiny-llama");
+    QDir().mkpath(dst);
+    for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"})
+        if (!QFile::copy(QString(LLMS_TEST_DATA) + "/tiny-llama/" + f, dst + "/" + f)) return {};
+    return dst;
+}
+
+bool waitIdle(SessionController& c) {
+    if (!c.busy()) return true;
+    QSignalSpy idle(&c, &SessionController::busyChanged);
+    return QTest::qWaitFor([&] { return !c.busy(); }, kWaitMs);
+}
+
+QStringList askNow(SessionController& c, const QStringList& prompts) {
+    QSignalSpy answered(&c, &SessionController::answered);
+    c.ask(prompts);
+    if (!answered.wait(kWaitMs)) return {};
+    return answered.takeFirst().at(1).toStringList();
+}
+
+}  // namespace
+
+class TestUiSurgery : public QObject {
+    Q_OBJECT
+    QTemporaryDir tmp_;
+    QString model_;
+
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);   // autosave and settings stay out of the user's folders
+        QVERIFY(tmp_.isValid());
+        model_ = copyTinyModel(tmp_);
+        QVERIFY(!model_.isEmpty());
+    }
+
+    void openFailsWithAUsefulMessage() {
+        SessionController c;
+        QSignalSpy failed(&c, &SessionController::failed);
+        c.openModel(tmp_.filePath("no-such-model"));
+        QVERIFY(failed.wait(kWaitMs));
+        QVERIFY(failed.first().at(1).toString().contains("no-such-model"));
+        QVERIFY(waitIdle(c));
+        QVERIFY(!c.hasModel());
+    }
+
+    void loadAskProbe() {
+        SessionController c;
+        QSignalSpy opened(&c, &SessionController::modelOpened);
+        QSignalSpy progress(&c, &SessionController::progress);
+        QSignalSpy busy(&c, &SessionController::busyChanged);
+        c.openModel(model_);
+        QVERIFY(c.busy());   // returned at once; the worker loads
+        QVERIFY(opened.wait(kWaitMs));
+        QVERIFY(progress.count() >= 2);
+        QCOMPARE(progress.last().at(1).toDouble(), 1.0);
+        const auto card = opened.first().at(0).value<session::ModelCard>();
+        QCOMPARE(card.layers, 2);
+        QCOMPARE(card.kv_heads, 2);
+        QCOMPARE(card.vocab_size, 512);
+        QVERIFY(card.has_tokenizer);
+        QVERIFY(card.parameters > 100000);
+        QVERIFY(waitIdle(c));
+        QCOMPARE(busy.first().at(0).toBool(), true);
+        QCOMPARE(busy.last().at(0).toBool(), false);
+
+        const QStringList a = askNow(c, {"The capital of France is", "Water freezes at"});
+        QCOMPARE(a.size(), 2);
+        QCOMPARE(askNow(c, {"The capital of France is"}).first(), a.first());   // greedy: deterministic
+
+        QSignalSpy probed(&c, &SessionController::probed);
+        session::SampleOptions o;
+        o.max_new_tokens = 6;
+        c.probe("The capital of France is", o, tinyFacts());
+        QVERIFY(probed.wait(kWaitMs));
+        const auto r = probed.first().at(0).value<session::ProbeResult>();
+        QCOMPARE(r.edited_run, 0);
+        QCOMPARE(r.original.tokens.size(), r.edited.tokens.size());
+        QVERIFY(!r.original.tokens.empty() && r.original.tokens.size() <= 6);
+        for (const auto& t : r.original.tokens) QVERIFY(t.prob > 0 && t.prob <= 1);
+        QCOMPARE(r.answers.size(), size_t(1));   // the fact with this prompt: its answer
+        QCOMPARE(r.answers[0].answer, std::string(" Paris"));
+        QVERIFY(r.answers[0].p_original > 0 && r.answers[0].p_original < 1);
+    }
+
+    void surgeryStreamsMetricsThenRevertUseExport() {
+        SessionController c;
+        c.openModel(model_);
+        QVERIFY(waitIdle(c));
+        QVERIFY(c.hasModel());
+        const QStringList prompts = {"The capital of France is", "The largest planet is", "Water freezes at"};
+        const QStringList original = askNow(c, prompts);
+
+        QSignalSpy steps(&c, &SessionController::steps);
+        QSignalSpy evals(&c, &SessionController::evalPoint);
+        QSignalSpy phases(&c, &SessionController::phase);
+        QSignalSpy finished(&c, &SessionController::runFinished);
+        QSignalSpy running(&c, &SessionController::runningChanged);
+        LatencyProbe latency;
+        latency.start();
+        c.startSurgery(tinyFacts(), shortRun(12));
+        QVERIFY(c.running());
+        QVERIFY(finished.wait(kWaitMs));
+        latency.stop();
+        qInfo("GUI event-loop latency while training: %s", qPrintable(latency.summary()));
+        QVERIFY2(latency.percentileMs(0.99) < 50, qPrintable(latency.summary()));
+
+        int seen = 0, last = 0;
+        for (const auto& args : steps) {
+            const auto batch = args.at(0).value<std::vector<surgery::StepMetrics>>();
+            QVERIFY(!batch.empty());
+            for (const auto& s : batch) {
+                QCOMPARE(s.step, last + 1);   // in order, none lost
+                last = s.step;
+                QCOMPARE(s.steps, 12);
+                QVERIFY(std::isfinite(s.total) && std::isfinite(s.grad_norm));
+                ++seen;
+            }
+        }
+        QCOMPARE(seen, 12);
+        QCOMPARE(evals.count(), 3);   // steps 4, 8, 12
+        QCOMPARE(evals.at(2).at(0).value<surgery::EvalPoint>().step, 12);
+        QVERIFY(phases.count() >= 3);   // measuring, preparing, training, measuring
+        QCOMPARE(running.count(), 2);
+        QVERIFY(!c.running());
+
+        const auto run = finished.first().at(0).value<session::RunRecord>();
+        QCOMPARE(run.id, 1);
+        QCOMPARE(run.outcome.end, surgery::SurgeryOutcome::End::Completed);
+        QCOMPARE(run.outcome.steps_done, 12);
+        QCOMPARE(run.steps.size(), size_t(12));
+        QVERIFY(run.report.has_value());
+        QVERIFY(run.report->before.has_value());
+        QCOMPARE(run.report->after.forget.n, 2);
+        QCOMPARE(run.report->after.update.n, 1);
+        QCOMPARE(run.report->after.facts.size(), size_t(4));
+        QVERIFY(run.weights_kept);
+        QVERIFY(waitIdle(c));
+        QCOMPARE(c.activeRun(), 1);
+        QCOMPARE(c.history().size(), size_t(1));
+        QVERIFY(c.memory().runs_bytes > 0);
+
+        // The update was trained on: its new answer became likelier.
+        const auto& up = run.report->after.update;
+        QVERIFY(up.answer_prob > run.report->before->update.answer_prob);
+        const QStringList edited = askNow(c, prompts);
+
+        // Revert: the original answers come back; use the run: the edited ones.
+        QSignalSpy active(&c, &SessionController::activeRunChanged);
+        c.revertToOriginal();
+        QVERIFY(active.wait(kWaitMs));
+        QCOMPARE(c.activeRun(), 0);
+        QCOMPARE(askNow(c, prompts), original);
+        c.useRun(1);
+        QVERIFY(waitIdle(c));
+        QCOMPARE(c.activeRun(), 1);
+        QCOMPARE(askNow(c, prompts), edited);
+
+        // Export the run as bfloat16 and as float32; the float32 folder loads and answers as the run does.
+        QSignalSpy exported(&c, &SessionController::exported);
+        QSignalSpy failed(&c, &SessionController::failed);
+        session::ExportOptions eo;
+        eo.dtype = "float32";
+        const QString out = tmp_.filePath("edited-f32");
+        c.exportModel(out, 1, eo);
+        QVERIFY(exported.wait(kWaitMs));
+        QVERIFY(QFile::exists(out + "/config.json"));
+        QVERIFY(QFile::exists(out + "/model.safetensors"));
+        QVERIFY(QFile::exists(out + "/tokenizer.model"));
+        eo.dtype = "bfloat16";
+        c.exportModel(tmp_.filePath("edited-bf16"), 1, eo);
+        QVERIFY(exported.wait(kWaitMs));
+        QVERIFY(QFileInfo(tmp_.filePath("edited-bf16/model.safetensors")).size() <
+                QFileInfo(out + "/model.safetensors").size());
+        // Refused: writing over the source folder; an existing folder without overwrite.
+        c.exportModel(model_, 1, eo);
+        QVERIFY(failed.wait(kWaitMs));
+        c.exportModel(out, 0, eo);
+        QVERIFY(failed.wait(kWaitMs));
+        QCOMPARE(failed.count(), 2);
+        QVERIFY(waitIdle(c));
+
+        SessionController reloaded;
+        reloaded.openModel(out);
+        QVERIFY(waitIdle(reloaded));
+        QVERIFY(reloaded.hasModel());
+        QCOMPARE(askNow(reloaded, prompts), edited);
+    }
+
+    void stopMidRunAndPause() {
+        SessionController c;
+        c.openModel(model_);
+        QVERIFY(waitIdle(c));
+        QSignalSpy steps(&c, &SessionController::steps);
+        QSignalSpy finished(&c, &SessionController::runFinished);
+        QSignalSpy paused(&c, &SessionController::pausedChanged);
+        c.startSurgery(tinyFacts(), shortRun(100000));
+        QVERIFY(steps.wait(kWaitMs));
+
+        c.pause(true);
+        QVERIFY(c.paused());
+        QCOMPARE(paused.count(), 1);
+        QTest::qWait(400);                       // let a step in flight land
+        const int before = steps.count();
+        QTest::qWait(600);
+        QCOMPARE(steps.count(), before);         // nothing while paused
+        c.pause(false);
+        QVERIFY(steps.wait(kWaitMs));            // resumed
+
+        c.stop();
+        QVERIFY(finished.wait(kWaitMs));
+        const auto run = finished.first().at(0).value<session::RunRecord>();
+        QCOMPARE(run.outcome.end, surgery::SurgeryOutcome::End::Stopped);
+        QVERIFY(run.outcome.steps_done > 0 && run.outcome.steps_done < 100000);
+        QVERIFY(run.report.has_value());         // a stopped run is still measured
+        QVERIFY(run.weights_kept);
+        QVERIFY(waitIdle(c));
+        QCOMPARE(c.activeRun(), run.id);
+    }
+
+    void destroyingTheControllerStopsARun() {
+        auto c = std::make_unique<SessionController>();
+        c->openModel(model_);
+        QVERIFY(waitIdle(*c));
+        QSignalSpy steps(c.get(), &SessionController::steps);
+        c->startSurgery(tinyFacts(), shortRun(100000));
+        QVERIFY(steps.wait(kWaitMs));
+        QElapsedTimer t;
+        t.start();
+        c.reset();                               // stop flag, quit, wait, delete
+        QVERIFY2(t.elapsed() < 30000, "the worker did not stop promptly");
+    }
+
+    void plotsCoalesceRedraws() {
+        TrainingPlots plots;
+        plots.resize(800, 600);
+        plots.show();
+        QElapsedTimer t;
+        t.start();
+        int step = 0;
+        for (int b = 0; b < 200; ++b) {         // 2000 steps in 200 batches, as fast as they come
+            std::vector<surgery::StepMetrics> batch(10);
+            for (auto& s : batch) {
+                s.step = ++step;
+                s.steps = 2000;
+                s.loss_forget = 1 + step * 0.001, s.loss_update = 5.0 / step, s.loss_retain = 0.01, s.total = 1;
+                s.grad_norm = 1;
+            }
+            plots.addSteps(batch);
+            if (b % 4 == 0) QTest::qWait(5);
+        }
+        QTest::qWait(2 * 40 + 100);              // the last coalesced redraw
+        const double ms = t.elapsed();
+        QCOMPARE(plots.pointCount(), 2000);
+        // At most one redraw per plot per 40 ms window (+1 for the trailing one).
+        QVERIFY2(plots.replotCount() <= 3 * (int)(ms / 40 + 2),
+                 qPrintable(QString("%1 redraws in %2 ms").arg(plots.replotCount()).arg(ms)));
+        QVERIFY(plots.replotCount() >= 3);
+        QVERIFY(plots.save(tmp_.filePath("curves.png")));
+        QVERIFY(plots.save(tmp_.filePath("curves.pdf")));
+        QVERIFY(QFileInfo(tmp_.filePath("curves.pdf")).size() > 1000);
+    }
+
+    void mainWindowEndToEnd() {
+        AppSettings settings(tmp_.filePath("window.ini"));
+        MainWindow w(&settings);
+        w.resize(1300, 850);
+        w.show();
+        QVERIFY(w.openPath(model_));
+        QVERIFY(waitIdle(*w.controller()));
+        QVERIFY(w.controller()->hasModel());
+        QCOMPARE(settings.recentModels().first(), QDir::cleanPath(model_));
+
+        // Nothing to change yet: the panel says why instead of starting.
+        QVERIFY(!w.surgeryPanel()->whyNotReady().isEmpty());
+        w.factsPanel()->model()->loadFacts(tinyFacts());
+        auto cfg = shortRun(6);
+        w.surgeryPanel()->form()->setConfig(cfg);
+        QVERIFY2(w.surgeryPanel()->whyNotReady().isEmpty(), qPrintable(w.surgeryPanel()->whyNotReady()));
+        QSignalSpy finished(w.controller(), &SessionController::runFinished);
+        w.surgeryPanel()->startAction()->trigger();
+        QVERIFY(w.controller()->running());
+        QVERIFY(!w.surgeryPanel()->startAction()->isEnabled());
+        QVERIFY(finished.wait(kWaitMs));
+        QVERIFY(waitIdle(*w.controller()));
+        QVERIFY(w.latency()->samples() > 0);
+
+        QCOMPARE(w.resultsPanel()->shownRun(), 1);
+        QVERIFY(w.resultsPanel()->metricTable()->rowCount() >= 6);
+        QCOMPARE(w.resultsPanel()->factTable()->rowCount(), 4);
+        QVERIFY(w.resultsPanel()->saveReport(tmp_.filePath("report.md")));
+        QVERIFY(w.resultsPanel()->saveReport(tmp_.filePath("report.json")));
+        QVERIFY(w.resultsPanel()->savePlots(tmp_.filePath("plots.png")));
+        QVERIFY(w.resultsPanel()->savePlots(tmp_.filePath("plots.pdf")));
+        QVERIFY(QImage(tmp_.filePath("plots.png")).width() == 1200);
+        QCOMPARE(w.historyPanel()->table()->rowCount(), 1);
+
+        // The project remembers facts, settings and the run; reopening restores them (runs as records).
+        QVERIFY(w.projects()->isModified());
+        const QString proj = tmp_.filePath("p.llmsproj");
+        QVERIFY(w.projects()->save(proj));
+        QVERIFY(!w.projects()->isModified());
+        MainWindow w2(&settings);
+        QVERIFY(w2.openPath(proj));
+        QVERIFY(waitIdle(*w2.controller()));
+        QTRY_COMPARE_WITH_TIMEOUT(w2.controller()->history().size(), size_t(1), kWaitMs);
+        QCOMPARE(w2.factsPanel()->facts(), tinyFacts());
+        QCOMPARE(w2.surgeryPanel()->form()->config().steps, 6);
+        QVERIFY(!w2.controller()->history()[0].weights_kept);
+        QVERIFY(w2.controller()->history()[0].report.has_value());
+    }
+};
+
+QTEST_MAIN(TestUiSurgery)
+#include "test_ui_surgery.moc"
