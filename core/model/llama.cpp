@@ -107,7 +107,10 @@ at::Tensor LlamaDecoderLayerImpl::forward(const at::Tensor& x, const at::Tensor&
 // The model body
 
 LlamaModelImpl::LlamaModelImpl(const LlamaConfig& c, const at::TensorOptions& opt) : config(c) {
-    embed_tokens = register_parameter("embed_tokens.weight", torch::empty({c.vocab_size, c.hidden_size}, opt));
+    // LibTorch refuses dots in parameter names: a plain submodule "embed_tokens" holds "weight", so the
+    // parameter is still named model.embed_tokens.weight like HF's.
+    auto holder = register_module("embed_tokens", std::make_shared<torch::nn::Module>());
+    embed_tokens = holder->register_parameter("weight", torch::empty({c.vocab_size, c.hidden_size}, opt));
     layers = register_module("layers", torch::nn::ModuleList());
     for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(LlamaDecoderLayer(c, opt));
     norm = register_module("norm", LlamaRMSNorm(c.hidden_size, c.rms_norm_eps, opt));
