@@ -2,11 +2,16 @@
 #include "core/session/session.h"
 
 #include "core/common/error.h"
+#include "core/facts/text_file.h"
 #include "core/session/session_impl.h"
 
 #include <torch/torch.h>
 
+#include <sstream>
+
 namespace llms::session {
+
+constexpr size_t kHeldoutLines = 200;   // as many passages as the CLI reads
 
 // ---- Impl helpers -------------------------------------------------------------------------------------
 
@@ -123,6 +128,15 @@ ModelCard Session::open(const std::filesystem::path& dir, const OpenOptions& opt
     // Facts the model knows (shipped beside the demo model): retain pool + collateral probes.
     const auto known = std::filesystem::path(dir) / "known_facts.jsonl";
     if (std::filesystem::exists(known)) set_known_facts(facts::load_jsonl(known));
+    // Held-out text (heldout.txt beside the weights, as the CLI uses it): the report's fluency line.
+    const auto heldout = std::filesystem::path(dir) / "heldout.txt";
+    if (std::filesystem::exists(heldout)) {
+        std::vector<std::string> lines;
+        std::istringstream in(facts::read_text_file(heldout, "held-out text"));
+        for (std::string l; std::getline(in, l) && lines.size() < kHeldoutLines;)
+            if (!l.empty()) lines.push_back(l);
+        set_heldout_text(std::move(lines));
+    }
     return I.card;
 }
 
