@@ -38,8 +38,11 @@ fs::path clean(const fs::path& p) {
 // other aliases caught by comparing every existing ancestor of `inner` with `outer` by identity.
 bool same_or_inside(const fs::path& inner, const fs::path& outer) {
     std::error_code ec;
-    const fs::path i = fs::weakly_canonical(inner, ec);
-    const fs::path o = fs::weakly_canonical(outer, ec);
+    fs::path i = fs::weakly_canonical(inner, ec);
+    if (ec || i.empty()) i = inner.lexically_normal();   // e.g. a folder we may not stat: compare as written
+    fs::path o = fs::weakly_canonical(outer, ec);
+    if (ec || o.empty()) o = outer.lexically_normal();
+    if (o.empty()) return false;
     auto ii = i.begin();
     bool prefix = true;
     for (auto oi = o.begin(); oi != o.end(); ++oi, ++ii) {

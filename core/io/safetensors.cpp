@@ -31,8 +31,17 @@ namespace {
 constexpr uint64_t kMaxHeaderBytes = 100ull << 20;   // the reference implementation's limit
 constexpr const char* kSupported = "F32, BF16, F16";
 constexpr const char* kDamaged = "the file is damaged or was not written as safetensors; re-download or re-export it";
+constexpr const char* kTruncated = "the file is truncated (an incomplete download or copy?); re-download or re-export it";
 
-std::string q(std::string_view s) { return "\"" + std::string(s) + "\""; }
+// The name in double quotes.
+std::string q(std::string_view s) {
+    std::string r;
+    r.reserve(s.size() + 2);
+    r += '"';
+    r += s;
+    r += '"';
+    return r;
+}
 
 // ---------------------------------------------------------------- dtypes
 
@@ -222,7 +231,7 @@ SafetensorsFile SafetensorsFile::open(const fs::path& path) {
         throw Error(p + ": header length " + std::to_string(n) + " bytes exceeds the 100 MB limit; " + kDamaged);
     if (n > file_size - 8)
         throw Error(p + ": header length " + std::to_string(n) + " bytes runs past the end of the " +
-                    std::to_string(file_size) + "-byte file; the file is truncated or " + kDamaged);
+                    std::to_string(file_size) + "-byte file; " + kTruncated);
 
     const char* h = reinterpret_cast<const char*>(impl->map->bytes() + 8);
     json header;
@@ -257,7 +266,7 @@ SafetensorsFile SafetensorsFile::open(const fs::path& path) {
                         "] begin after end; " + kDamaged);
         if (t.end > impl->data_size)
             throw Error(where + "data_offsets end " + std::to_string(t.end) + " is beyond the " +
-                        std::to_string(impl->data_size) + "-byte data buffer; the file is truncated or " + kDamaged);
+                        std::to_string(impl->data_size) + "-byte data buffer; " + kTruncated);
         const int64_t need = shape_bytes(t);
         if (need < 0 || (uint64_t)need != t.end - t.begin)
             throw Error(where + "shape " + shape_str(t.shape) + " of " + t.dtype + " needs " +
