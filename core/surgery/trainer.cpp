@@ -189,7 +189,8 @@ struct Trainer::Impl {
     // ---- batches ---------------------------------------------------------------------------------------
     struct Batch {
         at::Tensor input, targets;       // [R, T] long
-        at::Tensor mask[kTerms];         // [R, T] float
+        at::Tensor mask[kTerms];         // [R, T] float: positions that get a gradient
+        at::Tensor seen[kTerms];         // [R, T] float: positions measured for the metrics (incl. forgotten rows)
         at::Tensor ref_idx, ref_logp;    // [R, T, K]
         at::Tensor ref_seq_logp;         // [R]
         std::vector<Row*> rows;
@@ -204,7 +205,9 @@ struct Trainer::Impl {
         for (auto* r : picked) T = std::max<int64_t>(T, (int64_t)r->ids.size() - 1);
         auto input = at::zeros({R, T}, at::kLong), targets = at::zeros({R, T}, at::kLong);
         std::vector<at::Tensor> masks;
+        std::vector<at::Tensor> seen_only;
         for (int t = 0; t < kTerms; ++t) masks.push_back(at::zeros({R, T}, at::kFloat));
+        for (int t = 0; t < kTerms; ++t) seen_only.push_back(at::zeros({R, T}, at::kFloat));
         auto ref_idx = at::zeros({R, T, K}, at::kLong);
         auto ref_logp = at::zeros({R, T, K}, at::kFloat);
         auto seq = at::zeros({R}, at::kFloat);
@@ -214,6 +217,8 @@ struct Trainer::Impl {
             const int64_t L = (int64_t)r.ids.size() - 1;
             for (int64_t t = 0; t < L; ++t) in_a[i][t] = r.ids[t], tg_a[i][t] = r.ids[t + 1];
             masks[r.term][i].narrow(0, (int64_t)r.target_from, L - (int64_t)r.target_from).fill_(1.0);
+            // A forgotten row (bounded ascent) is still measured, but gets no gradient.
+            if (!r.active) seen_only[r.term][i].narrow(0, (int64_t)r.target_from, L - (int64_t)r.target_from).fill_(1.0);
             if (r.ref_idx.defined()) {
                 ref_idx[i].narrow(0, 0, L).copy_(r.ref_idx);
                 ref_logp[i].narrow(0, 0, L).copy_(r.ref_logp);
@@ -224,7 +229,10 @@ struct Trainer::Impl {
         const auto dev = m.device;
         b.input = input.to(dev);
         b.targets = targets.to(dev);
-        for (int t = 0; t < kTerms; ++t) b.mask[t] = masks[t].to(dev);
+        for (int t = 0; t < kTerms; ++t) {
+            b.seen[t] = masks[t].to(dev);
+            b.mask[t] = (masks[t] - seen_only[t]).to(dev);
+        }
         b.ref_idx = ref_idx.to(dev);
         b.ref_logp = ref_logp.to(dev);
         b.ref_seq_logp = seq.to(dev);
@@ -243,8 +251,8 @@ struct Trainer::Impl {
             Batch b = make_batch(part);
             auto logp = at::log_softmax(m.net->forward(b.input), -1);   // [R, T, V]
             auto [top, idx] = logp.topk(K, -1);                          // [R, T, K]
-            auto nll = row_nll(logp, b.targets, b.mask[kForget] + b.mask[kEdit]);
-            auto len = (b.mask[kForget] + b.mask[kEdit]).sum(-1);
+            auto nll = row_nll(logp, b.targets, b.seen[kForget] + b.seen[kEdit]);
+            auto len = (b.seen[kForget] + b.seen[kEdit]).sum(-1);
             for (size_t i = 0; i < part.size(); ++i) {
                 Row& r = *part[i];
                 const int64_t L = (int64_t)r.ids.size() - 1;
@@ -269,7 +277,6 @@ struct Trainer::Impl {
         std::vector<Row*> by[kTerms], pool;
         for (auto& r : rows) {
             if (r.pool) pool.push_back(&r);
-            else if ((r.term == kForget || r.term == kEdit) && !r.active) continue;
             else by[r.term].push_back(&r);
         }
         std::vector<Row*> out;
@@ -320,7 +327,7 @@ struct Trainer::Impl {
             std::vector<Row*> part(user.begin() + s, user.begin() + std::min(user.size(), s + 64));
             Batch b = make_batch(part);
             auto pred = m.net->forward(b.input).argmax(-1);                 // [R, T]
-            auto wrong = ((pred != b.targets).to(at::kFloat) * b.mask[kRetain]).sum(-1).to(at::kCPU);
+            auto wrong = ((pred != b.targets).to(at::kFloat) * b.seen[kRetain]).sum(-1).to(at::kCPU);
             for (size_t i = 0; i < part.size(); ++i) ok += wrong[i].item<float>() == 0.0f;
         }
         return (double)ok / user.size();
@@ -334,7 +341,7 @@ struct Trainer::Impl {
             std::vector<Row*> part(asc.begin() + s, asc.begin() + std::min(asc.size(), s + 64));
             Batch b = make_batch(part);
             auto nll = row_nll(at::log_softmax(m.net->forward(b.input), -1), b.targets,
-                               b.mask[kForget] + b.mask[kEdit]).to(at::kCPU);
+                               b.seen[kForget] + b.seen[kEdit]).to(at::kCPU);
             for (size_t i = 0; i < part.size(); ++i) part[i]->active = nll[i].item<double>() < cfg.forget_nll_stop;
         }
     }
@@ -399,7 +406,7 @@ struct Trainer::Impl {
             auto logp = at::log_softmax(m.net->forward(b.input), -1);       // [R, T, V] fp32
 
             // The terms (raw values); the objective weights them.
-            auto nll_f = masked_nll(logp, b.targets, b.mask[kForget]);
+            auto nll_f = masked_nll(logp, b.targets, b.mask[kForget]);   // active rows: the gradient
             auto nll_e = masked_nll(logp, b.targets, b.mask[kEdit]);
             auto nll_u = masked_nll(logp, b.targets, b.mask[kUpdate]);
             at::Tensor ret = M == Method::GradDiff ? masked_nll(logp, b.targets, b.mask[kRetain])
@@ -442,7 +449,7 @@ struct Trainer::Impl {
             // Bounded ascent: rows whose answer NLL reached the bound leave the ascent.
             {
                 torch::NoGradGuard ng;
-                auto asc_mask = b.mask[kForget] + b.mask[kEdit];
+                auto asc_mask = b.seen[kForget] + b.seen[kEdit];
                 auto nll_rows = row_nll(logp.detach(), b.targets, asc_mask).to(at::kCPU);
                 for (size_t i = 0; i < b.rows.size(); ++i)
                     if (b.rows[i]->term == kForget || b.rows[i]->term == kEdit)
@@ -452,8 +459,11 @@ struct Trainer::Impl {
             StepMetrics sm;
             sm.step = step + 1;
             sm.steps = cfg.steps;
-            sm.loss_forget = nll_f.item<double>();
-            sm.loss_edit = nll_e.item<double>();
+            {   // all forget / edit rows of the batch, forgotten ones included: what the user watches
+                torch::NoGradGuard ng;
+                sm.loss_forget = masked_nll(logp, b.targets, b.seen[kForget]).item<double>();
+                sm.loss_edit = masked_nll(logp, b.targets, b.seen[kEdit]).item<double>();
+            }
             sm.loss_update = nll_u.item<double>();
             sm.loss_retain = ret.item<double>();
             sm.total = tot;
