@@ -84,4 +84,28 @@ std::vector<std::vector<int32_t>> greedy_batch(LlamaForCausalLM& model, const st
     return out;
 }
 
+std::vector<std::vector<int32_t>> sample_from_bos(LlamaForCausalLM& model, int n, int new_tokens, uint64_t seed) {
+    torch::NoGradGuard no_grad;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+    const auto dev = model->lm_head_weight().device();
+    const int64_t bos = model->config.bos_token_id, eos = model->config.eos_token_id;
+    new_tokens = (int)std::min<int64_t>(new_tokens, model->config.max_position_embeddings - 1);
+    std::vector<std::vector<int32_t>> out(n, std::vector<int32_t>{(int32_t)bos});
+    std::vector<char> done(n, 0);
+    KVCache cache;
+    auto step = at::full({n, 1}, bos, at::TensorOptions().dtype(at::kLong).device(dev));   // [n, 1]
+    for (int t = 0; t < new_tokens; ++t) {
+        auto logits = model->forward(step, {}, &cache).select(1, -1).to(at::kCPU);       // [n, V]
+        auto next = at::multinomial(at::softmax(logits, -1), 1, false, gen);             // [n, 1]
+        auto acc = next.accessor<int64_t, 2>();
+        for (int i = 0; i < n; ++i) {
+            if (done[i]) continue;
+            if (acc[i][0] == eos) done[i] = 1;
+            else out[i].push_back((int32_t)acc[i][0]);
+        }
+        step = next.to(dev);
+    }
+    return out;
+}
+
 }  // namespace llms

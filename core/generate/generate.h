@@ -30,4 +30,8 @@ GenerateResult generate(LlamaForCausalLM& model, const std::vector<int32_t>& pro
 std::vector<std::vector<int32_t>> greedy_batch(LlamaForCausalLM& model, const std::vector<std::vector<int32_t>>& prompts,
                                                int max_new_tokens);
 
+// n sequences sampled at temperature 1 from BOS, all in one batch with a KV cache: text the model knows,
+// by definition (the default broad retain pool). Each returned sequence starts with BOS; length <= 1 + new_tokens.
+std::vector<std::vector<int32_t>> sample_from_bos(LlamaForCausalLM& model, int n, int new_tokens, uint64_t seed);
+
 }  // namespace llms

@@ -135,19 +135,13 @@ struct Trainer::Impl {
 
     // No pool given: θ0's own samples are text it knows by definition.
     void sample_pool_from_model() {
-        GenerateOptions g;
-        g.temperature = 1.0;
-        g.max_new_tokens = 24;
-        g.eos_id = m.config.eos_token_id;
-        for (int i = 0; i < 256; ++i) {
-            g.seed = cfg.seed * 7919 + i;
-            auto r = generate(m.net, {(int32_t)m.config.bos_token_id}, g);
+        for (auto& ids : sample_from_bos(m.net, 256, 24, cfg.seed * 7919 + 17)) {
+            if (ids.size() < 2) continue;
             Row row;
-            row.ids = {(int32_t)m.config.bos_token_id};
-            row.ids.insert(row.ids.end(), r.token_ids.begin(), r.token_ids.end());
+            row.ids = std::move(ids);
             row.term = kRetain;
             row.pool = true;
-            if (row.ids.size() >= 2) rows.push_back(std::move(row));
+            rows.push_back(std::move(row));
         }
     }
 
