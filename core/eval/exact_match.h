@@ -8,6 +8,8 @@
 
 namespace llms {
 
+struct LoadedModel;
+
 // The text the new tokens add after the prompt: decode(prompt + new) minus decode(prompt), so a leading
 // space that SentencePiece folds into the first piece ("▁Paris") is kept (" Paris").
 std::string completion_text(const Tokenizer& tok, const std::vector<int32_t>& prompt_ids,
@@ -15,5 +17,21 @@ std::string completion_text(const Tokenizer& tok, const std::vector<int32_t>& pr
 
 // True when the completion starts with the answer, ignoring leading whitespace on both.
 bool starts_with_answer(const std::string& completion, const std::string& answer);
+
+struct PromptAnswer {
+    std::string prompt;   // "The capital of France is"
+    std::string answer;   // " Paris" (leading space, as facts carry it)
+};
+
+struct ExactMatch {
+    std::vector<std::string> completions;   // completion_text of each greedy continuation
+    std::vector<char> match;                // starts_with_answer(completion, answer)
+    int hits = 0;
+};
+
+// Greedy exact match of many facts: each prompt ([BOS] + encode(prompt)) is continued greedily by as many
+// tokens as its answer has + 1, in batches (greedy_batch) of prompts sorted by length. The model's tokenizer
+// is required (llms::Error otherwise).
+ExactMatch greedy_exact_match(LoadedModel& model, const std::vector<PromptAnswer>& items, size_t batch_size = 64);
 
 }  // namespace llms

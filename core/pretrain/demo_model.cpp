@@ -1,0 +1,183 @@
+#include "core/pretrain/demo_model.h"
+
+#include "core/common/error.h"
+#include "core/corpus/world_corpus.h"
+#include "core/facts/fact_set.h"
+#include "core/io/hf_folder.h"
+
+#include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sys/file.h>
+#include <system_error>
+#include <unistd.h>
+#include <vector>
+
+namespace llms::pretrain {
+
+namespace fs = std::filesystem;
+
+fs::path demo_model_dir() {
+    if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x && fs::path(x).is_absolute())
+        return fs::path(x) / "llm-surgery" / "demo-model";
+    if (const char* h = std::getenv("HOME"); h && *h) return fs::path(h) / ".local" / "share" / "llm-surgery" / "demo-model";
+    throw Error("cannot place the demo model: neither XDG_DATA_HOME nor HOME is set; set one of them");
+}
+
+bool model_folder_ready(const fs::path& dir, std::string* why) {
+    const auto fail = [&](const std::string& reason) {
+        if (why) *why = reason;
+        return false;
+    };
+    std::string reason;
+    if (!io::looks_like_complete_hf_folder(dir, &reason)) return fail(reason);
+    std::error_code ec;
+    if (!fs::is_regular_file(dir / "known_facts.jsonl", ec)) return fail(dir.string() + ": known_facts.jsonl is missing");
+    try {
+        (void)facts::load_jsonl(dir / "known_facts.jsonl");
+    } catch (const std::exception& e) {
+        return fail(std::string("known_facts.jsonl is damaged: ") + e.what());
+    }
+    std::ifstream in(dir / "pretrain.json", std::ios::binary);
+    if (!in) return fail(dir.string() + ": pretrain.json is missing");
+    try {
+        const auto j = nlohmann::json::parse(in);
+        if (!j.is_object() || j.value("format", "") != "llm-surgery pretrain")
+            return fail((dir / "pretrain.json").string() + " is not a pretrain record");
+    } catch (const std::exception& e) {
+        return fail((dir / "pretrain.json").string() + " does not parse: " + e.what());
+    }
+    if (why) why->clear();
+    return true;
+}
+
+fs::path find_world_data() {
+    const auto is_world = [](const fs::path& d) {
+        std::error_code ec;
+        return fs::is_regular_file(d / "SOURCES.md", ec) && fs::is_regular_file(d / "triples.tsv", ec);
+    };
+    std::vector<fs::path> tried;
+    if (const char* e = std::getenv("LLMS_WORLD_DATA"); e && *e) tried.emplace_back(e);
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        tried.push_back(exe.parent_path() / ".." / ".." / "resources" / "world");
+        tried.push_back(exe.parent_path() / ".." / "share" / "llm-surgery" / "world");
+    }
+    tried.push_back(fs::current_path(ec) / "resources" / "world");
+    for (const auto& d : tried)
+        if (is_world(d)) return fs::weakly_canonical(d, ec);
+    std::string list;
+    for (const auto& d : tried) list += (list.empty() ? "" : ", ") + d.lexically_normal().string();
+    throw Error("cannot find the world data that the demo model is built from (looked in " + list +
+                "); reinstall llm-surgery, or set LLMS_WORLD_DATA to <source tree>/resources/world");
+}
+
+namespace {
+
+// One builder at a time per folder: an exclusive flock on "<parent>/.<name>.lock", released on close.
+class BuildLock {
+public:
+    explicit BuildLock(const fs::path& dir) {
+        const fs::path lock = dir.parent_path() / ("." + dir.filename().string() + ".lock");
+        fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd_ < 0) throw Error("cannot create " + lock.string() + ": check that " + dir.parent_path().string() + " is writable");
+        if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd_);
+            throw Error("another llm-surgery process is building the demo model in " + dir.string() +
+                        " right now: wait for it to finish (or close it) and try again");
+        }
+    }
+    ~BuildLock() { ::close(fd_); }
+    BuildLock(const BuildLock&) = delete;
+    BuildLock& operator=(const BuildLock&) = delete;
+
+private:
+    int fd_ = -1;
+};
+
+struct ScratchCorpus {
+    fs::path path;
+    explicit ScratchCorpus(fs::path p) : path(std::move(p)) {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    ~ScratchCorpus() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// Removes the leftovers a killed build can leave beside dir: "<name>.partial-*" (io::write_hf_folder) and
+// ".<name>.*-tmp" scratch folders.
+void remove_leftovers(const fs::path& dir) {
+    std::error_code ec;
+    const std::string name = dir.filename().string();
+    for (fs::directory_iterator it(dir.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string f = it->path().filename().string();
+        const bool partial = f.rfind(name + ".partial-", 0) == 0;
+        const bool scratch = f.rfind("." + name + ".", 0) == 0 && f.size() > 4 && f.compare(f.size() - 4, 4, "-tmp") == 0;
+        if (partial || scratch) {
+            std::error_code rm;
+            fs::remove_all(it->path(), rm);
+        }
+    }
+}
+
+}  // namespace
+
+DemoModelBuild build_demo_model(const DemoModelOptions& o, const std::function<void(const Progress&)>& on_progress,
+                                const std::atomic<bool>* stop) {
+    DemoModelBuild b;
+    b.dir = o.dir.empty() ? demo_model_dir() : fs::absolute(o.dir).lexically_normal();
+    if (!b.dir.has_filename()) b.dir = b.dir.parent_path();
+    std::string why;
+    if (!o.rebuild && model_folder_ready(b.dir, &why)) return b;
+
+    std::error_code ec;
+    fs::create_directories(b.dir.parent_path(), ec);
+    if (ec) throw Error("cannot create " + b.dir.parent_path().string() + " (" + ec.message() + "): check its permissions");
+    const BuildLock lock(b.dir);
+    remove_leftovers(b.dir);
+    const bool exists = fs::exists(fs::symlink_status(b.dir, ec));
+    const bool ready = exists && model_folder_ready(b.dir, &why);
+    if (exists && !ready) {   // damaged or half-written: never loaded, rebuilt from scratch
+        b.replaced_reason = why;
+        fs::remove_all(b.dir, ec);
+        if (ec) throw Error("cannot remove the incomplete demo model " + b.dir.string() + " (" + ec.message() +
+                            "): delete it by hand and start again");
+    } else if (ready) {
+        b.replaced_reason = "rebuild requested";
+    }
+
+    // The corpus, in a scratch folder beside the model.
+    const fs::path world = o.world_data.empty() ? find_world_data() : o.world_data;
+    const ScratchCorpus corpus(b.dir.parent_path() / ("." + b.dir.filename().string() + ".corpus-tmp"));
+    Progress p;
+    p.phase = Progress::Phase::Corpus;
+    p.message = "building the " + o.preset + " world corpus from " + world.string();
+    if (on_progress) on_progress(p);
+    corpus::CorpusOptions co;
+    co.data_dir = world;
+    co.preset = o.preset;
+    co.seed = o.seed;
+    (void)corpus::build_world_corpus(co, corpus.path);
+    if (stop && stop->load()) return b.stopped = true, b;
+
+    Options po;
+    po.corpus = corpus.path;
+    po.out = b.dir;
+    po.preset = o.preset;
+    po.seed = o.seed;
+    po.threads = o.threads;
+    po.steps = o.steps;
+    po.overwrite = ready;   // a rebuild replaces the good model only once the new one is complete
+    po.stop = stop;
+    b.pretrain = run(po, on_progress);
+    b.stopped = b.pretrain.stopped;
+    b.built = !b.stopped;
+    return b;
+}
+
+}  // namespace llms::pretrain
