@@ -14,6 +14,7 @@
 #include "ui/surgery_panel.h"
 #include "ui/surgery_settings_form.h"
 #include "ui/training_plots.h"
+#include "ui/training_process.h"
 
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -360,5 +361,12 @@ private slots:
     }
 };
 
-QTEST_MAIN(TestUiSurgery)
+// As the app: passive OpenMP waiting (the test trains while the GUI thread and other processes compete).
+int main(int argc, char** argv) {
+    llms::ui::prepareTrainingProcess(argv);
+    QApplication app(argc, argv);
+    TestUiSurgery t;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&t, argc, argv);
+}
 #include "test_ui_surgery.moc"

@@ -1,6 +1,8 @@
 #include "ui/main_window.h"
 
+#include "core/common/error.h"
 #include "core/session/project_file.h"
+#include "core/surgery/demo_scenario.h"
 #include "ui/app_settings.h"
 #include "ui/fact_table_model.h"
 #include "ui/facts_panel.h"
@@ -18,6 +20,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QMenuBar>
@@ -26,6 +29,8 @@
 #include <QTabWidget>
 
 namespace llms::ui {
+
+constexpr uint64_t kDemoScenarioSeed = 7;   // as `llm-surgery-cli demo-facts` draws it by default
 
 MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(parent), settings_(settings) {
     setObjectName("mainWindow");
@@ -95,6 +100,18 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(par
     });
     connect(controller_, &SessionController::runStarted, this,
             [this](const surgery::SurgeryConfig& c) { settings_->setSurgeryConfig(c); });
+    // The demo model comes with its scenario: facts drawn from what it knows (when the table is empty).
+    connect(controller_, &SessionController::modelOpened, this, [this](const session::ModelCard& c) {
+        if (facts_->model()->rowCount() > 0 || QDir::cleanPath(QString::fromStdString(c.dir)) != ModelPanel::demoModelDir()) return;
+        try {
+            const auto known = facts::load_jsonl(std::filesystem::path(c.dir) / "known_facts.jsonl");
+            facts_->model()->loadFacts(surgery::build_demo_scenario(known, kDemoScenarioSeed));
+            statusBar()->showMessage(tr("Loaded the demo scenario: %1 facts drawn from what the demo model knows")
+                                         .arg(facts_->model()->rowCount()), 10000);
+        } catch (const Error& e) {
+            statusBar()->showMessage(tr("No demo scenario: %1").arg(QString::fromStdString(e.what())), 10000);
+        }
+    });
     connect(projects_, &ProjectManager::modifiedChanged, this, &MainWindow::updateTitle);
     connect(projects_, &ProjectManager::pathChanged, this, &MainWindow::updateTitle);
     connect(tabs_, &QTabWidget::currentChanged, this, [this](int i) { settings_->setCurrentTab(i); });
@@ -179,6 +196,7 @@ void MainWindow::buildMenus() {
     });
     // Actions in menus only reach shortcuts while the menu bar exists; register them on the window too.
     for (auto* menu : menuBar()->findChildren<QMenu*>()) addActions(menu->actions());
+    removeAction(facts_->deleteAction());   // Del deletes facts only while the Facts tab has focus
 }
 
 void MainWindow::showShortcuts() {

@@ -1,5 +1,6 @@
 #include "ui/model_panel.h"
 
+#include "core/pretrain/demo_model.h"
 #include "ui/app_settings.h"
 #include "ui/session_controller.h"
 
@@ -99,6 +100,58 @@ ModelPanel::ModelPanel(SessionController* controller, AppSettings* settings, QWi
     cl->addWidget(memory_);
     cl->addWidget(next_, 0, Qt::AlignLeft);
 
+    // The demo model: built once from the shipped world data, then opened from the user's data folder.
+    demo_ = new QPushButton(tr("Use the demo model"), this);
+    demo_->setToolTip(tr("A small Llama trained here, on first use, from the openly licensed world facts shipped "
+                         "with the app (a few minutes on a laptop CPU); opened at once afterwards."));
+    stopDemo_ = new QPushButton(tr("Stop building"), this);
+    stopDemo_->setVisible(false);
+    demoProgress_ = new QProgressBar(this);
+    demoProgress_->setRange(0, 1000);
+    demoProgress_->setVisible(false);
+    demoStatus_ = new QLabel(this);
+    demoStatus_->setWordWrap(true);
+    auto* demoBox = new QGroupBox(tr("No model at hand?"), this);
+    auto* dl = new QVBoxLayout(demoBox);
+    auto* demoRow = new QHBoxLayout;
+    demoRow->addWidget(demo_);
+    demoRow->addWidget(stopDemo_);
+    demoRow->addStretch();
+    dl->addLayout(demoRow);
+    dl->addWidget(demoProgress_);
+    dl->addWidget(demoStatus_);
+    std::string why;
+    demoStatus_->setText(pretrain::demo_model_ready(&why)
+                             ? tr("The demo model is ready (%1).").arg(demoModelDir())
+                             : tr("The demo model is built on first use (a few minutes; progress shows here)."));
+    connect(demo_, &QPushButton::clicked, this, &ModelPanel::useDemoModel);
+    connect(stopDemo_, &QPushButton::clicked, this, [this] {
+        controller_->stop();
+        demoStatus_->setText(tr("Stopping the build…"));
+    });
+    connect(controller_, &SessionController::demoModelReady, this, [this](const QString& dir) {
+        demoProgress_->setVisible(false);
+        stopDemo_->setVisible(false);
+        demoStatus_->setText(tr("The demo model is ready (%1).").arg(dir));
+        demo_->setEnabled(true);
+        open(dir);
+    });
+    connect(controller_, &SessionController::phase, this, [this](const QString& p) {
+        if (controller_->buildingDemo()) demoStatus_->setText(p);
+    });
+    connect(controller_, &SessionController::progress, this, [this](const QString& what, double f) {
+        if (what != tr("Building the demo model")) return;
+        demoProgress_->setVisible(true);
+        demoProgress_->setValue((int)(f * 1000));
+    });
+    connect(controller_, &SessionController::failed, this, [this](const QString& what, const QString& msg) {
+        if (what != tr("Preparing the demo model")) return;
+        demoProgress_->setVisible(false);
+        stopDemo_->setVisible(false);
+        demo_->setEnabled(true);
+        demoStatus_->setText(tr("<span style='color:#a1261b'>%1</span>").arg(msg.toHtmlEscaped()));
+    });
+
     auto* how = new QLabel(tr("<b>How it works</b><ol style='margin-left:-20px'>"
                               "<li><b>Model</b> — open the model (here).</li>"
                               "<li><b>Facts</b> — list what it must <span style='background:#fbe1e1'>forget</span>, "
@@ -115,6 +168,7 @@ ModelPanel::ModelPanel(SessionController* controller, AppSettings* settings, QWi
     left->addWidget(openButton);
     left->addLayout(opts);
     left->addWidget(recentBox, 1);
+    left->addWidget(demoBox);
     left->addWidget(how);
     auto* row = new QHBoxLayout;
     row->addLayout(left, 2);
@@ -154,6 +208,29 @@ void ModelPanel::chooseAndOpen() {
     const QString start = recent.isEmpty() ? QDir::homePath() : QFileInfo(recent.first()).absolutePath();
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open model folder"), start);
     if (!dir.isEmpty()) open(dir);
+}
+
+QString ModelPanel::demoModelDir() {
+    try {
+        return QDir::cleanPath(QString::fromStdString(pretrain::demo_model_dir().string()));
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+void ModelPanel::useDemoModel() {
+    if (controller_->running() || controller_->buildingDemo()) return;
+    std::string why;
+    if (!pretrain::demo_model_ready(&why)) {
+        demo_->setEnabled(false);
+        stopDemo_->setVisible(true);
+        demoProgress_->setValue(0);
+        demoProgress_->setVisible(true);
+        demoStatus_->setText(tr("Building the demo model: writing the corpus, training a tokenizer, then "
+                                "pretraining. This happens once."));
+        Q_EMIT status(tr("Building the demo model (once)…"));
+    }
+    controller_->prepareDemoModel();
 }
 
 void ModelPanel::open(const QString& dir) {

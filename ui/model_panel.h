@@ -24,6 +24,8 @@ public:
 
     void open(const QString& dir);        // loads in the background; the card appears when done
     void chooseAndOpen();                 // folder dialog
+    void useDemoModel();                  // opens the demo model, building it first (once, with progress)
+    static QString demoModelDir();        // "" when unknown (no HOME)
     QAction* openAction() const { return open_; }
     static bool looksLikeModelFolder(const QString& dir);
 
@@ -42,7 +44,9 @@ private:
     QListWidget* recent_;
     QProgressBar* progress_;
     QLabel *card_, *memory_;
-    QPushButton* next_;
+    QPushButton *next_, *demo_, *stopDemo_;
+    QProgressBar* demoProgress_;
+    QLabel* demoStatus_;
     QString loading_;
 };
 

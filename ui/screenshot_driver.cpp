@@ -43,18 +43,25 @@ void ScreenshotDriver::start() {
         });
     });
     stage_ = 1;
-    std::printf("screenshot: opening %s\n", plan_.modelDir.toUtf8().constData());
-    w_->modelPanel()->open(plan_.modelDir);
+    if (plan_.modelDir.isEmpty()) {
+        std::printf("screenshot: opening the demo model (building it first when needed)\n");
+        connect(c, &SessionController::phase, this, [](const QString& p) { std::printf("  %s\n", p.toUtf8().constData()); });
+        w_->modelPanel()->useDemoModel();
+    } else {
+        std::printf("screenshot: opening %s\n", plan_.modelDir.toUtf8().constData());
+        w_->modelPanel()->open(plan_.modelDir);
+    }
 }
 
 void ScreenshotDriver::afterModel() {
     if (!w_->controller()->hasModel()) return fail("the model did not open");
-    if (plan_.factsFile.isEmpty()) {
+    if (plan_.factsFile.isEmpty() && !plan_.surgery) {
         stage_ = 3;
         capture();
         return;
     }
-    if (!w_->factsPanel()->importFile(plan_.factsFile, /*replace=*/true)) return fail("cannot import " + plan_.factsFile);
+    if (!plan_.factsFile.isEmpty() && !w_->factsPanel()->importFile(plan_.factsFile, /*replace=*/true))
+        return fail("cannot import " + plan_.factsFile);
     auto* form = w_->surgeryPanel()->form();
     form->applyPreset(plan_.preset);
     if (plan_.steps > 0) {
@@ -92,7 +99,7 @@ void ScreenshotDriver::capture() {
     if (plan_.tab == "all") {
         for (int t = 0; t < MainWindow::TabCount; ++t) tabs << (MainWindow::Tab)t;
     } else {
-        MainWindow::Tab t = plan_.factsFile.isEmpty() ? MainWindow::ModelTab : MainWindow::SurgeryTab;
+        MainWindow::Tab t = plan_.factsFile.isEmpty() && !plan_.surgery ? MainWindow::ModelTab : MainWindow::SurgeryTab;
         for (int i = 0; i < MainWindow::TabCount; ++i)
             if (MainWindow::tabKey((MainWindow::Tab)i) == plan_.tab) t = (MainWindow::Tab)i;
         tabs << t;

@@ -11,8 +11,9 @@ namespace llms::ui {
 class MainWindow;
 
 struct ScreenshotPlan {
-    QString modelDir;          // required
-    QString factsFile;         // optional: then a surgery runs
+    QString modelDir;          // "" = the demo model (built first when needed)
+    QString factsFile;         // optional fact file replacing the loaded facts
+    bool surgery = false;      // run a short surgery (implied by factsFile)
     QString output;            // FILE.png; with tabs = all: FILE-<tab>.png per tab
     QString tab;               // model | facts | probe | surgery | results | history | all ("" = best for the state)
     int steps = 0;             // surgery steps (0: the preset's)

@@ -22,6 +22,7 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
         }
     });
     connect(w, &SessionWorker::failed, this, [this](const QString& what, const QString& msg) {
+        buildingDemo_ = false;
         if (running_) {
             running_ = false;
             Q_EMIT runningChanged(false);
@@ -58,6 +59,10 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
         Q_EMIT historyChanged();
     });
     connect(w, &SessionWorker::exported, this, &SessionController::exported);
+    connect(w, &SessionWorker::demoModelReady, this, [this](const QString& dir) {
+        buildingDemo_ = false;
+        Q_EMIT demoModelReady(dir);
+    });
     thread_->start();
 }
 
@@ -106,6 +111,7 @@ void SessionController::pause(bool paused) {
 }
 
 void SessionController::stop() {
+    if (buildingDemo_) flags_->stop = true;
     if (!running_) return;
     flags_->stop = true;
     if (flags_->pause.exchange(false)) Q_EMIT pausedChanged(false);
@@ -125,6 +131,12 @@ void SessionController::addHistory(const std::vector<session::RunRecord>& runs) 
 
 void SessionController::exportModel(const QString& dir, int runId, const session::ExportOptions& opt) {
     post([w = worker_.get(), dir, runId, opt] { w->exportModel(dir, runId, opt); });
+}
+
+void SessionController::prepareDemoModel() {
+    flags_->stop = false;
+    buildingDemo_ = true;
+    post([w = worker_.get()] { w->prepareDemoModel(); });
 }
 
 const session::RunRecord* SessionController::run(int id) const {

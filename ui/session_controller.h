@@ -34,6 +34,8 @@ public:
     void useRun(int id);
     void addHistory(const std::vector<session::RunRecord>& runs);
     void exportModel(const QString& dir, int runId, const session::ExportOptions& opt);
+    void prepareDemoModel();         // demoModelReady(dir) when built (or found); stop() cancels a build
+    bool buildingDemo() const { return buildingDemo_; }
 
     // State as last reported by the worker.
     bool busy() const { return pending_ > 0; }
@@ -67,6 +69,7 @@ Q_SIGNALS:
     void activeRunChanged(int id);
     void historyChanged();
     void exported(const QString& dir);
+    void demoModelReady(const QString& dir);
 
 private:
     template <class F> void post(F&& call);
@@ -84,6 +87,7 @@ private:
     std::unique_ptr<QThread, ThreadDeleter> thread_;
     int pending_ = 0;
     bool running_ = false;
+    bool buildingDemo_ = false;
     QString task_;
     std::optional<session::ModelCard> card_;
     session::MemoryUse memory_;

@@ -1,10 +1,12 @@
 #include "ui/session_worker.h"
 
 #include "core/common/error.h"
+#include "core/pretrain/demo_model.h"
 #include "core/session/session.h"
 
 #include <QElapsedTimer>
 
+#include <cmath>
 #include <exception>
 
 namespace llms::ui {
@@ -130,6 +132,38 @@ void SessionWorker::exportModel(const QString& dir, int runId, const session::Ex
         session_->export_model(dir.toStdString(), runId, opt, [&](double f) { Q_EMIT progress(what, f); });
         Q_EMIT progress(what, 1.0);
         Q_EMIT exported(dir);
+    });
+}
+
+}  // namespace llms::ui
+
+namespace llms::ui {
+
+void SessionWorker::prepareDemoModel() {
+    task(tr("Preparing the demo model"), [&] {
+        std::string why;
+        if (pretrain::demo_model_ready(&why)) {
+            Q_EMIT demoModelReady(QString::fromStdString(pretrain::demo_model_dir().string()));
+            return;
+        }
+        flags_->stop = false;
+        const QString what = tr("Building the demo model");
+        Q_EMIT progress(what, 0.0);
+        QElapsedTimer since;
+        since.start();
+        auto built = pretrain::build_demo_model({}, [&](const pretrain::Progress& p) {
+            if (since.elapsed() < 100 && p.fraction < 1.0) return;   // at most ~10 updates a second
+            since.restart();
+            QString line = QString::fromStdString(p.message);
+            if (p.eta_s >= 0) line += tr(" — about %1 min left").arg(std::max(1, (int)std::lround(p.eta_s / 60)));
+            Q_EMIT phase(line);
+            Q_EMIT progress(what, p.fraction);
+        }, &flags_->stop);
+        flags_->stop = false;
+        if (built.stopped) throw Error("the demo model build was stopped; start it again from the Model tab (it "
+                                       "starts over) or open another model folder");
+        Q_EMIT progress(what, 1.0);
+        Q_EMIT demoModelReady(QString::fromStdString(built.dir.string()));
     });
 }
 

@@ -42,6 +42,8 @@ public:
     void useRun(int id);
     void addHistory(const std::vector<session::RunRecord>& runs);
     void exportModel(const QString& dir, int runId, const session::ExportOptions& opt);
+    // The demo model: ready at once when built before, else built (corpus + pretraining, minutes) with progress.
+    void prepareDemoModel();
 
     static constexpr int kStepBatchMs = 30;   // steps are sent in batches at most this often
 
@@ -63,6 +65,7 @@ Q_SIGNALS:
     void activeRunChanged(int id);
     void historyChanged(const std::vector<llms::session::RunRecord>& runs);
     void exported(const QString& dir);
+    void demoModelReady(const QString& dir);
 
 private:
     template <class F> void task(const QString& what, F&& body);

@@ -1,10 +1,12 @@
 // llm-surgery: the desktop application.
 //   llm-surgery [--model DIR] [--facts FILE] [PROJECT.llmsproj | MODEL_DIR | FACTS.jsonl]
-//   llm-surgery --model DIR [--facts FILE] --screenshot OUT.png [--tab NAME|all] [--steps N] [--preset NAME]
+//   llm-surgery [--model DIR] [--facts FILE | --surgery] --screenshot OUT.png [--tab NAME|all] [--steps N] [--preset NAME]
+//   (no --model: the demo model, built on first use)
 #include "ui/app_settings.h"
 #include "ui/main_window.h"
 #include "ui/model_panel.h"
 #include "ui/screenshot_driver.h"
+#include "ui/training_process.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -15,6 +17,7 @@
 #include <cstdio>
 
 int main(int argc, char** argv) {
+    llms::ui::prepareTrainingProcess(argv);   // may re-execute the program once (OpenMP wait policy)
     QApplication app(argc, argv);
     QApplication::setApplicationName("llm-surgery");
     QApplication::setOrganizationName("llm-surgery");
@@ -28,15 +31,16 @@ int main(int argc, char** argv) {
     cli.addVersionOption();
     QCommandLineOption model("model", "Open this model folder (config.json + safetensors + tokenizer.model).", "DIR");
     QCommandLineOption facts("facts", "Load this fact set (JSONL or CSV).", "FILE");
-    QCommandLineOption shot("screenshot", "Render the window to FILE (PNG) after loading the model (and, with --facts, "
-                                          "after a short surgery), then quit.", "FILE");
+    QCommandLineOption shot("screenshot", "Render the window to FILE (PNG) after loading the model (--model, else the "
+                                          "demo model) and, with --facts or --surgery, after a short surgery; then quit.", "FILE");
     QCommandLineOption tab("tab", "With --screenshot: model, facts, probe, surgery, results, history, or all "
                                   "(one FILE-<tab>.png each).", "NAME");
     QCommandLineOption steps("steps", "With --screenshot: surgery steps (default: the preset's).", "N");
+    QCommandLineOption surgeryOpt("surgery", "With --screenshot: run a short surgery on the loaded facts (implied by --facts).");
     QCommandLineOption preset("preset", "With --screenshot: surgery preset (demo or paper).", "NAME", "demo");
     QCommandLineOption size("size", "With --screenshot: window size WxH.", "WxH", "1360x860");
     QCommandLineOption settingsFile("settings", "Use this INI file for settings instead of the user's.", "FILE");
-    for (const auto& o : {model, facts, shot, tab, steps, preset, size, settingsFile}) cli.addOption(o);
+    for (const auto& o : {model, facts, shot, tab, steps, surgeryOpt, preset, size, settingsFile}) cli.addOption(o);
     cli.addPositionalArgument("path", "A project (.llmsproj), a model folder or a fact file to open.", "[path]");
     cli.process(app);
 
@@ -48,11 +52,8 @@ int main(int argc, char** argv) {
     llms::ui::MainWindow w(settings.get());
 
     if (screenshot) {
-        if (!cli.isSet(model)) {
-            std::fprintf(stderr, "--screenshot needs --model DIR\n");
-            return 2;
-        }
         llms::ui::ScreenshotPlan plan;
+        plan.surgery = cli.isSet(surgeryOpt);
         plan.modelDir = cli.value(model);
         plan.factsFile = cli.value(facts);
         plan.output = cli.value(shot);
@@ -76,9 +77,13 @@ int main(int argc, char** argv) {
     w.offerRecovery();
     for (const QString& p : cli.positionalArguments()) w.openPath(p);
     if (cli.isSet(model)) w.openPath(cli.value(model));
-    else if (cli.positionalArguments().isEmpty() && !settings->recentModels().isEmpty() &&
-             llms::ui::ModelPanel::looksLikeModelFolder(settings->recentModels().first()))
-        w.openPath(settings->recentModels().first());   // reopen the last model
+    else if (cli.positionalArguments().isEmpty()) {
+        const QStringList recent = settings->recentModels();
+        if (!recent.isEmpty() && llms::ui::ModelPanel::looksLikeModelFolder(recent.first()))
+            w.openPath(recent.first());              // reopen the last model
+        else
+            w.modelPanel()->useDemoModel();          // first run: the demo model (built once, with progress)
+    }
     if (cli.isSet(facts)) w.openPath(cli.value(facts));
     return app.exec();
 }
