@@ -1,0 +1,154 @@
+// llm-surgery-cli bench surgery|generate [...]: the benchmark commands (docs/benchmarks.md).
+#include "app/cli/command.h"
+#include "core/bench/generate_bench.h"
+#include "core/bench/surgery_bench.h"
+#include "core/common/error.h"
+#include "core/pretrain/pretrain.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace llms::cli {
+namespace {
+
+const std::set<std::string> kShapeOptions = {"dim", "ffn", "layers", "heads", "kv-heads", "vocab"};
+
+bench::ModelShape read_shape(const Args& a) {
+    bench::ModelShape s = bench::demo_shape();
+    s.dim = a.get_int("dim", (int)s.dim);
+    s.ffn = a.has("ffn") ? a.get_int("ffn", 0) : a.has("dim") ? 0 : s.ffn;   // a new --dim: the Llama rule
+    s.layers = a.get_int("layers", (int)s.layers);
+    s.heads = a.get_int("heads", (int)s.heads);
+    s.kv_heads = a.get_int("kv-heads", (int)s.kv_heads);
+    s.vocab = a.get_int("vocab", (int)s.vocab);
+    return s;
+}
+
+int threads_option(const Args& a) {
+    const int n = a.get_int("threads", 0);
+    if (n < 0) throw Error("--threads must be at least 1 (or 0 for the physical cores)");
+    return n;
+}
+
+// Large blocks kept on the heap instead of an mmap/munmap per activation (see pretrain::tune_malloc_for_training).
+void malloc_tuning(const Args& a) {
+    const std::string v = a.get("malloc-tuning", "on");
+    if (v == "on") pretrain::tune_malloc_for_training();
+    else if (v != "off") throw Error("--malloc-tuning expects on or off, got \"" + v + "\"");
+}
+
+int run_surgery(const Args& a) {
+    auto known = kShapeOptions;
+    known.insert({"seq", "batch", "steps", "warmup", "threads", "precision", "topk", "seed", "dump", "malloc-tuning", "json"});
+    a.check_known(known);
+    if (a.positional().size() != 1) throw Error("bench surgery takes no positional argument (see --help)");
+    bench::SurgeryBenchOptions o;
+    o.shape = read_shape(a);
+    o.seq = a.get_int("seq", (int)o.seq);
+    o.batch = a.get_int("batch", (int)o.batch);
+    o.steps = a.get_int("steps", o.steps);
+    o.warmup = a.get_int("warmup", o.warmup);
+    o.threads = threads_option(a);
+    o.precision = a.get("precision", o.precision);
+    o.topk = a.get_int("topk", (int)o.topk);
+    o.seed = a.get_u64("seed", o.seed);
+    o.dump = a.get("dump", "");
+    malloc_tuning(a);
+    const bool json = a.flag("json");
+
+    const auto r = bench::run_surgery_bench(o, [&](int step, int steps, double ms) {
+        if (!json) std::fprintf(stderr, "\rstep %d/%d  %.1f ms   ", step, steps, ms);
+    });
+    if (json) {
+        std::cout << bench::surgery_bench_json(r) << "\n";
+        return 0;
+    }
+    const auto& s = r.options.shape;
+    std::fprintf(stderr, "\n");
+    std::printf("surgery step  dim %lld ffn %lld layers %lld heads %lld/%lld vocab %lld | 3 x %lld rows x %lld tokens | %s, "
+                "%d threads\n",
+                (long long)s.dim, (long long)s.ffn, (long long)s.layers, (long long)s.heads, (long long)s.kv_heads,
+                (long long)s.vocab, (long long)r.options.batch, (long long)r.options.seq, r.options.precision.c_str(),
+                r.options.threads);
+    std::printf("  params        %.2f M (%.2f M in matmuls)\n", r.params / 1e6, r.matmul_params / 1e6);
+    std::printf("  step          %.1f ms (median of %d)  = forward %.1f + backward %.1f + optimizer %.1f\n", r.step_ms,
+                r.options.steps, r.forward_ms, r.backward_ms, r.optimizer_ms);
+    std::printf("  throughput    %.0f tokens/s (%lld tokens per step)\n", r.tokens_per_s, (long long)r.tokens_per_step);
+    std::printf("  MFU           %.1f%%  (%.1f model GFLOP/s of a measured %.1f GFLOP/s GEMM peak)\n", 100 * r.mfu,
+                r.model_gflops, r.gemm_gflops);
+    std::printf("  peak RSS      %.0f MB;  theta0 cache %.1f ms (once)\n", r.peak_rss_mb, r.cache_ms);
+    if (!r.losses.empty())
+        std::printf("  step 1 terms  forget NLL %.5f  update NLL %.5f  retain KL %.3g\n", r.losses[0].forget_nll,
+                    r.losses[0].update_nll, r.losses[0].retain_kl);
+    if (!o.dump.empty()) std::printf("  wrote the initial weights and batches to %s\n", o.dump.string().c_str());
+    return 0;
+}
+
+int run_generate(const Args& a) {
+    auto known = kShapeOptions;
+    known.insert({"random", "new-tokens", "prompt-tokens", "runs", "threads", "seed", "malloc-tuning", "json"});
+    a.check_known(known);
+    bench::GenerateBenchOptions o;
+    const bool random = a.flag("random");
+    if (random == (a.positional().size() == 2))
+        throw Error("bench generate needs either a MODEL_DIR or --random (see --help)");
+    if (a.positional().size() > 2) throw Error("bench generate takes one MODEL_DIR (see --help)");
+    if (!random) o.model_dir = a.positional()[1];
+    o.shape = read_shape(a);
+    o.new_tokens = a.get_int("new-tokens", o.new_tokens);
+    o.prompt_tokens = a.get_int("prompt-tokens", o.prompt_tokens);
+    o.runs = a.get_int("runs", o.runs);
+    o.threads = threads_option(a);
+    o.seed = a.get_u64("seed", o.seed);
+    malloc_tuning(a);
+    const auto r = bench::run_generate_bench(o);
+    if (a.flag("json")) {
+        std::cout << bench::generate_bench_json(r) << "\n";
+        return 0;
+    }
+    std::printf("probe  %s (%.2f M params) | %d prompt + %d new tokens, greedy, KV cache | %d threads\n", r.model.c_str(),
+                r.params / 1e6, o.prompt_tokens, o.new_tokens, r.options.threads);
+    std::printf("  latency       %.1f ms (median of %d; min %.1f, max %.1f); first token %.1f ms\n", r.median_ms, o.runs,
+                r.min_ms, r.max_ms, r.first_token_ms);
+    std::printf("  throughput    %.0f tokens/s\n", r.tokens_per_s);
+    return 0;
+}
+
+int run(const std::vector<std::string>& argv) {
+    Args a(argv, {"json", "random"});
+    const std::string which = a.positional().empty() ? "" : a.positional()[0];
+    if (which == "surgery") return run_surgery(a);
+    if (which == "generate") return run_generate(a);
+    throw Error(which.empty() ? "bench needs a benchmark name: surgery or generate (see --help)"
+                              : "unknown benchmark \"" + which + "\": use surgery or generate (see --help)");
+}
+
+CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe latency",
+                      "usage: llm-surgery-cli bench surgery [--dim D --ffn F --layers L --heads H --kv-heads K --vocab V]\n"
+                      "                                     [--seq T --batch B] [--steps N] [--warmup N] [--threads N]\n"
+                      "                                     [--precision fp32|bf16] [--topk K] [--seed S] [--dump DIR] [--json]\n"
+                      "       llm-surgery-cli bench generate MODEL_DIR|--random [--new-tokens N] [--prompt-tokens N]\n"
+                      "                                     [--runs N] [--threads N] [shape options with --random] [--json]\n\n"
+                      "bench surgery: one LLM Surgery step on a randomly initialised Llama, as core/surgery runs it: one\n"
+                      "fused forward over B forget + B update + B retain rows of T random tokens, the masked NLL terms and\n"
+                      "the KL to theta0 from its cached top-K log-probs (computed once, before timing), AdamW (lr 2e-4,\n"
+                      "betas 0.9/0.95, wd 0.01), clip 1.0, weights 0.1/2.0/0.5. Prints the median step time split into\n"
+                      "forward / backward / optimizer, tokens/s (all 3B x T tokens), peak RSS and the MFU: 6 x matmul\n"
+                      "parameters x tokens/s against a measured at::matmul peak in the same dtype.\n"
+                      "  --dim ... --vocab   model shape (default: the demo model's: 256, 688, 6, 8, 4, 2048; a --dim\n"
+                      "                      without --ffn uses 8/3 x dim rounded up to 16)\n"
+                      "  --seq T, --batch B  positions per row (64) and rows per term (16)\n"
+                      "  --steps N           timed steps (10), after --warmup untimed ones (2)\n"
+                      "  --threads N         CPU threads (default: physical cores)\n"
+                      "  --precision P       fp32 (default) or bf16: CPU autocast, fp32 master weights and optimizer\n"
+                      "  --topk K            theta0 entries cached per position (64; the vocab size gives the exact KL)\n"
+                      "  --dump DIR          write the initial weights, batches and recipe for bench/peer/official_step.py\n"
+                      "  --malloc-tuning on|off  glibc malloc tunables for training (default on)\n"
+                      "  --json              print the result as JSON\n\n"
+                      "bench generate: latency of the app's probe: greedy generation with the KV cache of --new-tokens\n"
+                      "(32) after a random --prompt-tokens (16) prompt; median of --runs (10) after one warm-up.\n"
+                      "MODEL_DIR is an HF folder; --random uses a random model of the shape options (the demo shape).\n",
+                      run});
+
+}  // namespace
+}  // namespace llms::cli

@@ -1,0 +1,32 @@
+// Small measurement helpers shared by the benchmark commands: medians, peak memory, core count, a scoped
+// thread-count setting. Torch-free header.
+#pragma once
+#include <vector>
+
+namespace llms::bench {
+
+// Median of the values (mean of the middle two for an even count); 0 for an empty list.
+double median(std::vector<double> v);
+
+// Peak resident set size of this process so far, in MiB (getrusage ru_maxrss).
+double peak_rss_mb();
+
+// Physical cores of this machine (distinct (physical id, core id) pairs of /proc/cpuinfo); falls back to
+// the hardware thread count where /proc/cpuinfo says nothing.
+int physical_cores();
+
+// Sets LibTorch's intra-op thread count for the lifetime of the object (0: physical cores) and restores
+// the previous count afterwards.
+class ScopedThreads {
+public:
+    explicit ScopedThreads(int threads);
+    ~ScopedThreads();
+    ScopedThreads(const ScopedThreads&) = delete;
+    ScopedThreads& operator=(const ScopedThreads&) = delete;
+    int threads() const { return threads_; }
+
+private:
+    int threads_ = 1, previous_ = 1;
+};
+
+}  // namespace llms::bench

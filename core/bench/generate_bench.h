@@ -1,0 +1,37 @@
+// `bench generate`: latency of the probe the app runs (greedy, KV cache, a fixed number of new tokens) on a
+// model folder or a randomly initialised model. Torch-free header.
+#pragma once
+#include "core/bench/model_shape.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace llms::bench {
+
+struct GenerateBenchOptions {
+    std::filesystem::path model_dir;   // empty: a random model of `shape`
+    ModelShape shape = demo_shape();
+    int new_tokens = 32;               // every run generates exactly this many (no EOS stop)
+    int prompt_tokens = 16;            // a fact prompt's length
+    int runs = 10;                     // timed runs (one untimed warm-up first)
+    int threads = 0;                   // 0: physical cores
+    uint64_t seed = 0;
+};
+
+struct GenerateBenchResult {
+    GenerateBenchOptions options;      // resolved (threads, ffn)
+    std::string model;                 // the folder, or "random"
+    int64_t params = 0;
+    double median_ms = 0, min_ms = 0, max_ms = 0;   // whole probe: prompt + new_tokens greedy tokens
+    double first_token_ms = 0;         // median time to the first new token (the prompt's forward)
+    double tokens_per_s = 0;           // new_tokens / median
+    double peak_rss_mb = 0;
+};
+
+// llms::Error for an unreadable model folder, a prompt longer than the model's context, or bad counts.
+GenerateBenchResult run_generate_bench(const GenerateBenchOptions& options);
+
+std::string generate_bench_json(const GenerateBenchResult& r);   // one JSON object
+
+}  // namespace llms::bench

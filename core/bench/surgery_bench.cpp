@@ -1,0 +1,206 @@
+// The surgery step benchmark. Reads top to bottom: model -> random fused batch -> θ0 top-K cache -> steps
+// (forward + terms | backward | clip + AdamW), each phase timed -> medians, MFU against the GEMM peak.
+// Shapes: B rows per term, R = 3B fused rows, T positions, V vocab, K cached top-k entries.
+#include "core/bench/surgery_bench.h"
+
+#include "core/bench/bench_stats.h"
+#include "core/bench/cpu_autocast.h"
+#include "core/bench/gemm_peak.h"
+#include "core/bench/peer_dump.h"
+#include "core/common/error.h"
+#include "core/model/model_loader.h"
+#include "core/surgery/objective.h"
+#include "core/surgery/surgery_config.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+namespace llms::bench {
+
+using Clock = std::chrono::steady_clock;
+
+static double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+static void check(const SurgeryBenchOptions& o) {
+    if (o.seq < 1) throw Error("bench surgery: --seq must be at least 1");
+    if (o.batch < 1) throw Error("bench surgery: --batch must be at least 1");
+    if (o.steps < 1) throw Error("bench surgery: --steps must be at least 1");
+    if (o.warmup < 0) throw Error("bench surgery: --warmup must be 0 or more");
+    if (o.topk < 1) throw Error("bench surgery: --topk must be at least 1");
+    if (o.precision != "fp32" && o.precision != "bf16")
+        throw Error("bench surgery: unknown --precision \"" + o.precision + "\" (use fp32 or bf16)");
+    if (!o.dump.empty() && o.shape.vocab >= (int64_t(1) << 24))
+        throw Error("bench surgery: --dump stores token ids as float32, exact only below 2^24; use a smaller --vocab");
+}
+
+SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
+                                     const std::function<void(int, int, double)>& on_step) {
+    check(options);
+    SurgeryBenchResult r;
+    r.options = options;
+    auto& o = r.options;
+    const LlamaConfig c = shape_config(o.shape, o.seq);
+    o.shape.ffn = c.intermediate_size;
+    o.topk = std::min(o.topk, c.vocab_size);
+    ScopedThreads threads(o.threads);
+    o.threads = threads.threads();
+    const bool bf16 = o.precision == "bf16";
+    const auto recipe = surgery::SurgeryConfig::preset_named("paper");
+
+    // ---- model -----------------------------------------------------------------------------------------
+    LoadedModel m = make_model(c, LoadOptions{}, o.seed);
+    auto& net = m.net;
+    r.params = c.num_parameters();
+    r.matmul_params = r.params - (c.tie_word_embeddings ? 0 : c.vocab_size * c.hidden_size);
+
+    // ---- the fused batch: rows [0, B) forget, [B, 2B) update, [2B, 3B) retain ---------------------------
+    const int64_t B = o.batch, T = o.seq, R = 3 * B, K = o.topk;
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed + 1);
+    auto ids = at::randint(0, c.vocab_size, {R, T + 1}, gen, at::TensorOptions().dtype(at::kLong));   // [R, T+1]
+    auto input = ids.narrow(1, 0, T).contiguous();     // [R, T]
+    auto targets = ids.narrow(1, 1, T).contiguous();   // [R, T]
+    auto term_mask = [&](int64_t term) {               // [R, T] float: every position of the term's rows
+        auto mk = at::zeros({R, T}, at::kFloat);
+        mk.narrow(0, term * B, B).fill_(1.0);
+        return mk;
+    };
+    const auto mask_f = term_mask(0), mask_u = term_mask(1), mask_r = term_mask(2);
+    r.tokens_per_step = R * T;
+
+    if (!o.dump.empty()) {
+        nlohmann::json j = {{"lr", recipe.lr},
+                            {"betas", {recipe.beta1, recipe.beta2}},
+                            {"weight_decay", recipe.weight_decay},
+                            {"grad_clip", recipe.grad_clip},
+                            {"w_forget", recipe.w_forget},
+                            {"w_update", recipe.w_update},
+                            {"w_retain", recipe.w_retain},
+                            {"topk", K},
+                            {"precision", o.precision},
+                            {"seed", o.seed}};
+        write_peer_dump(o.dump, net, ids, B, j.dump());
+    }
+
+    // ---- θ0's retain distribution: top-K log-probs per position, once --------------------------------
+    auto ref_idx = at::zeros({R, T, K}, at::kLong);     // [R, T, K] (zeros outside the retain rows)
+    auto ref_logp = at::zeros({R, T, K}, at::kFloat);   // [R, T, K]
+    {
+        const auto t0 = Clock::now();
+        torch::NoGradGuard ng;
+        CpuAutocast ac(bf16);
+        net->eval();
+        auto logp0 = at::log_softmax(net->forward(input.narrow(0, 2 * B, B)), -1);   // [B, T, V]
+        auto [top, idx] = logp0.topk(K, -1);                                          // [B, T, K]
+        ref_idx.narrow(0, 2 * B, B).copy_(idx);
+        ref_logp.narrow(0, 2 * B, B).copy_(top);
+        r.cache_ms = ms_since(t0);
+    }
+
+    // ---- the steps ---------------------------------------------------------------------------------------
+    std::vector<at::Tensor> params;
+    for (auto& [name, p] : hf_named_tensors(net)) {
+        p.set_requires_grad(true);
+        params.push_back(p);
+    }
+    torch::optim::AdamW opt(params, torch::optim::AdamWOptions(recipe.lr)
+                                        .betas({recipe.beta1, recipe.beta2})
+                                        .weight_decay(recipe.weight_decay));
+    net->train();
+    std::vector<double> fwd, bwd, optm, step;
+    const int total_steps = o.warmup + o.steps;
+    for (int s = 0; s < total_steps; ++s) {
+        const auto t0 = Clock::now();
+        at::Tensor nll_f, nll_u, kl, total;
+        {
+            CpuAutocast ac(bf16);
+            auto logp = at::log_softmax(net->forward(input), -1);   // [R, T, V] fp32
+            nll_f = surgery::masked_nll(logp, targets, mask_f);
+            nll_u = surgery::masked_nll(logp, targets, mask_u);
+            kl = surgery::cached_kl(logp, ref_idx, ref_logp, mask_r);
+            total = -recipe.w_forget * nll_f + recipe.w_update * nll_u + recipe.w_retain * kl;
+        }
+        const auto t1 = Clock::now();
+        total.backward();
+        const auto t2 = Clock::now();
+        const double gnorm = torch::nn::utils::clip_grad_norm_(params, recipe.grad_clip);
+        opt.step();
+        opt.zero_grad();
+        const auto t3 = Clock::now();
+
+        StepLosses l;
+        l.forget_nll = nll_f.item<double>();
+        l.update_nll = nll_u.item<double>();
+        l.retain_kl = kl.item<double>();
+        l.total = total.item<double>();
+        l.grad_norm = gnorm;
+        r.losses.push_back(l);
+        if (!std::isfinite(l.total) || !std::isfinite(gnorm))
+            throw Error("bench surgery: the loss or the gradient became non-finite at step " + std::to_string(s + 1) +
+                        " (a bug, or a shape too large for " + o.precision + ")");
+        const double f = std::chrono::duration<double, std::milli>(t1 - t0).count();
+        const double b = std::chrono::duration<double, std::milli>(t2 - t1).count();
+        const double p = std::chrono::duration<double, std::milli>(t3 - t2).count();
+        if (s >= o.warmup) {
+            fwd.push_back(f);
+            bwd.push_back(b);
+            optm.push_back(p);
+            step.push_back(f + b + p);
+        }
+        if (on_step) on_step(s + 1, total_steps, f + b + p);
+    }
+    for (auto& p : params) p.set_requires_grad(false);
+
+    r.forward_ms = median(fwd);
+    r.backward_ms = median(bwd);
+    r.optimizer_ms = median(optm);
+    r.step_ms = median(step);
+    r.tokens_per_s = r.tokens_per_step / (r.step_ms / 1e3);
+    r.peak_rss_mb = peak_rss_mb();
+    r.gemm_gflops = measure_gemm_gflops(bf16 ? "bfloat16" : "float32");
+    r.model_gflops = 6.0 * (double)r.matmul_params * r.tokens_per_s / 1e9;
+    r.mfu = r.model_gflops / r.gemm_gflops;
+    return r;
+}
+
+std::string surgery_bench_json(const SurgeryBenchResult& r) {
+    const auto& o = r.options;
+    auto losses = [&](size_t i) {
+        if (i >= r.losses.size()) return nlohmann::json();
+        const auto& l = r.losses[i];
+        return nlohmann::json{{"forget_nll", l.forget_nll}, {"update_nll", l.update_nll}, {"retain_kl", l.retain_kl},
+                              {"total", l.total},           {"grad_norm", l.grad_norm}};
+    };
+    nlohmann::json j = {
+        {"bench", "surgery"},
+        {"implementation", "llm-surgery: one fused forward, cached theta0 top-K"},
+        {"shape", {{"dim", o.shape.dim}, {"ffn", o.shape.ffn}, {"layers", o.shape.layers}, {"heads", o.shape.heads},
+                   {"kv_heads", o.shape.kv_heads}, {"vocab", o.shape.vocab}, {"seq", o.seq}, {"batch", o.batch}}},
+        {"precision", o.precision},
+        {"topk", o.topk},
+        {"threads", o.threads},
+        {"steps", o.steps},
+        {"warmup", o.warmup},
+        {"params", r.params},
+        {"matmul_params", r.matmul_params},
+        {"tokens_per_step", r.tokens_per_step},
+        {"tokens_per_s", r.tokens_per_s},
+        {"step_ms", r.step_ms},
+        {"forward_ms", r.forward_ms},
+        {"backward_ms", r.backward_ms},
+        {"optimizer_ms", r.optimizer_ms},
+        {"cache_ms", r.cache_ms},
+        {"peak_rss_mb", r.peak_rss_mb},
+        {"gemm_gflops", r.gemm_gflops},
+        {"model_gflops", r.model_gflops},
+        {"mfu", r.mfu},
+        {"step1", losses(0)},
+        {"step2", losses(1)},
+    };
+    return j.dump(2);
+}
+
+}  // namespace llms::bench

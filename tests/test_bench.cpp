@@ -1,0 +1,154 @@
+// Benchmark commands, smoke-tested on tiny shapes (no timing assertions): `bench surgery` and `bench generate`
+// print JSON with every documented key and positive values; the step is the surgery objective (KL to θ0 is 0
+// at θ0, the NLL terms start near ln V); a --dump folder lets the Python peer (bench/peer/official_step.py,
+// when Debian's python3-torch is installed) reproduce the first two steps' terms on the same weights.
+#include "core/bench/surgery_bench.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+
+using namespace llms;
+
+namespace {
+
+struct CliRun {
+    int code = -1;
+    QByteArray out, err;
+};
+
+CliRun run_process(const QString& program, const QStringList& args, int timeout_ms = 60000) {
+    QProcess p;
+    p.start(program, args);
+    CliRun r;
+    if (!p.waitForStarted(10000)) {
+        r.err = "did not start";
+        return r;
+    }
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+QJsonObject json_of(const QByteArray& text) {
+    QJsonParseError e{};
+    const auto doc = QJsonDocument::fromJson(text, &e);
+    if (e.error != QJsonParseError::NoError) qWarning() << "not JSON:" << e.errorString() << text.left(400);
+    return doc.object();
+}
+
+const QStringList kTinyShape = {"--dim", "32", "--layers", "1", "--heads", "2", "--kv-heads", "1",
+                                "--vocab", "64", "--seq", "8", "--batch", "2", "--threads", "1"};
+
+}  // namespace
+
+class BenchTest : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void surgeryJson_data() {
+        QTest::addColumn<QString>("precision");
+        QTest::newRow("fp32") << "fp32";
+        QTest::newRow("bf16") << "bf16";
+    }
+
+    void surgeryJson() {
+        QFETCH(QString, precision);
+        auto r = run_process(QStringLiteral(LLMS_CLI), QStringList{"bench", "surgery"} + kTinyShape +
+                                                           QStringList{"--steps", "2", "--precision", precision, "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto j = json_of(r.out);
+        for (const char* key : {"tokens_per_s", "step_ms", "peak_rss_mb", "forward_ms", "backward_ms", "optimizer_ms",
+                                "params", "mfu", "gemm_gflops", "tokens_per_step"}) {
+            QVERIFY2(j.contains(key), key);
+            QVERIFY2(j.value(key).toDouble() > 0, key);
+        }
+        QCOMPARE(j.value("tokens_per_step").toInt(), 3 * 2 * 8);
+        QCOMPARE(j.value("precision").toString(), precision);
+        // step = forward + backward + optimizer (medians of the same steps: equal up to rounding for 2 steps)
+        const double sum = j.value("forward_ms").toDouble() + j.value("backward_ms").toDouble() +
+                           j.value("optimizer_ms").toDouble();
+        QVERIFY(std::abs(sum - j.value("step_ms").toDouble()) < 1e-6 * sum + 1e-9);
+        const auto s1 = j.value("step1").toObject();
+        QVERIFY(std::abs(s1.value("retain_kl").toDouble()) < 1e-4);   // θ = θ0 at step 1
+        QVERIFY(std::abs(s1.value("forget_nll").toDouble() - std::log(64.0)) < 0.5);   // near-uniform start
+        QVERIFY(j.value("step2").toObject().value("retain_kl").toDouble() > 0);        // one update later
+    }
+
+    void surgeryRefusesBadShapes() {
+        auto r = run_process(QStringLiteral(LLMS_CLI), {"bench", "surgery", "--dim", "30", "--heads", "4"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("--heads must divide --dim"), r.err.constData());
+        r = run_process(QStringLiteral(LLMS_CLI), {"bench", "surgery", "--precision", "fp8"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("fp32 or bf16"), r.err.constData());
+        r = run_process(QStringLiteral(LLMS_CLI), {"bench", "nothing"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("surgery or generate"), r.err.constData());
+    }
+
+    void generateJson() {
+        auto r = run_process(QStringLiteral(LLMS_CLI),
+                             {"bench", "generate", "--random", "--dim", "32", "--layers", "1", "--heads", "2", "--kv-heads",
+                              "1", "--vocab", "64", "--new-tokens", "4", "--runs", "2", "--threads", "1", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const auto j = json_of(r.out);
+        for (const char* key : {"ms", "tokens_per_s", "first_token_ms", "params", "peak_rss_mb"}) {
+            QVERIFY2(j.contains(key), key);
+            QVERIFY2(j.value(key).toDouble() > 0, key);
+        }
+        QCOMPARE(j.value("new_tokens").toInt(), 4);
+        QVERIFY(j.value("first_token_ms").toDouble() <= j.value("ms").toDouble());
+        r = run_process(QStringLiteral(LLMS_CLI), {"bench", "generate"});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("MODEL_DIR or --random"), r.err.constData());
+    }
+
+    // The API directly: exact KL (K = V) and the dump for the peer; the peer's terms when python3-torch exists.
+    void peerSameMath() {
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        bench::SurgeryBenchOptions o;
+        o.shape = {32, 0, 1, 2, 1, 64};
+        o.seq = 8;
+        o.batch = 2;
+        o.steps = 1;
+        o.warmup = 1;
+        o.threads = 1;
+        o.topk = 64;   // = V: the exact KL
+        o.dump = tmp.filePath("dump").toStdString();
+        const auto r = bench::run_surgery_bench(o);
+        QCOMPARE((int)r.losses.size(), 2);
+        QCOMPARE(r.options.shape.ffn, (int64_t)96);   // 8/3 · 32 rounded up to 16
+        for (const char* f : {"config.json", "model.safetensors", "batches.safetensors", "recipe.json"})
+            QVERIFY2(QFile::exists(tmp.filePath(QString("dump/") + f)), f);
+
+        if (run_process("/usr/bin/python3", {"-c", "import torch"}).code != 0)
+            QSKIP("Debian's python3-torch is not installed: the peer comparison is skipped");
+        auto p = run_process("/usr/bin/python3", {QStringLiteral(LLMS_SOURCE_DIR "/bench/peer/official_step.py"), "--load",
+                                                  tmp.filePath("dump"), "--steps", "1", "--warmup", "1", "--threads", "1"});
+        QVERIFY2(p.code == 0, p.err.constData());
+        const auto j = json_of(p.out);
+        for (const char* step : {"step1", "step2"}) {
+            const auto s = j.value(step).toObject();
+            const auto& l = r.losses[step[4] == '1' ? 0 : 1];
+            QVERIFY2(std::abs(s.value("forget_nll").toDouble() - l.forget_nll) < 1e-4, step);
+            QVERIFY2(std::abs(s.value("update_nll").toDouble() - l.update_nll) < 1e-4, step);
+            QVERIFY2(std::abs(s.value("retain_kl").toDouble() - l.retain_kl) < 1e-4, step);
+            QVERIFY2(std::abs(s.value("grad_norm").toDouble() - l.grad_norm) < 1e-3 * l.grad_norm, step);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(BenchTest)
+#include "test_bench.moc"
