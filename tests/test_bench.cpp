@@ -109,6 +109,12 @@ private Q_SLOTS:
         }
         QCOMPARE(j.value("new_tokens").toInt(), 4);
         QVERIFY(j.value("first_token_ms").toDouble() <= j.value("ms").toDouble());
+        QCOMPARE(j.value("inference_mode").toBool(), false);
+        r = run_process(QStringLiteral(LLMS_CLI), {"bench", "generate", "--random", "--dim", "32", "--layers", "1", "--heads",
+                                                   "2", "--kv-heads", "1", "--vocab", "64", "--new-tokens", "4", "--runs",
+                                                   "1", "--threads", "1", "--inference-mode", "on", "--json"});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(json_of(r.out).value("inference_mode").toBool(), true);
         r = run_process(QStringLiteral(LLMS_CLI), {"bench", "generate"});
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains("MODEL_DIR or --random"), r.err.constData());

@@ -30,11 +30,15 @@ int threads_option(const Args& a) {
     return n;
 }
 
+bool on_off(const Args& a, const std::string& key, bool fallback) {
+    const std::string v = a.get(key, fallback ? "on" : "off");
+    if (v != "on" && v != "off") throw Error("--" + key + " expects on or off, got \"" + v + "\"");
+    return v == "on";
+}
+
 // Large blocks kept on the heap instead of an mmap/munmap per activation (see pretrain::tune_malloc_for_training).
 void malloc_tuning(const Args& a) {
-    const std::string v = a.get("malloc-tuning", "on");
-    if (v == "on") pretrain::tune_malloc_for_training();
-    else if (v != "off") throw Error("--malloc-tuning expects on or off, got \"" + v + "\"");
+    if (on_off(a, "malloc-tuning", true)) pretrain::tune_malloc_for_training();
 }
 
 int run_surgery(const Args& a) {
@@ -86,7 +90,8 @@ int run_surgery(const Args& a) {
 
 int run_generate(const Args& a) {
     auto known = kShapeOptions;
-    known.insert({"random", "new-tokens", "prompt-tokens", "runs", "threads", "seed", "malloc-tuning", "json"});
+    known.insert({"random", "new-tokens", "prompt-tokens", "runs", "threads", "seed", "inference-mode", "malloc-tuning",
+                  "json"});
     a.check_known(known);
     bench::GenerateBenchOptions o;
     const bool random = a.flag("random");
@@ -100,6 +105,7 @@ int run_generate(const Args& a) {
     o.runs = a.get_int("runs", o.runs);
     o.threads = threads_option(a);
     o.seed = a.get_u64("seed", o.seed);
+    o.inference_mode = on_off(a, "inference-mode", false);
     malloc_tuning(a);
     const auto r = bench::run_generate_bench(o);
     if (a.flag("json")) {
@@ -128,7 +134,8 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "                                     [--seq T --batch B] [--steps N] [--warmup N] [--threads N]\n"
                       "                                     [--precision fp32|bf16] [--topk K] [--seed S] [--dump DIR] [--json]\n"
                       "       llm-surgery-cli bench generate MODEL_DIR|--random [--new-tokens N] [--prompt-tokens N]\n"
-                      "                                     [--runs N] [--threads N] [shape options with --random] [--json]\n\n"
+                      "                                     [--runs N] [--threads N] [--inference-mode on|off]\n"
+                      "                                     [shape options with --random] [--json]\n\n"
                       "bench surgery: one LLM Surgery step on a randomly initialised Llama, as core/surgery runs it: one\n"
                       "fused forward over B forget + B update + B retain rows of T random tokens, the masked NLL terms and\n"
                       "the KL to theta0 from its cached top-K log-probs (computed once, before timing), AdamW (lr 2e-4,\n"
@@ -147,7 +154,8 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "  --json              print the result as JSON\n\n"
                       "bench generate: latency of the app's probe: greedy generation with the KV cache of --new-tokens\n"
                       "(32) after a random --prompt-tokens (16) prompt; median of --runs (10) after one warm-up.\n"
-                      "MODEL_DIR is an HF folder; --random uses a random model of the shape options (the demo shape).\n",
+                      "MODEL_DIR is an HF folder; --random uses a random model of the shape options (the demo shape).\n"
+                      "  --inference-mode on|off  generate under c10::InferenceMode (default off: as the app does)\n",
                       run});
 
 }  // namespace

@@ -207,7 +207,7 @@ def main():
     ap.add_argument("--load", help="folder written by `llm-surgery-cli bench surgery --dump DIR`")
     ap.add_argument("--dim", type=int, default=256)
     ap.add_argument("--ffn", type=int, default=0)
-    ap.add_argument("--layers", type=int, default=6)
+    ap.add_argument("--layers", type=int, default=4)
     ap.add_argument("--heads", type=int, default=8)
     ap.add_argument("--kv-heads", type=int, default=4)
     ap.add_argument("--vocab", type=int, default=2048)

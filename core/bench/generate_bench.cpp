@@ -9,8 +9,11 @@
 
 #include <torch/torch.h>
 
+#include <c10/core/InferenceMode.h>
+
 #include <algorithm>
 #include <chrono>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 namespace llms::bench {
@@ -56,6 +59,8 @@ GenerateBenchResult run_generate_bench(const GenerateBenchOptions& options) {
     g.max_new_tokens = o.new_tokens;
     g.temperature = 0.0;
     g.eos_id = -1;
+    std::optional<c10::InferenceMode> inference;
+    if (o.inference_mode) inference.emplace();
     std::vector<double> total, first;
     for (int run = 0; run <= o.runs; ++run) {   // run 0: warm-up
         const auto t0 = Clock::now();
@@ -90,6 +95,7 @@ std::string generate_bench_json(const GenerateBenchResult& r) {
                         {"prompt_tokens", o.prompt_tokens},
                         {"runs", o.runs},
                         {"threads", o.threads},
+                        {"inference_mode", o.inference_mode},
                         {"ms", r.median_ms},
                         {"min_ms", r.min_ms},
                         {"max_ms", r.max_ms},

@@ -16,6 +16,7 @@ struct GenerateBenchOptions {
     int prompt_tokens = 16;            // a fact prompt's length
     int runs = 10;                     // timed runs (one untimed warm-up first)
     int threads = 0;                   // 0: physical cores
+    bool inference_mode = false;       // run under c10::InferenceMode (no autograd bookkeeping per op)
     uint64_t seed = 0;
 };
 
