@@ -28,7 +28,7 @@ int run(const std::vector<std::string>& argv) {
     if (o.rebuild || !pretrain::model_folder_ready(dir, &why)) {
         prepare_training_process("demo-model", argv);   // may re-exec: nothing printed before this
         if (!o.rebuild)
-            std::fprintf(stderr, "building the demo model in %s (once; about 10 minutes on 2 cores)%s%s\n",
+            std::fprintf(stderr, "building the demo model in %s (once: up to 10 minutes on 2 cores)%s%s\n",
                          dir.string().c_str(), why.empty() ? "" : "\n  reason: ", why.c_str());
         PretrainProgressBar bar;
         const auto b = pretrain::build_demo_model(o, std::ref(bar), &install_interrupt_flag());
@@ -50,8 +50,8 @@ CommandRegistrar reg({"demo-model", "print the demo model's folder, building it 
                       "usage: llm-surgery-cli demo-model [--rebuild] [--threads N] [--data DIR] [--dir DIR]\n\n"
                       "The demo model is a small Llama pretrained on the shipped world corpus (countries, US states,\n"
                       "elements, people + Factbook and WordNet prose). It lives in $XDG_DATA_HOME/llm-surgery/demo-model\n"
-                      "(~/.local/share/...). Missing, incomplete or damaged, it is (re)built first (about 10 minutes on\n"
-                      "2 cores); the last line printed is always its folder.\n"
+                      "(~/.local/share/...). Missing, incomplete or damaged, it is (re)built first (up to 10 minutes on\n"
+                      "2 cores, 0.7 GB of memory); the last line printed is always its folder.\n"
                       "  --rebuild      build it again even if it is ready (replaces it only once the new one is complete)\n"
                       "  --threads N    CPU threads (default: physical cores)\n"
                       "  --data DIR     world data folder (default: resources/world beside the program)\n"

@@ -30,9 +30,10 @@ bool model_folder_ready(const fs::path& dir, std::string* why) {
         if (why) *why = reason;
         return false;
     };
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(dir, ec))) return fail(dir.string() + " does not exist yet");
     std::string reason;
     if (!io::looks_like_complete_hf_folder(dir, &reason)) return fail(reason);
-    std::error_code ec;
     if (!fs::is_regular_file(dir / "known_facts.jsonl", ec)) return fail(dir.string() + ": known_facts.jsonl is missing");
     try {
         (void)facts::load_jsonl(dir / "known_facts.jsonl");
@@ -167,6 +168,7 @@ DemoModelBuild build_demo_model(const DemoModelOptions& o, const std::function<v
 
     Options po;
     po.corpus = corpus.path;
+    po.corpus_label = "world data " + world.string() + " (corpus preset " + o.preset + ", seed " + std::to_string(o.seed) + ")";
     po.out = b.dir;
     po.preset = o.preset;
     po.seed = o.seed;

@@ -389,7 +389,7 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     j["facts"] = r.facts;
     j["facts_known"] = r.facts_known;
     j["fact_recall"] = r.facts ? nlohmann::json(r.fact_recall()) : nlohmann::json(nullptr);
-    j["corpus"] = fs::absolute(o.corpus).lexically_normal().string();
+    j["corpus"] = o.corpus_label.empty() ? fs::absolute(o.corpus).lexically_normal().string() : o.corpus_label;
     if (!files.manifest.empty()) {
         std::ifstream in(files.manifest, std::ios::binary);
         try {

@@ -53,6 +53,7 @@ std::vector<std::string> preset_names();
 struct Options {
     std::filesystem::path corpus;    // a folder made by `corpus` (train.txt, heldout.txt, facts.jsonl,
                                      // corpus.json) or a train.txt (its siblings are used when present)
+    std::string corpus_label;        // pretrain.json's "corpus" (default: the corpus path)
     std::filesystem::path out;       // the HF folder to write; must not exist (or be empty) unless overwrite
     std::string preset = "demo";
     const Preset* custom = nullptr;  // used instead of the named preset when set (benchmarks, experiments)
