@@ -1,5 +1,6 @@
 // llm-surgery-cli generate MODEL_DIR --prompt TEXT [...]
 #include "app/cli/model_options.h"
+#include "core/eval/exact_match.h"
 #include "core/generate/generate.h"
 
 #include <iostream>
@@ -30,7 +31,9 @@ int run(const std::vector<std::string>& argv) {
     const auto ids = tok.encode(prompt);
     const bool json = a.flag("json");
 
+    // The decoder starts from the prompt so the completion keeps its leading space ("is" + " Paris").
     StreamingDecoder stream(tok);
+    for (int32_t id : ids) stream.push(id);
     if (!json) std::cout << prompt << std::flush;
     auto r = generate(m.net, ids, g, [&](int32_t id, float) {
         if (!json) std::cout << stream.push(id) << std::flush;
@@ -41,7 +44,7 @@ int run(const std::vector<std::string>& argv) {
         return 0;
     }
     nlohmann::json j = {{"prompt", prompt},
-                        {"completion", tok.decode(r.token_ids)},
+                        {"completion", completion_text(tok, ids, r.token_ids)},
                         {"token_ids", r.token_ids},
                         {"token_logprobs", r.token_logprobs}};
     std::cout << j.dump() << "\n";
