@@ -75,8 +75,9 @@ int run_surgery(const Args& a) {
                 (long long)s.vocab, (long long)r.options.batch, (long long)r.options.seq, r.options.precision.c_str(),
                 r.options.threads);
     std::printf("  params        %.2f M (%.2f M in matmuls)\n", r.params / 1e6, r.matmul_params / 1e6);
-    std::printf("  step          %.1f ms (median of %d)  = forward %.1f + backward %.1f + optimizer %.1f\n", r.step_ms,
-                r.options.steps, r.forward_ms, r.backward_ms, r.optimizer_ms);
+    std::printf("  step          %.1f ms (median of %d)  = forward %.1f + backward %.1f + optimizer %.1f;"
+                " CPU time %.1f ms\n",
+                r.step_ms, r.options.steps, r.forward_ms, r.backward_ms, r.optimizer_ms, r.step_cpu_ms);
     std::printf("  throughput    %.0f tokens/s (%lld tokens per step)\n", r.tokens_per_s, (long long)r.tokens_per_step);
     std::printf("  MFU           %.1f%%  (%.1f model GFLOP/s of a measured %.1f GFLOP/s GEMM peak)\n", 100 * r.mfu,
                 r.model_gflops, r.gemm_gflops);
@@ -114,8 +115,8 @@ int run_generate(const Args& a) {
     }
     std::printf("probe  %s (%.2f M params) | %d prompt + %d new tokens, greedy, KV cache | %d threads\n", r.model.c_str(),
                 r.params / 1e6, o.prompt_tokens, o.new_tokens, r.options.threads);
-    std::printf("  latency       %.1f ms (median of %d; min %.1f, max %.1f); first token %.1f ms\n", r.median_ms, o.runs,
-                r.min_ms, r.max_ms, r.first_token_ms);
+    std::printf("  latency       %.1f ms (median of %d; min %.1f, max %.1f); first token %.1f ms; CPU time %.1f ms\n",
+                r.median_ms, o.runs, r.min_ms, r.max_ms, r.first_token_ms, r.cpu_ms);
     std::printf("  throughput    %.0f tokens/s\n", r.tokens_per_s);
     return 0;
 }

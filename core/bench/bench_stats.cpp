@@ -8,6 +8,7 @@
 #include <string>
 #include <sys/resource.h>
 #include <thread>
+#include <time.h>
 #include <utility>
 
 namespace llms::bench {
@@ -23,6 +24,12 @@ double peak_rss_mb() {
     rusage u{};
     if (getrusage(RUSAGE_SELF, &u) != 0) return 0.0;
     return u.ru_maxrss / 1024.0;   // Linux reports KiB
+}
+
+double process_cpu_ms() {
+    timespec t{};
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) != 0) return 0.0;
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
 int physical_cores() {

@@ -11,6 +11,10 @@ double median(std::vector<double> v);
 // Peak resident set size of this process so far, in MiB (getrusage ru_maxrss).
 double peak_rss_mb();
 
+// CPU time this process has used so far (all threads, user + system), in ms. Beside wall time it tells
+// apart a slow step from a step that waited for a CPU taken by other processes.
+double process_cpu_ms();
+
 // Physical cores of this machine (distinct (physical id, core id) pairs of /proc/cpuinfo); falls back to
 // the hardware thread count where /proc/cpuinfo says nothing.
 int physical_cores();

@@ -61,8 +61,9 @@ GenerateBenchResult run_generate_bench(const GenerateBenchOptions& options) {
     g.eos_id = -1;
     std::optional<c10::InferenceMode> inference;
     if (o.inference_mode) inference.emplace();
-    std::vector<double> total, first;
+    std::vector<double> total, first, cpu;
     for (int run = 0; run <= o.runs; ++run) {   // run 0: warm-up
+        const double c0 = process_cpu_ms();
         const auto t0 = Clock::now();
         double t_first = -1;
         auto res = generate(m.net, prompt, g, [&](int32_t, float) {
@@ -70,17 +71,20 @@ GenerateBenchResult run_generate_bench(const GenerateBenchOptions& options) {
             return true;
         });
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        const double cpu_ms = process_cpu_ms() - c0;
         if ((int)res.token_ids.size() != o.new_tokens)
             throw Error("bench generate: the model produced " + std::to_string(res.token_ids.size()) + " tokens instead of " +
                         std::to_string(o.new_tokens));
         if (run == 0) continue;
         total.push_back(ms);
         first.push_back(t_first);
+        cpu.push_back(cpu_ms);
     }
     r.median_ms = median(total);
     r.min_ms = *std::min_element(total.begin(), total.end());
     r.max_ms = *std::max_element(total.begin(), total.end());
     r.first_token_ms = median(first);
+    r.cpu_ms = median(cpu);
     r.tokens_per_s = o.new_tokens / (r.median_ms / 1e3);
     r.peak_rss_mb = peak_rss_mb();
     return r;
@@ -97,6 +101,7 @@ std::string generate_bench_json(const GenerateBenchResult& r) {
                         {"threads", o.threads},
                         {"inference_mode", o.inference_mode},
                         {"ms", r.median_ms},
+                        {"cpu_ms", r.cpu_ms},
                         {"min_ms", r.min_ms},
                         {"max_ms", r.max_ms},
                         {"first_token_ms", r.first_token_ms},

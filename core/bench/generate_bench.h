@@ -25,6 +25,7 @@ struct GenerateBenchResult {
     std::string model;                 // the folder, or "random"
     int64_t params = 0;
     double median_ms = 0, min_ms = 0, max_ms = 0;   // whole probe: prompt + new_tokens greedy tokens
+    double cpu_ms = 0;                 // median CPU time of a probe (all threads, user + system)
     double first_token_ms = 0;         // median time to the first new token (the prompt's forward)
     double tokens_per_s = 0;           // new_tokens / median
     double peak_rss_mb = 0;

@@ -110,9 +110,10 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
                                         .betas({recipe.beta1, recipe.beta2})
                                         .weight_decay(recipe.weight_decay));
     net->train();
-    std::vector<double> fwd, bwd, optm, step;
+    std::vector<double> fwd, bwd, optm, step, cpu;
     const int total_steps = o.warmup + o.steps;
     for (int s = 0; s < total_steps; ++s) {
+        const double c0 = process_cpu_ms();
         const auto t0 = Clock::now();
         at::Tensor nll_f, nll_u, kl, total;
         {
@@ -130,6 +131,7 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
         opt.step();
         opt.zero_grad();
         const auto t3 = Clock::now();
+        const double c3 = process_cpu_ms();
 
         StepLosses l;
         l.forget_nll = nll_f.item<double>();
@@ -149,6 +151,7 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
             bwd.push_back(b);
             optm.push_back(p);
             step.push_back(f + b + p);
+            cpu.push_back(c3 - c0);
         }
         if (on_step) on_step(s + 1, total_steps, f + b + p);
     }
@@ -158,6 +161,7 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
     r.backward_ms = median(bwd);
     r.optimizer_ms = median(optm);
     r.step_ms = median(step);
+    r.step_cpu_ms = median(cpu);
     r.tokens_per_s = r.tokens_per_step / (r.step_ms / 1e3);
     r.peak_rss_mb = peak_rss_mb();
     r.gemm_gflops = measure_gemm_gflops(bf16 ? "bfloat16" : "float32");
@@ -189,6 +193,7 @@ std::string surgery_bench_json(const SurgeryBenchResult& r) {
         {"tokens_per_step", r.tokens_per_step},
         {"tokens_per_s", r.tokens_per_s},
         {"step_ms", r.step_ms},
+        {"step_cpu_ms", r.step_cpu_ms},
         {"forward_ms", r.forward_ms},
         {"backward_ms", r.backward_ms},
         {"optimizer_ms", r.optimizer_ms},

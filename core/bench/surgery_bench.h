@@ -38,6 +38,8 @@ struct SurgeryBenchResult {
     int64_t matmul_params = 0;         // weights used as matrices (all but an untied embedding table)
     int64_t tokens_per_step = 0;       // 3 · B · T
     double step_ms = 0, forward_ms = 0, backward_ms = 0, optimizer_ms = 0;   // medians over the timed steps
+    double step_cpu_ms = 0;            // median CPU time of a step (all threads): ~ threads x step_ms when
+                                       // the CPUs were ours; much less when the step waited for them
     double tokens_per_s = 0;           // tokens_per_step / median step
     double cache_ms = 0;               // θ0 top-K cache (once, before timing)
     double peak_rss_mb = 0;
