@@ -2,6 +2,7 @@
 #include "app/cli/command.h"
 #include "core/common/error.h"
 #include "core/corpus/world_corpus.h"
+#include "core/pretrain/demo_model.h"
 
 #include <cstdio>
 #include <filesystem>
@@ -14,35 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool is_world_dir(const fs::path& d) {
-    std::error_code ec;
-    return fs::is_regular_file(d / "SOURCES.md", ec) && fs::is_regular_file(d / "triples.tsv", ec);
-}
-
-// The world data beside the program: build tree (<src>/build/bin -> <src>/resources/world), install
-// tree (<prefix>/bin -> <prefix>/share/llm-surgery/world), or ./resources/world.
-fs::path find_world_data() {
-    std::vector<fs::path> tried;
-    std::error_code ec;
-    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        tried.push_back(exe.parent_path() / ".." / ".." / "resources" / "world");
-        tried.push_back(exe.parent_path() / ".." / "share" / "llm-surgery" / "world");
-    }
-    tried.push_back(fs::current_path(ec) / "resources" / "world");
-    for (const auto& d : tried)
-        if (is_world_dir(d)) return fs::weakly_canonical(d, ec);
-    std::string list;
-    for (const auto& d : tried) list += (list.empty() ? "" : ", ") + d.lexically_normal().string();
-    throw Error("cannot find the world data (looked in " + list + "); pass --data <source tree>/resources/world");
-}
-
 int run(const std::vector<std::string>& argv) {
     Args a(argv, {"json"});
     a.check_known({"out", "data", "preset", "seed", "json"});
     if (!a.positional().empty()) throw Error("unexpected argument \"" + a.positional()[0] + "\" (see --help)");
     corpus::CorpusOptions o;
-    o.data_dir = a.has("data") ? fs::path(a.get("data")) : find_world_data();
+    o.data_dir = a.has("data") ? fs::path(a.get("data")) : pretrain::find_world_data();   // --data overrides
     o.preset = a.get("preset", "demo");
     o.seed = a.get_u64("seed", o.seed);
     const fs::path out = a.require("out");
