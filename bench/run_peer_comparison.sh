@@ -10,8 +10,9 @@
 #   --precision P    fp32, bf16 (CPU autocast in both implementations) or both (default)
 #   --repeat N       runs of each measurement; the median run is reported (default 3)
 #   --threads N      threads for both (default: physical cores)
-#   --max-other F    a run during which other processes used more than F of the machine's CPU time is
-#                    noise: it is retried (up to 5 times, 30 s apart) and flagged if still noisy (default 0.1)
+#   --max-other F    each run waits until other processes use at most F of the machine's CPU (for up to
+#                    30 min); a run during which they used more is noise: retried up to 5 times, then kept
+#                    and flagged in the summary (default 0.1; 1 disables the waiting)
 #   --quick          fewer steps (a check that everything runs, not a measurement)
 #   --out DIR        keep the JSON of every run there (default: a temporary folder, removed)
 # Both sides run with OMP_WAIT_POLICY=PASSIVE unless it is set (a busy machine otherwise stalls spinning
@@ -52,38 +53,40 @@ if [[ -z "$out" ]]; then
 fi
 mkdir -p "$out"
 
-# measure OUT CMD...: runs CMD with its stdout in OUT; writes to OUT.other the share of the machine's CPU
-# time that other processes used meanwhile (from /proc/stat, minus this run's own CPU time).
+# measure OUT CMD...: runs CMD with its stdout in OUT once the machine is quiet (other processes below
+# --max-other of the CPU for 5 s, waiting up to 30 min), and again (up to 5 times) while other processes used
+# more than that during the run; their share of the machine's CPU time during the kept run goes to OUT.other.
 measure() {
-  /usr/bin/python3 - "$@" <<'PY'
+  MAX_OTHER="$max_other" /usr/bin/python3 - "$@" <<'PY'
 import os, resource, subprocess, sys, time
-out, cmd = sys.argv[1], sys.argv[2:]
+out, cmd, max_other = sys.argv[1], sys.argv[2:], float(os.environ["MAX_OTHER"])
+hz, ncpu = os.sysconf("SC_CLK_TCK"), os.cpu_count()
 def busy():
     v = list(map(int, open("/proc/stat").readline().split()[1:9]))
     return sum(v) - v[3] - v[4]                      # all but idle and iowait, in clock ticks
-hz, ncpu = os.sysconf("SC_CLK_TCK"), os.cpu_count()
-r0, b0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), busy(), time.time()
-with open(out, "w") as f:
-    rc = subprocess.call(cmd, stdout=f, stdin=subprocess.DEVNULL)
-r1, b1, t1 = resource.getrusage(resource.RUSAGE_CHILDREN), busy(), time.time()
-mine = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
-other = max(0.0, (b1 - b0) / hz - mine) / (ncpu * max(t1 - t0, 1e-3))
+def wait_quiet(limit_s=1800):
+    end = time.time() + limit_s
+    while time.time() < end:
+        b0, t0 = busy(), time.time()
+        time.sleep(5)
+        if (busy() - b0) / hz / (ncpu * (time.time() - t0)) <= max_other:
+            return
+for attempt in range(1, 6):
+    wait_quiet()
+    r0, b0, t0 = resource.getrusage(resource.RUSAGE_CHILDREN), busy(), time.time()
+    with open(out, "w") as f:
+        rc = subprocess.call(cmd, stdout=f, stdin=subprocess.DEVNULL)
+    r1, b1, t1 = resource.getrusage(resource.RUSAGE_CHILDREN), busy(), time.time()
+    if rc != 0:
+        sys.exit(rc)
+    mine = (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+    other = max(0.0, (b1 - b0) / hz - mine) / (ncpu * max(t1 - t0, 1e-3))
+    if other <= max_other:
+        break
+    print(f"  (other processes used {100 * other:.0f}% of the CPU during {os.path.basename(out)}: retry {attempt})",
+          file=sys.stderr)
 open(out + ".other", "w").write(f"{other:.3f}\n")
-sys.exit(rc)
 PY
-}
-
-# quiet_measure OUT CMD...: measure, retried while other processes disturbed the run.
-quiet_measure() {
-  local file="$1" try other
-  for try in 1 2 3 4 5; do
-    measure "$@"
-    other="$(cat "$file.other")"
-    if python3 -c "import sys; sys.exit(0 if $other <= $max_other else 1)"; then return 0; fi
-    echo "  (other processes used $(python3 -c "print(round(100 * $other))")% of the CPU during $(basename "$file"): retry $try)" >&2
-    if ((try < 5)); then sleep 30; fi
-  done
-  return 0   # still noisy: kept, and flagged in the summary
 }
 
 # name | shape options | timed steps | warm-up steps
@@ -103,9 +106,9 @@ for spec in "${shapes[@]}"; do
   for prec in "${precisions[@]}"; do
     for ((i = 1; i <= repeat; i++)); do
       # shellcheck disable=SC2086
-      quiet_measure "$out/$name-$prec-ours-$i.json" "$cli" bench surgery $opts --steps "$steps" --warmup "$warmup" \
+      measure "$out/$name-$prec-ours-$i.json" "$cli" bench surgery $opts --steps "$steps" --warmup "$warmup" \
         --threads "$threads" --precision "$prec" --json
-      quiet_measure "$out/$name-$prec-peer-$i.json" /usr/bin/python3 "$here/peer/official_step.py" --load "$dump" \
+      measure "$out/$name-$prec-peer-$i.json" /usr/bin/python3 "$here/peer/official_step.py" --load "$dump" \
         --steps "$steps" --warmup "$warmup" --threads "$threads" --precision "$prec"
     done
   done
