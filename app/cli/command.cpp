@@ -16,8 +16,12 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& fl
             } else if (flags.count(key)) {
                 values_[key] = "1";
             } else {
-                if (i + 1 >= argv.size()) throw Error("option --" + key + " needs a value");
-                values_[key] = argv[++i];
+                if (i + 1 >= argv.size()) {   // reported by check_known, after unknown options (typos first)
+                    missing_value_ = key;
+                    values_[key] = "";
+                } else {
+                    values_[key] = argv[++i];
+                }
             }
         } else {
             positional_.push_back(a);
@@ -66,6 +70,7 @@ double Args::get_double(const std::string& key, double fallback) const {
 void Args::check_known(const std::set<std::string>& known) const {
     for (const auto& [k, v] : values_)
         if (!known.count(k)) throw Error("unknown option --" + k + " (see --help)");
+    if (!missing_value_.empty()) throw Error("option --" + missing_value_ + " needs a value");
 }
 
 std::map<std::string, Command>& registry() {

@@ -24,12 +24,14 @@ public:
     int get_int(const std::string& key, int fallback) const;         // Error if not an integer
     double get_double(const std::string& key, double fallback) const;
     uint64_t get_u64(const std::string& key, uint64_t fallback) const;
-    // Error naming the first option not in `known` (typos must not be ignored silently).
+    // Error naming the first option not in `known` (typos must not be ignored silently), then
+    // an option that came last without its value.
     void check_known(const std::set<std::string>& known) const;
 
 private:
     std::vector<std::string> positional_;
     std::map<std::string, std::string> values_;
+    std::string missing_value_;   // an option given last without its value
 };
 
 struct Command {
