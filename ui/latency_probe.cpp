@@ -1,17 +1,32 @@
 #include "ui/latency_probe.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <numeric>
 
 namespace llms::ui {
+
+namespace {
+double threadCpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+}  // namespace
 
 LatencyProbe::LatencyProbe(int intervalMs, QObject* parent) : QObject(parent), intervalMs_(intervalMs) {
     timer_.setTimerType(Qt::PreciseTimer);
     timer_.setInterval(intervalMs);
     connect(&timer_, &QTimer::timeout, this, [this] {
         const qint64 now = clock_.nsecsElapsed();
-        if (lastNs_ >= 0) late_.push_back(std::max(0.0, (now - lastNs_) / 1e6 - intervalMs_));
+        const double cpu = threadCpuMs();
+        if (lastNs_ >= 0) {
+            late_.push_back(std::max(0.0, (now - lastNs_) / 1e6 - intervalMs_));
+            busy_.push_back(cpu - lastCpuMs_);
+        }
         lastNs_ = now;
+        lastCpuMs_ = cpu;
     });
 }
 
@@ -25,6 +40,7 @@ void LatencyProbe::stop() { timer_.stop(); }
 
 void LatencyProbe::reset() {
     late_.clear();
+    busy_.clear();
     lastNs_ = -1;
 }
 
@@ -42,12 +58,22 @@ double LatencyProbe::percentileMs(double q) const {
     return s[k];
 }
 
+double LatencyProbe::maxBusyMs() const { return busy_.empty() ? 0 : *std::max_element(busy_.begin(), busy_.end()); }
+
+double LatencyProbe::busyAtWorstMs() const {
+    if (late_.empty()) return 0;
+    return busy_[std::max_element(late_.begin(), late_.end()) - late_.begin()];
+}
+
 QString LatencyProbe::summary() const {
-    return QString("n=%1, mean %2 ms, p99 %3 ms, max %4 ms")
+    return QString("n=%1, mean %2 ms, p99 %3 ms, max %4 ms (GUI thread's own work in that interval %5 ms; "
+                   "longest own work in one interval %6 ms)")
         .arg(samples())
         .arg(meanMs(), 0, 'f', 2)
         .arg(percentileMs(0.99), 0, 'f', 1)
-        .arg(maxMs(), 0, 'f', 1);
+        .arg(maxMs(), 0, 'f', 1)
+        .arg(busyAtWorstMs(), 0, 'f', 1)
+        .arg(maxBusyMs(), 0, 'f', 1);
 }
 
 }  // namespace llms::ui

@@ -25,14 +25,29 @@
 #include <QTextBrowser>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 namespace llms::ui {
 
 namespace {
 
 QString pct(double p) {
     if (p < 0) return QStringLiteral("–");
-    if (p < 0.001) return QString::number(100 * p, 'g', 2) + "%";
+    if (p < 1e-5) return QStringLiteral("< 0.001%");
+    if (p < 0.001) return QString::number(100 * p, 'f', 3) + "%";
     return QString::number(100 * p, 'f', 1) + "%";
+}
+
+// How the probability moved, in words a newcomer reads at a glance.
+QString change(double before, double after) {
+    if (before <= 0 || after < 0) return QStringLiteral("–");
+    const double r = after / before;
+    if (r > 1.05) return r >= 1000 ? QObject::tr("▲ over 1000× more likely") : QObject::tr("▲ %1× more likely").arg(r, 0, 'f', r < 10 ? 1 : 0);
+    if (r < 0.95) {
+        const double inv = after > 0 ? 1 / r : INFINITY;
+        return inv >= 1000 ? QObject::tr("▼ over 1000× less likely") : QObject::tr("▼ %1× less likely").arg(inv, 0, 'f', inv < 10 ? 1 : 0);
+    }
+    return QObject::tr("unchanged");
 }
 
 }  // namespace
@@ -222,15 +237,7 @@ void ProbePanel::showResult(const session::ProbeResult& r) {
         e->setBackground(probabilityColor(a.p_edited));
         answers_->setItem(row, 2, b);
         answers_->setItem(row, 3, e);
-        QString change = QStringLiteral("–");
-        if (a.p_original >= 0 && a.p_edited >= 0) {
-            const double ratio = a.p_original > 0 ? a.p_edited / a.p_original : 0;
-            change = r.edited_run == 0 ? tr("no edit yet")
-                     : ratio > 1.05    ? tr("▲ %1× more likely").arg(ratio, 0, 'g', 3)
-                     : ratio < 0.95    ? tr("▼ %1× less likely").arg(ratio > 0 ? 1 / ratio : 0, 0, 'g', 3)
-                                       : tr("unchanged");
-        }
-        answers_->setItem(row, 4, new QTableWidgetItem(change));
+        answers_->setItem(row, 4, new QTableWidgetItem(r.edited_run == 0 ? tr("no edit in use yet") : change(a.p_original, a.p_edited)));
     }
     Q_EMIT status(tr("Probed: \"%1\"").arg(prompt));
 }

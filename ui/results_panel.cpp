@@ -125,6 +125,7 @@ ResultsPanel::ResultsPanel(SessionController* controller, AppSettings* settings,
     metrics_->setColumnWidth(4, 75);
     metrics_->setColumnWidth(5, 160);
 
+    for (auto* t : {metrics_}) t->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     chart_ = new CoalescedPlot(this);
     chart_->setMinimumHeight(220);
 
@@ -132,6 +133,7 @@ ResultsPanel::ResultsPanel(SessionController* controller, AppSettings* settings,
     facts_->setHorizontalHeaderLabels({tr("Set"), tr("Prompt"), tr("Target"), tr("Before: completion"), tr("After: completion"),
                                        tr("P before"), tr("P after")});
     facts_->verticalHeader()->hide();
+    facts_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     facts_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     facts_->horizontalHeader()->setStretchLastSection(true);
     facts_->setColumnWidth(0, 70);
@@ -311,9 +313,10 @@ void ResultsPanel::fillFacts(const eval::Report& r) {
         };
         if (b) facts_->setItem(row, 3, cell(*b));
         facts_->setItem(row, 4, cell(a));
-        // Green where the outcome is what this set wants: forget = no match, others = match.
+        // After: green where the outcome is what this set wants (forget: no match; others: match), red where not.
         const bool wantMatch = a.set != "forget";
         facts_->item(row, 4)->setBackground(a.match == wantMatch ? QColor(0xc8, 0xe6, 0xc9) : QColor(0xf5, 0xb7, 0xb1));
+        if (b) facts_->item(row, 3)->setForeground(QColor(0x55, 0x55, 0x55));
         facts_->setItem(row, 5, new QTableWidgetItem(b ? QString::number(b->answer_prob, 'f', 3) : QStringLiteral("–")));
         facts_->setItem(row, 6, new QTableWidgetItem(QString::number(a.answer_prob, 'f', 3)));
     }

@@ -49,6 +49,8 @@ public:
     const session::RunRecord* run(int id) const;   // nullptr when unknown
     QString currentTask() const { return task_; }
 
+    static constexpr int kWorkerNice = 5;   // the worker's nice value above the GUI thread's
+
 Q_SIGNALS:
     void busyChanged(bool busy);
     void runningChanged(bool running);

@@ -3,13 +3,20 @@
 #include "core/pretrain/pretrain.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <system_error>
 #include <unistd.h>
 
 namespace llms::ui {
 
 void prepareTrainingProcess(char** argv) {
-    if (!std::getenv("OMP_WAIT_POLICY") && setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0)
-        execv("/proc/self/exe", argv);   // returns only on failure: carry on with the default policy
+    if (!std::getenv("OMP_WAIT_POLICY")) {
+        std::error_code ec;
+        // The real path (not /proc/self/exe): the process keeps its name in ps and task managers.
+        const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+        if (!ec && setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0)
+            execv(exe.c_str(), argv);   // returns only on failure: carry on with the default policy
+    }
     pretrain::tune_malloc_for_training();
 }
 
