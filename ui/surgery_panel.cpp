@@ -120,9 +120,20 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setMinimumWidth(430);
 
+    auto* guide = new QLabel(tr("<b>Reading the plots:</b> a healthy run pushes the <span style='color:#c0392b'>forget</span> "
+                                "loss up, pulls the <span style='color:#2e86c1'>new answers</span> loss down and keeps the "
+                                "<span style='color:#27ae60'>retain KL</span> near zero; below, the dots show how many facts "
+                                "already meet their target."),
+                             this);
+    guide->setWordWrap(true);
+    auto* right = new QWidget(this);
+    auto* rightLay = new QVBoxLayout(right);
+    rightLay->setContentsMargins(0, 0, 0, 0);
+    rightLay->addWidget(guide);
+    rightLay->addWidget(plots_, 1);
     auto* split = new QSplitter(this);
     split->addWidget(scroll);
-    split->addWidget(plots_);
+    split->addWidget(right);
     split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
     split->setSizes({470, 860});
