@@ -281,6 +281,35 @@ private slots:
         QVERIFY2(t.elapsed() < 30000, "the worker did not stop promptly");
     }
 
+    // First run: the demo model is built with visible progress and can be stopped (then nothing is left that
+    // looks like a model). Uses a scratch XDG_DATA_HOME and the source tree's world data.
+    void demoModelBuildShowsProgressAndStops() {
+        QTemporaryDir data;
+        const QByteArray oldXdg = qgetenv("XDG_DATA_HOME");
+        qputenv("XDG_DATA_HOME", data.path().toUtf8());
+        const QString oldCwd = QDir::currentPath();
+        QDir::setCurrent(LLMS_SOURCE_DIR);   // ./resources/world
+        SessionController c;
+        QSignalSpy progress(&c, &SessionController::progress);
+        QSignalSpy phases(&c, &SessionController::phase);
+        QSignalSpy failed(&c, &SessionController::failed);
+        QSignalSpy ready(&c, &SessionController::demoModelReady);
+        c.prepareDemoModel();
+        QVERIFY(c.buildingDemo());
+        QVERIFY(QTest::qWaitFor([&] { return phases.count() >= 1 || !failed.isEmpty(); }, kWaitMs));
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).toString()));
+        c.stop();
+        QVERIFY(failed.wait(kWaitMs));
+        QVERIFY(failed.first().at(1).toString().contains("stopped"));
+        QVERIFY(ready.isEmpty());
+        QVERIFY(!c.buildingDemo());
+        QVERIFY(!QFileInfo::exists(data.filePath("llm-surgery/demo-model/config.json")));
+        QVERIFY(progress.count() >= 1);
+        QDir::setCurrent(oldCwd);
+        if (oldXdg.isNull()) qunsetenv("XDG_DATA_HOME");
+        else qputenv("XDG_DATA_HOME", oldXdg);
+    }
+
     void plotsCoalesceRedraws() {
         TrainingPlots plots;
         plots.resize(800, 600);
