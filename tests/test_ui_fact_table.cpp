@@ -100,6 +100,20 @@ private slots:
         QCOMPARE(m.factSet().facts[0].answer, std::string(" Sydney"));
     }
 
+    void kindChangeUndoRestoresTheWholeFact() {
+        FactTableModel m;
+        m.loadFacts(sample());
+        QVERIFY(m.setData(m.index(1, FactTableModel::KindCol), "forget"));   // update -> forget drops the new answer
+        QCOMPARE(m.factSet().facts[1].kind, facts::Kind::Forget);
+        QVERIFY(m.factSet().facts[1].new_answer.empty());
+        QVERIFY(m.issues().empty());
+        m.undoStack()->undo();
+        QCOMPARE(m.factSet(), sample());                                    // new answer back
+        m.undoStack()->redo();
+        QCOMPARE(m.factSet().facts[1].kind, facts::Kind::Forget);
+        QVERIFY(m.factSet().facts[1].new_answer.empty());
+    }
+
     void rejectedEdits() {
         FactTableModel m;
         m.loadFacts(sample());

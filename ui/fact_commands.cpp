@@ -31,15 +31,25 @@ void RemoveFactsCommand::undo() {
     for (int i = 0; i < rows_.size(); ++i) m_->insertFactsRaw(rows_[i], {removed_[i]});
 }
 
-EditFieldCommand::EditFieldCommand(FactTableModel* m, int row, int column, const QString& before, const QString& after)
-    : m_(m), row_(row), column_(column), before_(before), after_(after) {
+EditFieldCommand::EditFieldCommand(FactTableModel* m, int row, int column, const QString& value)
+    : m_(m), row_(row), column_(column), value_(value) {
     setText(QObject::tr("Edit %1 of fact %2")
                 .arg(m->headerData(column, Qt::Horizontal).toString().toLower())
                 .arg(row + 1));
 }
 
-void EditFieldCommand::redo() { m_->setFieldRaw(row_, column_, after_); }
-void EditFieldCommand::undo() { m_->setFieldRaw(row_, column_, before_); }
+void EditFieldCommand::redo() {
+    if (!done_) {
+        before_ = m_->factSet().facts[row_];
+        m_->setFieldRaw(row_, column_, value_);
+        after_ = m_->factSet().facts[row_];
+        done_ = true;
+    } else {
+        m_->replaceFactRaw(row_, after_);
+    }
+}
+
+void EditFieldCommand::undo() { m_->replaceFactRaw(row_, before_); }
 
 ReplaceFactsCommand::ReplaceFactsCommand(FactTableModel* m, facts::FactSet before, facts::FactSet after, const QString& text)
     : QUndoCommand(text), m_(m), before_(std::move(before)), after_(std::move(after)) {}

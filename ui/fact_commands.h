@@ -33,15 +33,18 @@ private:
     std::vector<facts::Fact> removed_;  // in rows_ order
 };
 
+// One cell edit. Keeps the whole fact before and after: a kind change also moves answers between fields.
 class EditFieldCommand : public QUndoCommand {
 public:
-    EditFieldCommand(FactTableModel* m, int row, int column, const QString& before, const QString& after);
+    EditFieldCommand(FactTableModel* m, int row, int column, const QString& value);
     void redo() override;
     void undo() override;
 private:
     FactTableModel* m_;
     int row_, column_;
-    QString before_, after_;
+    QString value_;
+    facts::Fact before_, after_;
+    bool done_ = false;
 };
 
 class ReplaceFactsCommand : public QUndoCommand {

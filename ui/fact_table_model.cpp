@@ -185,9 +185,8 @@ bool FactTableModel::setData(const QModelIndex& index, const QVariant& value, in
                                                           : tr("A fact needs a prompt; delete the row to remove it"));
         return false;
     }
-    const QString before = fieldText(row, col);
-    if (before == v) return false;
-    undo_.push(new EditFieldCommand(this, row, col, before, v));
+    if (fieldText(row, col) == v) return false;
+    undo_.push(new EditFieldCommand(this, row, col, v));
     return true;
 }
 
@@ -206,6 +205,13 @@ void FactTableModel::setFieldRaw(int row, int column, const QString& value) {
         case ParaphrasesCol: f.paraphrases = splitList(value); break;
         default: return;
     }
+    revalidate();
+    Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
+    Q_EMIT factsChanged();
+}
+
+void FactTableModel::replaceFactRaw(int row, const facts::Fact& f) {
+    set_.facts[row] = f;
     revalidate();
     Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     Q_EMIT factsChanged();

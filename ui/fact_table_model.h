@@ -56,6 +56,7 @@ public:
     void insertFactsRaw(int row, const std::vector<facts::Fact>& fs);
     std::vector<facts::Fact> removeFactsRaw(const QList<int>& sortedRows);   // ascending rows
     void setFieldRaw(int row, int column, const QString& value);
+    void replaceFactRaw(int row, const facts::Fact& f);
     QString fieldText(int row, int column) const;
 
 Q_SIGNALS:
