@@ -45,9 +45,11 @@ SurgeryConfig SurgeryConfig::preset_named(const std::string& name) {
     if (name == "demo") {
         // Tuned on the demo model: a strong KL to θ0 over a broad retain pool keeps collateral damage low,
         // the bounded ascent stops pushing a fact once it is forgotten.
-        c.lr = 1e-3;
-        c.w_forget = 0.5;
-        c.w_edit = 0.5;
+        // Measured on the demo scenario: lr 1e-3 with weights 0.5/0.5/1/2 left collateral exact match at 49%;
+        // lr 2e-4 with 0.1/0.1/1/2 at 82% (targets met in 20 steps). Still short of the goal: see the issue notes.
+        c.lr = 2e-4;
+        c.w_forget = 0.1;
+        c.w_edit = 0.1;
         c.w_update = 1.0;
         c.w_retain = 2.0;
         c.retain_pool_per_step = 128;
