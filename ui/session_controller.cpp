@@ -97,6 +97,7 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
 }
 
 SessionController::~SessionController() {
+    flags_->quitting = true;  // skip a run's final measurement
     flags_->stop = true;      // a running surgery ends after its current step
     flags_->pause = false;
     thread_.reset();          // quit, wait, delete (queued requests are dropped)

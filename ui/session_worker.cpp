@@ -87,8 +87,12 @@ void SessionWorker::runSurgery(const facts::FactSet& set, const surgery::Surgery
             Q_EMIT evalPoint(e);
         };
         try {
-            const auto& rec = session_->run(set, config, cb, fromOriginal,
-                                            [&](const std::string& p) { flush(); Q_EMIT phase(QString::fromStdString(p)); });
+            const auto& rec = session_->run(set, config, cb, fromOriginal, [&](const std::string& p) {
+                // Closing the app: do not spend minutes measuring a model nobody will see.
+                if (flags_->quitting) throw Error("the run was abandoned because the application is closing");
+                flush();
+                Q_EMIT phase(QString::fromStdString(p));
+            });
             flush();
             Q_EMIT runFinished(rec);
         } catch (...) {

@@ -23,6 +23,7 @@ namespace llms::ui {
 struct RunFlags {
     std::atomic<bool> stop{false};
     std::atomic<bool> pause{false};
+    std::atomic<bool> quitting{false};   // the app is closing: skip what is left of a run (its final measurement)
 };
 
 class SessionWorker : public QObject {
