@@ -27,6 +27,7 @@ enum Term { kForget = 0, kEdit = 1, kUpdate = 2, kRetain = 3, kTerms = 4 };
 struct Row {
     std::vector<int32_t> ids;
     size_t target_from = 0;
+    size_t answer_from = 0;      // facts: first position predicting an answer token (retain accuracy)
     Term term = kRetain;
     bool pool = false;           // from the broad retain pool (not the user's set)
     at::Tensor ref_idx;          // [L-1, K] θ0 top-K ids      (retain rows)
@@ -85,6 +86,7 @@ struct Trainer::Impl {
         r.pool = is_pool;
         // Facts: the answer only is trained (prompt masked); retain rows keep the whole distribution (KL on all).
         r.target_from = term == kRetain ? 0 : at.answer_start - 1;
+        r.answer_from = at.answer_start - 1;
         rows.push_back(std::move(r));
     }
 
@@ -321,8 +323,12 @@ struct Trainer::Impl {
             std::vector<Row*> part(user.begin() + s, user.begin() + std::min(user.size(), s + 64));
             Batch b = make_batch(part);
             auto pred = m.net->forward(b.input).argmax(-1);                 // [R, T]
-            auto wrong = ((pred != b.targets).to(at::kFloat) * b.seen[kRetain]).sum(-1).to(at::kCPU);
-            for (size_t i = 0; i < part.size(); ++i) ok += wrong[i].item<float>() == 0.0f;
+            // A retain fact is kept when every answer token is still the top prediction (prompt tokens not scored).
+            auto miss = ((pred != b.targets).to(at::kFloat) * b.seen[kRetain]).to(at::kCPU);   // [R, T]
+            for (size_t i = 0; i < part.size(); ++i) {
+                const int64_t from = (int64_t)part[i]->answer_from, L = (int64_t)part[i]->ids.size() - 1;
+                ok += miss[i].narrow(0, from, L - from).sum().item<float>() == 0.0f;
+            }
         }
         return (double)ok / user.size();
     }
