@@ -65,6 +65,7 @@ void print_report_summary(const eval::Report& r) {
         std::snprintf(pr, sizeof pr, b ? "%.3f -> %.3f" : "%.3f", b ? b->answer_prob : a.answer_prob, a.answer_prob);
         std::snprintf(mc, sizeof mc, b ? "%3.0f%% -> %3.0f%%" : "%3.0f%%", b ? 100 * b->mcqa_acc : 100 * a.mcqa_acc,
                       100 * a.mcqa_acc);
+        if (field == &eval::Measurement::collateral) std::snprintf(mc, sizeof mc, "-");   // exact match and KL only
         if (a.paraphrase_acc)
             std::snprintf(extra, sizeof extra, "paraphrase %.0f%%%s", 100 * *a.paraphrase_acc,
                           b && b->paraphrase_acc ? (" (was " + std::to_string((int)std::lround(100 * *b->paraphrase_acc)) + "%)").c_str() : "");

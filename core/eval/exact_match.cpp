@@ -27,6 +27,19 @@ bool starts_with_answer(const std::string& completion, const std::string& answer
     return !a.empty() && c.substr(0, a.size()) == a;
 }
 
+std::vector<std::string> greedy_completions(LoadedModel& model, const std::vector<std::vector<int32_t>>& prompts,
+                                            int max_new) {
+    auto news = greedy_batch(model.net, prompts, max_new);
+    std::vector<std::string> out;
+    out.reserve(prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i) {
+        auto& n = news[i];
+        n.erase(std::find(n.begin(), n.end(), (int32_t)model.config.eos_token_id), n.end());
+        out.push_back(completion_text(model.tok(), prompts[i], n));
+    }
+    return out;
+}
+
 ExactMatch greedy_exact_match(LoadedModel& model, const std::vector<PromptAnswer>& items, size_t batch_size) {
     const Tokenizer& tok = model.tok();
     const size_t n = items.size();

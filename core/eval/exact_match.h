@@ -18,6 +18,11 @@ std::string completion_text(const Tokenizer& tok, const std::vector<int32_t>& pr
 // True when the completion starts with the answer, ignoring leading whitespace on both.
 bool starts_with_answer(const std::string& completion, const std::string& answer);
 
+// Greedy continuations (up to max_new tokens, cut at EOS) of token prompts, as completion_text: one
+// greedy_batch call (equal-length prompts share a KV-cached batch).
+std::vector<std::string> greedy_completions(LoadedModel& model, const std::vector<std::vector<int32_t>>& prompts,
+                                            int max_new);
+
 struct PromptAnswer {
     std::string prompt;   // "The capital of France is"
     std::string answer;   // " Paris" (leading space, as facts carry it)

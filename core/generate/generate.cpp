@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <map>
 
 namespace llms {
 
@@ -56,29 +57,33 @@ std::vector<std::vector<int32_t>> greedy_batch(LlamaForCausalLM& model, const st
                                                int max_new_tokens) {
     torch::NoGradGuard no_grad;
     const auto dev = model->lm_head_weight().device();
-    const int64_t B = (int64_t)prompts.size();
-    std::vector<std::vector<int32_t>> seqs(prompts.begin(), prompts.end()), out(B);
-    if (B == 0) return out;
-    for (int step = 0; step < max_new_tokens; ++step) {
-        int64_t T = 0;
-        for (auto& s : seqs) T = std::max<int64_t>(T, (int64_t)s.size());
-        if (T > model->config.max_position_embeddings) break;
-        auto ids = at::zeros({B, T}, at::kLong);
-        std::vector<int64_t> last(B);
-        auto acc = ids.accessor<int64_t, 2>();
-        for (int64_t b = 0; b < B; ++b) {
-            for (size_t t = 0; t < seqs[b].size(); ++t) acc[b][t] = seqs[b][t];
-            last[b] = (int64_t)seqs[b].size() - 1;
-        }
-        // Right padding: causal attention never lets a real position see the pads after it.
-        auto hidden = model->model->forward(ids.to(dev), {}, nullptr);                      // [B, T, C]
-        auto idx = at::tensor(last, at::kLong).to(dev);
-        auto rows = hidden.index({at::arange(B, at::TensorOptions().dtype(at::kLong).device(dev)), idx});   // [B, C]
-        auto next = model->logits(rows).argmax(-1).to(at::kCPU);                             // [B]
-        auto nacc = next.accessor<int64_t, 1>();
-        for (int64_t b = 0; b < B; ++b) {
-            seqs[b].push_back((int32_t)nacc[b]);
-            out[b].push_back((int32_t)nacc[b]);
+    const int64_t max_pos = model->config.max_position_embeddings;
+    std::vector<std::vector<int32_t>> out(prompts.size());
+    // Prompts of equal length form one batch: no padding, so every row is computed exactly as alone, and the
+    // KV cache makes each new token cost one position instead of a whole re-run.
+    std::map<size_t, std::vector<size_t>> by_len;
+    for (size_t i = 0; i < prompts.size(); ++i) by_len[prompts[i].size()].push_back(i);
+    constexpr size_t kRows = 128;
+    for (const auto& [len, all] : by_len) {
+        if (len == 0) throw Error("greedy_batch: a prompt is empty (it needs at least the BOS token)");
+        for (size_t s = 0; s < all.size(); s += kRows) {
+            const std::vector<size_t> rows(all.begin() + s, all.begin() + std::min(all.size(), s + kRows));
+            const int64_t B = (int64_t)rows.size();
+            auto ids = at::empty({B, (int64_t)len}, at::kLong);   // [B, T]
+            auto acc = ids.accessor<int64_t, 2>();
+            for (int64_t b = 0; b < B; ++b)
+                for (size_t t = 0; t < len; ++t) acc[b][t] = prompts[rows[b]][t];
+            KVCache cache;
+            auto step = ids.to(dev);
+            // Step n feeds len + n positions in all; the context holds max_pos.
+            for (int n = 0; n < max_new_tokens && (int64_t)len + n <= max_pos; ++n) {
+                auto last = model->model->forward(step, {}, &cache).select(1, -1);   // [B, C]
+                auto next = model->logits(last).argmax(-1);                           // [B]
+                auto cpu = next.to(at::kCPU);
+                auto nacc = cpu.accessor<int64_t, 1>();
+                for (int64_t b = 0; b < B; ++b) out[rows[b]].push_back((int32_t)nacc[b]);
+                step = next.view({B, 1});
+            }
         }
     }
     return out;

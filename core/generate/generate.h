@@ -26,7 +26,8 @@ struct GenerateResult {
 GenerateResult generate(LlamaForCausalLM& model, const std::vector<int32_t>& prompt_ids, const GenerateOptions& opt,
                         const std::function<bool(int32_t, float)>& on_token = {});
 
-// Greedy continuations of several prompts at once (right-padded batch, no cache; for evaluation).
+// Greedy continuations of several prompts at once (for evaluation): prompts of equal length share a batch
+// (no padding, so each row equals its own unbatched run) and a KV cache.
 std::vector<std::vector<int32_t>> greedy_batch(LlamaForCausalLM& model, const std::vector<std::vector<int32_t>>& prompts,
                                                int max_new_tokens);
 

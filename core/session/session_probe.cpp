@@ -85,22 +85,6 @@ std::string first_phrase(const std::string& text) {
     return trim(s).empty() ? std::string() : s;
 }
 
-// Greedy completions of many prompts (batched), cut at EOS; text after each prompt.
-std::vector<std::string> greedy_texts(LoadedModel& m, const std::vector<std::vector<int32_t>>& prompts, int max_new) {
-    std::vector<std::string> out;
-    out.reserve(prompts.size());
-    for (size_t s = 0; s < prompts.size(); s += 64) {
-        std::vector<std::vector<int32_t>> part(prompts.begin() + s, prompts.begin() + std::min(prompts.size(), s + 64));
-        auto news = greedy_batch(m.net, part, max_new);
-        for (size_t i = 0; i < part.size(); ++i) {
-            auto& n = news[i];
-            n.erase(std::find(n.begin(), n.end(), (int32_t)m.config.eos_token_id), n.end());
-            out.push_back(completion_text(m.tok(), part[i], n));
-        }
-    }
-    return out;
-}
-
 void check_prompt_fits(const LoadedModel& m, const std::vector<int32_t>& ids, const std::string& prompt) {
     if ((int64_t)ids.size() >= m.config.max_position_embeddings)
         throw Error("the prompt \"" + prompt.substr(0, 60) + "\" has " + std::to_string(ids.size()) +
@@ -119,7 +103,7 @@ std::vector<std::string> Session::ask(const std::vector<std::string>& prompts, i
         check_prompt_fits(m, ids.back(), p);
     }
     torch::NoGradGuard ng;
-    auto texts = greedy_texts(m, ids, max_new_tokens);
+    auto texts = greedy_completions(m, ids, max_new_tokens);
     for (auto& t : texts) t = cut_at_newline(t);
     return texts;
 }
@@ -183,7 +167,7 @@ std::vector<FactProbe> Session::probe_facts(const facts::FactSet& set) {
     }
     torch::NoGradGuard ng;
     auto side = [&](bool before) {
-        auto texts = greedy_texts(m, prompts, max_new);
+        auto texts = greedy_completions(m, prompts, max_new);
         for (size_t i = 0; i < out.size(); ++i) {
             auto& p = out[i];
             const auto text = cut_at_newline(texts[i]);
