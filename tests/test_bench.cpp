@@ -2,8 +2,11 @@
 // print JSON with every documented key and positive values; the step is the surgery objective (KL to θ0 is 0
 // at θ0, the NLL terms start near ln V); a --dump folder lets the Python peer (bench/peer/official_step.py,
 // when Debian's python3-torch is installed) reproduce the first two steps' terms on the same weights.
+// `bench paper --quick`: the table's structure, the files it writes, and the same numbers twice for one seed.
 #include "core/bench/surgery_bench.h"
 
+#include <QDir>
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -94,7 +97,7 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("fp32 or bf16"), r.err.constData());
         r = run_process(QStringLiteral(LLMS_CLI), {"bench", "nothing"});
         QVERIFY(r.code != 0);
-        QVERIFY2(r.err.contains("surgery or generate"), r.err.constData());
+        QVERIFY2(r.err.contains("surgery, generate or paper"), r.err.constData());
     }
 
     void generateJson() {
@@ -118,6 +121,68 @@ private Q_SLOTS:
         r = run_process(QStringLiteral(LLMS_CLI), {"bench", "generate"});
         QVERIFY(r.code != 0);
         QVERIFY2(r.err.contains("MODEL_DIR or --random"), r.err.constData());
+    }
+
+    // The paper's protocol at the tiny scale, twice with one seed: every number but the seconds must repeat.
+    void paperQuickDeterministic() {
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        QJsonObject runs[2];
+        for (int i = 0; i < 2; ++i) {
+            const QString out = tmp.filePath(QString("run%1").arg(i));
+            auto r = run_process(QStringLiteral(LLMS_CLI),
+                                 {"bench", "paper", "--quick", "--seed", "7", "--threads", "1", "--out", out, "--world-data",
+                                  QStringLiteral(LLMS_SOURCE_DIR "/resources/world"), "--json"},
+                                 120000);
+            QVERIFY2(r.code == 0, r.err.constData());
+            runs[i] = json_of(r.out);
+            for (const char* f : {"paper_table.md", "paper_table.json", "theta_surgery/config.json",
+                                  "theta_surgery/model.safetensors", "theta_pre/tokenizer.model", "theta_baseline/config.json",
+                                  "surgery_set.jsonl"})
+                QVERIFY2(QFile::exists(out + "/" + f), f);
+            QFile saved(out + "/paper_table.json");
+            QVERIFY(saved.open(QIODevice::ReadOnly));
+            QCOMPARE(json_of(saved.readAll()), runs[i]);
+        }
+        const QJsonObject& j = runs[0];
+        QCOMPARE(j.value("scale").toString(), QString("quick"));
+        const auto models = j.value("models").toObject();
+        for (const char* model : {"pre", "baseline", "surgery"})
+            for (const char* set : {"unlearn", "update", "retain"}) {
+                const auto s = models.value(model).toObject().value(set).toObject();
+                const QByteArray where = QByteArray(model) + "/" + set;
+                QVERIFY2(s.contains("mcqa_acc") && s.contains("ppl"), where);
+                QVERIFY2(s.value("mcqa_acc").toDouble() >= 0 && s.value("mcqa_acc").toDouble() <= 1, where);
+                QVERIFY2(s.value("ppl").toDouble() > 1, where);
+                QVERIFY2(s.value("questions").toInt() > 0 && s.value("documents").toInt() > 0, where);
+            }
+        // θ_pre holds the true facts of B, the baseline was trained on the fictitious ones.
+        QVERIFY(models.value("pre").toObject().value("update").toObject().value("ppl").toDouble() >
+                models.value("baseline").toObject().value("update").toObject().value("ppl").toDouble());
+        const auto c = j.value("compute").toObject();
+        for (const char* key : {"surgery_seconds", "surgery_tokens", "surgery_forward_tokens", "baseline_seconds",
+                                "baseline_tokens", "compute_ratio", "seconds_ratio"})
+            QVERIFY2(c.value(key).toDouble() > 0, key);
+        const double ratio = (c.value("surgery_tokens").toDouble() + c.value("surgery_forward_tokens").toDouble() / 3) /
+                             c.value("baseline_tokens").toDouble();
+        QVERIFY(std::abs(ratio - c.value("compute_ratio").toDouble()) < 1e-9);
+        for (const char* key : {"update_within_5_points", "retain_within_5_points", "unlearn_at_most_baseline_plus_5",
+                                "compute_at_most_10_percent", "all"})
+            QVERIFY2(j.value("targets").toObject().value(key).isBool(), key);
+
+        // Same seed, same numbers: drop the wall-clock fields and compare everything else.
+        auto strip = [](QJsonObject o) {
+            auto c = o.value("compute").toObject();
+            for (const char* key : {"surgery_seconds", "baseline_seconds", "pre_seconds", "seconds_ratio"}) c.remove(key);
+            o.insert("compute", c);
+            return o;
+        };
+        QCOMPARE(strip(runs[1]), strip(runs[0]));
+
+        // An existing, non-empty --out is refused before any work.
+        auto r = run_process(QStringLiteral(LLMS_CLI), {"bench", "paper", "--quick", "--out", tmp.filePath("run0")});
+        QVERIFY(r.code != 0);
+        QVERIFY2(r.err.contains("already exists"), r.err.constData());
     }
 
     // The API directly: exact KL (K = V) and the dump for the peer; the peer's terms when python3-torch exists.

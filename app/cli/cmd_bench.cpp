@@ -1,6 +1,9 @@
-// llm-surgery-cli bench surgery|generate [...]: the benchmark commands (docs/benchmarks.md).
+// llm-surgery-cli bench surgery|generate|paper [...]: the benchmark commands (docs/benchmarks.md).
 #include "app/cli/command.h"
+#include "app/cli/progress_line.h"
+#include "app/cli/training_process.h"
 #include "core/bench/generate_bench.h"
+#include "core/bench/paper_bench.h"
 #include "core/bench/surgery_bench.h"
 #include "core/common/error.h"
 #include "core/pretrain/pretrain.h"
@@ -121,22 +124,60 @@ int run_generate(const Args& a) {
     return 0;
 }
 
+int run_paper(const Args& a, const std::vector<std::string>& argv) {
+    a.check_known({"out", "seed", "threads", "quick", "world-data", "json"});
+    if (a.positional().size() != 1) throw Error("bench paper takes no positional argument (see --help)");
+    bench::PaperBenchOptions o;
+    o.out = a.get("out", "");
+    o.world_data = a.get("world-data", "");
+    o.seed = a.get_u64("seed", o.seed);
+    o.threads = threads_option(a);
+    o.quick = a.flag("quick");
+    prepare_training_process("bench", argv);   // OMP passive wait (re-exec) + malloc tunables, as pretrain
+
+    ProgressLine line;
+    std::string phase;
+    const auto r = bench::run_paper_bench(o, [&](const bench::PaperProgress& p) {
+        if (p.phase != phase || p.steps == 0) {   // one line per phase
+            if (!phase.empty()) line.finish();
+            phase = p.phase;
+            std::fprintf(stderr, "[%s] %s\n", p.phase.c_str(), p.message.c_str());
+            return;
+        }
+        char text[160];
+        std::snprintf(text, sizeof text, "  step %d/%d  loss %.4f", p.step, p.steps, p.loss);
+        line.update(text, p.step == 1 || p.step == p.steps);
+    });
+    line.finish();
+    if (a.flag("json")) {
+        std::cout << bench::paper_bench_json(r) << "\n";
+        return 0;
+    }
+    std::printf("bench paper (%s scale, seed %llu, %d threads)\n\n%s", r.scale.c_str(), (unsigned long long)r.options.seed,
+                r.threads, bench::paper_bench_markdown(r).c_str());
+    if (!o.out.empty()) std::printf("\nwrote the models and paper_table.md / paper_table.json to %s\n", o.out.string().c_str());
+    return 0;
+}
+
 int run(const std::vector<std::string>& argv) {
-    Args a(argv, {"json", "random"});
+    Args a(argv, {"json", "random", "quick"});
     const std::string which = a.positional().empty() ? "" : a.positional()[0];
     if (which == "surgery") return run_surgery(a);
     if (which == "generate") return run_generate(a);
-    throw Error(which.empty() ? "bench needs a benchmark name: surgery or generate (see --help)"
-                              : "unknown benchmark \"" + which + "\": use surgery or generate (see --help)");
+    if (which == "paper") return run_paper(a, argv);
+    throw Error(which.empty() ? "bench needs a benchmark name: surgery, generate or paper (see --help)"
+                              : "unknown benchmark \"" + which + "\": use surgery, generate or paper (see --help)");
 }
 
-CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe latency",
+CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe latency, the paper's experiment",
                       "usage: llm-surgery-cli bench surgery [--dim D --ffn F --layers L --heads H --kv-heads K --vocab V]\n"
                       "                                     [--seq T --batch B] [--steps N] [--warmup N] [--threads N]\n"
                       "                                     [--precision fp32|bf16] [--topk K] [--seed S] [--dump DIR] [--json]\n"
                       "       llm-surgery-cli bench generate MODEL_DIR|--random [--new-tokens N] [--prompt-tokens N]\n"
                       "                                     [--runs N] [--threads N] [--inference-mode on|off]\n"
-                      "                                     [shape options with --random] [--json]\n\n"
+                      "                                     [shape options with --random] [--json]\n"
+                      "       llm-surgery-cli bench paper [--out DIR] [--seed S] [--threads N] [--quick] [--world-data DIR]\n"
+                      "                                     [--json]\n\n"
                       "bench surgery: one LLM Surgery step on a randomly initialised Llama, as core/surgery runs it: one\n"
                       "fused forward over B forget + B update + B retain rows of T random tokens, the masked NLL terms and\n"
                       "the KL to theta0 from its cached top-K log-probs (computed once, before timing), AdamW (lr 2e-4,\n"
@@ -156,7 +197,22 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "bench generate: latency of the app's probe: greedy generation with the KV cache of --new-tokens\n"
                       "(32) after a random --prompt-tokens (16) prompt; median of --runs (10) after one warm-up.\n"
                       "MODEL_DIR is an HF folder; --random uses a random model of the shape options (the demo shape).\n"
-                      "  --inference-mode on|off  generate under c10::InferenceMode (default off: as the app does)\n",
+                      "  --inference-mode on|off  generate under c10::InferenceMode (default off: as the app does)\n\n"
+                      "bench paper: the LLM Surgery paper's protocol on the demo world. Subjects are split into A, B, C;\n"
+                      "D_unlearn = true sentences about A, D_edit = true sentences about B, D_update = fictitious sentences\n"
+                      "about B (attributes swapped among B's subjects), D_retain = sentences about C. theta_pre is pretrained\n"
+                      "on D_unlearn + D_edit + D_retain, theta_baseline from scratch on D_update + D_retain (same recipe and\n"
+                      "tokenizer: the retrain surgery avoids), theta_surgery = LLM Surgery on theta_pre (paper preset; ascent\n"
+                      "on D_unlearn and D_edit, descent on D_update, KL to theta_pre on D_retain). Prints the table: 3-option\n"
+                      "MCQA accuracy and perplexity on unlearn, update (the fictitious answer counts as correct) and retain\n"
+                      "for the three models, the compute of surgery vs baseline and whether each target is met.\n"
+                      "Deterministic per seed and thread count (all but the seconds). About 10 minutes on 2 cores.\n"
+                      "  --out DIR           keep the corpora, the three models and paper_table.md / .json in DIR (new)\n"
+                      "  --seed S            world sample, swaps, options, both pretrainings and the surgery (1234)\n"
+                      "  --threads N         CPU threads (default: all cores)\n"
+                      "  --quick             a tiny world and model (~30 subjects; tests, well under a minute)\n"
+                      "  --world-data DIR    the world data (default: the shipped resources/world)\n"
+                      "  --json              print the result as JSON\n",
                       run});
 
 }  // namespace

@@ -239,14 +239,22 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     // 1. Tokenizer ------------------------------------------------------------------------------
     fs::create_directories(out.parent_path(), ec);
     const ScratchDir scratch(out.parent_path() / ("." + out.filename().string() + ".pretrain-tmp"));
-    report(Progress::Phase::Tokenizer, "training a " + std::to_string(p.vocab_size) + "-piece tokenizer", 0.0);
-    TokenizerTrainOptions topt;
-    topt.input = files.train;
-    topt.model_prefix = scratch.path / "tokenizer";
-    topt.vocab_size = p.vocab_size;
-    topt.num_threads = threads;
-    topt.seed = static_cast<uint32_t>(o.seed);
-    Tokenizer::train(topt);
+    if (o.tokenizer.empty()) {
+        report(Progress::Phase::Tokenizer, "training a " + std::to_string(p.vocab_size) + "-piece tokenizer", 0.0);
+        TokenizerTrainOptions topt;
+        topt.input = files.train;
+        topt.model_prefix = scratch.path / "tokenizer";
+        topt.vocab_size = p.vocab_size;
+        topt.num_threads = threads;
+        topt.seed = static_cast<uint32_t>(o.seed);
+        Tokenizer::train(topt);
+    } else {
+        report(Progress::Phase::Tokenizer, "using the tokenizer " + o.tokenizer.string(), 0.0);
+        fs::copy_file(o.tokenizer, scratch.path / "tokenizer.model", fs::copy_options::overwrite_existing, ec);
+        if (ec)
+            throw Error("cannot copy the tokenizer " + o.tokenizer.string() + ": " + ec.message() +
+                        " (give an existing tokenizer.model)");
+    }
     const Tokenizer tok = Tokenizer::load(scratch.path / "tokenizer.model");
     if (stopped()) return r.stopped = true, r;
 

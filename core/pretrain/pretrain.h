@@ -57,6 +57,8 @@ struct Options {
     std::filesystem::path out;       // the HF folder to write; must not exist (or be empty) unless overwrite
     std::string preset = "demo";
     const Preset* custom = nullptr;  // used instead of the named preset when set (benchmarks, experiments)
+    std::filesystem::path tokenizer; // an existing tokenizer.model to use instead of training one on the corpus
+                                     // (two models compared on one vocabulary, e.g. `bench paper`); empty: train
     int steps = 0;                   // 0: the preset's
     uint64_t seed = 1234;
     int threads = 0;                 // 0: physical cores

@@ -1,0 +1,377 @@
+// The paper's experiment end to end: world -> two corpora -> θ_pre and θ_baseline pretrained -> surgery on
+// θ_pre -> the three models scored on the three sets -> table + compute.
+#include "core/bench/paper_bench.h"
+
+#include "core/common/error.h"
+#include "core/corpus/seeded_rng.h"
+#include "core/facts/fact_set.h"
+#include "core/facts/text_file.h"
+#include "core/io/hf_folder.h"
+#include "core/model/model_loader.h"
+#include "core/pretrain/demo_model.h"
+#include "core/pretrain/pretrain.h"
+#include "core/surgery/trainer.h"
+
+#include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <system_error>
+#include <thread>
+#include <unistd.h>
+
+namespace llms::bench {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// World size, model shape and both recipes of one scale.
+struct Scale {
+    std::string name;
+    PaperWorldOptions world;
+    size_t repetitions = 1;       // copies of each sentence in train.txt (the sampler draws windows anyway)
+    pretrain::Preset model;
+    int surgery_steps = 0;
+    int surgery_batch = 0;        // rows per term per step (forget, update, retain pool)
+};
+
+Scale scale_of(bool quick) {
+    Scale s;
+    pretrain::Preset& p = s.model;
+    if (quick) {   // tests: ~30 subjects, a 2-layer model, seconds per phase
+        s.name = "quick";
+        s.world.countries = 6, s.world.states = 4, s.world.elements = 6, s.world.people = 10;
+        s.world.share_unlearn = s.world.share_update = 0.2;
+        p.name = "bench-paper-quick";
+        p.vocab_size = 400;
+        p.hidden_size = 64, p.intermediate_size = 176, p.num_layers = 2, p.num_heads = 4, p.num_kv_heads = 2;
+        p.context = 64, p.batch_size = 16, p.steps = 150, p.warmup_steps = 10;
+        p.lr = 3e-3, p.weight_decay = 0.0;
+        s.surgery_steps = 6;
+        s.surgery_batch = 8;
+        return s;
+    }
+    s.name = "default";   // ~300 subjects; the whole bench in ~10 minutes on 2 cores (docs/benchmarks.md)
+    s.world.countries = 90, s.world.states = 30, s.world.elements = 60, s.world.people = 120;
+    p.name = "bench-paper";
+    p.vocab_size = 1024;
+    p.hidden_size = 256, p.intermediate_size = 688, p.num_layers = 4, p.num_heads = 8, p.num_kv_heads = 4;
+    p.context = 64, p.batch_size = 32, p.steps = 300, p.warmup_steps = 30;
+    p.lr = 2e-3;
+    p.bf16_autocast = true;
+    s.surgery_steps = 60;
+    s.surgery_batch = 16;
+    return s;
+}
+
+// A folder for the run's files: the user's --out (kept) or a temporary one (removed).
+struct WorkDir {
+    fs::path path;
+    bool temporary = false;
+    explicit WorkDir(const fs::path& out) {
+        std::error_code ec;
+        if (out.empty()) {
+            temporary = true;
+            path = fs::temp_directory_path(ec) / ("llm-surgery-bench-paper-" + std::to_string(::getpid()));
+            fs::remove_all(path, ec);
+        } else {
+            path = fs::absolute(out).lexically_normal();
+            if (fs::exists(path, ec) && !(fs::is_directory(path, ec) && fs::is_empty(path, ec)))
+                throw Error("output folder " + path.string() + " already exists: choose a new --out (or remove it)");
+        }
+        fs::create_directories(path, ec);
+        if (ec) throw Error("cannot create the folder " + path.string() + ": " + ec.message());
+    }
+    ~WorkDir() {
+        std::error_code ec;
+        if (temporary) fs::remove_all(path, ec);
+    }
+};
+
+std::vector<corpus::Triple> concat(std::initializer_list<const std::vector<corpus::Triple>*> parts) {
+    std::vector<corpus::Triple> out;
+    for (const auto* p : parts) out.insert(out.end(), p->begin(), p->end());
+    return out;
+}
+std::vector<std::string> concat(std::initializer_list<const std::vector<std::string>*> parts) {
+    std::vector<std::string> out;
+    for (const auto* p : parts) out.insert(out.end(), p->begin(), p->end());
+    return out;
+}
+
+void add_documents(facts::FactSet& set, const std::vector<std::string>& docs, facts::Kind kind) {
+    for (const auto& d : docs) {
+        facts::Fact f;
+        f.kind = kind;
+        f.text = d;
+        set.facts.push_back(std::move(f));
+    }
+}
+
+int64_t token_count(const Tokenizer& tok, const facts::FactSet& set) {
+    int64_t n = 0;
+    for (const auto& f : set.facts) n += (int64_t)tok.encode(f.text).size();
+    return n;
+}
+
+struct ThreadScope {
+    int was;
+    explicit ThreadScope(int n) : was(at::get_num_threads()) { at::set_num_threads(n); }
+    ~ThreadScope() { at::set_num_threads(was); }
+};
+
+}  // namespace
+
+PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function<void(const PaperProgress&)>& on_progress) {
+    const auto say = [&](PaperProgress p) {
+        if (on_progress) on_progress(p);
+    };
+    PaperBenchResult r;
+    r.options = o;
+    Scale sc = scale_of(o.quick);
+    r.scale = sc.name;
+    r.threads = o.threads > 0 ? o.threads : (int)std::max(1u, std::thread::hardware_concurrency());
+    if (o.threads < 0) throw Error("--threads must be at least 1 (or 0 for all cores)");
+    const ThreadScope threads(r.threads);
+
+    const WorkDir work(o.out);   // refuses an existing --out before any work
+
+    // 1. World and corpora ---------------------------------------------------------------------------
+    say({"world", "sampling the world's subjects into A (unlearn), B (update), C (retain)"});
+    sc.world.data_dir = o.world_data.empty() ? pretrain::find_world_data() : o.world_data;
+    sc.world.seed = o.seed;
+    const PaperWorld w = build_paper_world(sc.world);
+    r.subjects_unlearn = w.subjects_unlearn.size(), r.subjects_update = w.subjects_update.size();
+    r.subjects_retain = w.subjects_retain.size();
+    r.facts_unlearn = w.facts_unlearn.size(), r.facts_update = w.facts_update.size(), r.facts_retain = w.facts_retain.size();
+    r.docs_unlearn = w.d_unlearn.size(), r.docs_edit = w.d_edit.size(), r.docs_update = w.d_update.size();
+    r.docs_retain = w.d_retain.size();
+
+    const fs::path corpus_pre = work.path / "corpus_pre", corpus_base = work.path / "corpus_baseline";
+    write_paper_corpus(concat({&w.d_unlearn, &w.d_edit, &w.d_retain}), concat({&w.facts_unlearn, &w.facts_edit, &w.facts_retain}),
+                       sc.world.templates, sc.repetitions, o.seed, "pre", corpus_pre);
+    write_paper_corpus(concat({&w.d_update, &w.d_retain}), concat({&w.facts_update, &w.facts_retain}), sc.world.templates,
+                       sc.repetitions, o.seed, "baseline", corpus_base);
+
+    // 2. θ_pre and θ_baseline (same recipe, θ_pre's tokenizer) ------------------------------------------
+    const fs::path pre_dir = work.path / "theta_pre", base_dir = work.path / "theta_baseline";
+    auto pretrain_one = [&](const fs::path& corpus, const fs::path& out, const std::string& phase, const fs::path& tokenizer) {
+        say({phase, "pretraining from scratch on " + corpus.filename().string()});
+        pretrain::Options po;
+        po.corpus = corpus;
+        po.corpus_label = "bench paper " + corpus.filename().string();
+        po.out = out;
+        po.custom = &sc.model;
+        po.seed = o.seed;
+        po.threads = r.threads;
+        po.tokenizer = tokenizer;
+        return pretrain::run(po, [&](const pretrain::Progress& p) {
+            if (p.phase == pretrain::Progress::Phase::Train && p.step > 0) say({phase, "training", p.step, p.steps, p.loss});
+        });
+    };
+    const pretrain::Result pre = pretrain_one(corpus_pre, pre_dir, "pretrain pre", {});
+    const pretrain::Result base = pretrain_one(corpus_base, base_dir, "pretrain baseline", pre_dir / "tokenizer.model");
+    r.parameters = pre.parameters;
+    r.pretrain_steps = pre.steps;
+    r.pre_seconds = pre.train_seconds, r.pre_tokens = pre.tokens_seen;
+    r.baseline_seconds = base.train_seconds, r.baseline_tokens = base.tokens_seen;
+    r.pre.fact_recall = pre.fact_recall();
+    r.baseline.fact_recall = base.fact_recall();
+    {
+        const auto& p = sc.model;
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "Llama, %lld layers, hidden %lld, MLP %lld, %lld/%lld heads, context %lld; %d AdamW steps of %lld x %lld "
+                      "tokens, lr %g (warm-up %d, cosine to 10%%), %s",
+                      (long long)p.num_layers, (long long)p.hidden_size, (long long)p.intermediate_size, (long long)p.num_heads,
+                      (long long)p.num_kv_heads, (long long)p.context, p.steps, (long long)p.batch_size, (long long)p.context,
+                      p.lr, p.warmup_steps, pre.precision.c_str());
+        r.model_shape = line;
+    }
+
+    // 3. θ_surgery = surgery(θ_pre) --------------------------------------------------------------------
+    say({"surgery", "LLM Surgery on theta_pre"});
+    LoadedModel m = load_model(pre_dir);
+    facts::FactSet set, pool;
+    add_documents(set, w.d_unlearn, facts::Kind::Forget);
+    add_documents(set, w.d_edit, facts::Kind::Forget);   // edit-unlearn: the old truth about B
+    add_documents(set, w.d_update, facts::Kind::Update);
+    {   // the KL term sees batch rows per step: θ0 is cached on that many retain sentences, drawn once
+        std::vector<std::string> retain = w.d_retain;
+        corpus::SeededRng(o.seed, "paper/retain-pool").shuffle(retain);
+        retain.resize(std::min(retain.size(), (size_t)sc.surgery_steps * (size_t)sc.surgery_batch));
+        add_documents(pool, retain, facts::Kind::Retain);
+        r.docs_retain_pool = retain.size();
+    }
+    surgery::SurgeryConfig cfg = surgery::SurgeryConfig::preset_named("paper");
+    cfg.steps = sc.surgery_steps;
+    cfg.batch_size = sc.surgery_batch;
+    cfg.retain_pool_per_step = sc.surgery_batch;
+    cfg.early_stop = false;              // the trainer's early stop checks fact targets; documents have none
+    cfg.eval_every = sc.surgery_steps;   // one check, at the end (it refreshes the bounded ascent only)
+    cfg.seed = o.seed;
+    {
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "paper preset: AdamW lr %g, betas %g/%g, wd %g, clip %g, weights forget %g / update %g / retain %g; "
+                      "%d steps of %d rows per term, no early stop",
+                      cfg.lr, cfg.beta1, cfg.beta2, cfg.weight_decay, cfg.grad_clip, cfg.w_forget, cfg.w_update, cfg.w_retain,
+                      cfg.steps, cfg.batch_size);
+        r.surgery_recipe = line;
+    }
+    surgery::RunCallbacks cb;
+    cb.on_step = [&](const surgery::StepMetrics& s) { say({"surgery", "step", s.step, s.steps, s.total}); };
+    surgery::Trainer trainer(m, set, cfg, pool);
+    const surgery::SurgeryOutcome out = trainer.run(cb);
+    if (out.end == surgery::SurgeryOutcome::End::Diverged) throw Error("bench paper: the surgery diverged: " + out.message);
+    r.surgery_seconds = out.seconds;
+    r.surgery_tokens = out.tokens;
+    r.surgery_steps = out.steps_done;
+    r.surgery_outcome = out.message;
+    {   // forward-only work: θ0's cache on every row, and each check's pass over the ascent rows
+        facts::FactSet forget;
+        add_documents(forget, w.d_unlearn, facts::Kind::Forget);
+        add_documents(forget, w.d_edit, facts::Kind::Forget);
+        const int checks = (out.steps_done + cfg.eval_every - 1) / cfg.eval_every;
+        r.surgery_forward_tokens = token_count(m.tok(), set) + token_count(m.tok(), pool) + checks * token_count(m.tok(), forget);
+    }
+    r.compute_ratio = r.baseline_tokens > 0 ? ((double)r.surgery_tokens + r.surgery_forward_tokens / 3.0) / (double)r.baseline_tokens : 0;
+    r.seconds_ratio = r.baseline_seconds > 0 ? r.surgery_seconds / r.baseline_seconds : 0;
+    const fs::path surg_dir = work.path / "theta_surgery";
+    io::write_hf_folder(surg_dir, pre_dir, m.config.to_json_text(), hf_named_tensors(m.net));
+    facts::save_jsonl(set, work.path / "surgery_set.jsonl");
+    facts::save_jsonl(pool, work.path / "surgery_retain_pool.jsonl");
+
+    // 4. The table -------------------------------------------------------------------------------------
+    auto score_model = [&](LoadedModel& model, PaperModelScores& s, const std::string& name) {
+        say({"evaluate", name});
+        s.unlearn = score_paper_set(model, w.q_unlearn, w.d_unlearn);
+        s.update = score_paper_set(model, w.q_update, w.d_update);
+        s.retain = score_paper_set(model, w.q_retain, w.d_retain);
+    };
+    {
+        LoadedModel mp = load_model(pre_dir);
+        score_model(mp, r.pre, "theta_pre");
+    }
+    {
+        LoadedModel mb = load_model(base_dir);
+        score_model(mb, r.baseline, "theta_baseline");
+    }
+    score_model(m, r.surgery, "theta_surgery");
+
+    constexpr double kPoints = 0.05, kEps = 1e-9;
+    r.update_ok = r.surgery.update.mcqa_acc >= r.baseline.update.mcqa_acc - kPoints - kEps;
+    r.retain_ok = r.surgery.retain.mcqa_acc >= r.baseline.retain.mcqa_acc - kPoints - kEps;
+    r.unlearn_ok = r.surgery.unlearn.mcqa_acc <= r.baseline.unlearn.mcqa_acc + kPoints + kEps;
+    r.compute_ok = r.compute_ratio <= 0.10 + kEps;
+
+    if (!work.temporary) {
+        say({"write", "writing paper_table.md and paper_table.json"});
+        facts::write_text_file_atomic(work.path / "paper_table.json", paper_bench_json(r) + "\n");
+        facts::write_text_file_atomic(work.path / "paper_table.md", paper_bench_markdown(r));
+    }
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Output
+
+namespace {
+
+nlohmann::ordered_json set_json(const PaperSetScore& s) {
+    return {{"mcqa_acc", s.mcqa_acc}, {"ppl", s.ppl}, {"answer_ppl", s.answer_ppl},
+            {"questions", s.questions}, {"documents", s.documents}, {"tokens", s.tokens}};
+}
+
+nlohmann::ordered_json model_json(const PaperModelScores& m) {
+    nlohmann::ordered_json j = {{"unlearn", set_json(m.unlearn)}, {"update", set_json(m.update)}, {"retain", set_json(m.retain)}};
+    if (m.fact_recall >= 0) j["fact_recall"] = m.fact_recall;
+    return j;
+}
+
+std::string pct(double x) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.1f", 100 * x);
+    return b;
+}
+std::string num(double x, const char* fmt = "%.2f") {
+    char b[32];
+    std::snprintf(b, sizeof b, fmt, x);
+    return b;
+}
+std::string points(double d) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%+.1f", 100 * d);
+    return b;
+}
+
+}  // namespace
+
+std::string paper_bench_json(const PaperBenchResult& r) {
+    nlohmann::ordered_json j;
+    j["format"] = "llm-surgery bench paper";
+    j["version"] = 1;
+    j["scale"] = r.scale;
+    j["seed"] = r.options.seed;
+    j["threads"] = r.threads;
+    j["world"] = {{"subjects", {{"unlearn", r.subjects_unlearn}, {"update", r.subjects_update}, {"retain", r.subjects_retain}}},
+                  {"facts", {{"unlearn", r.facts_unlearn}, {"update", r.facts_update}, {"retain", r.facts_retain}}},
+                  {"documents",
+                   {{"unlearn", r.docs_unlearn}, {"edit", r.docs_edit}, {"update", r.docs_update}, {"retain", r.docs_retain},
+                    {"retain_pool", r.docs_retain_pool}}}};
+    j["recipe"] = {{"model", r.model_shape}, {"parameters", r.parameters}, {"pretrain_steps", r.pretrain_steps},
+                   {"surgery", r.surgery_recipe}};
+    j["models"] = {{"pre", model_json(r.pre)}, {"baseline", model_json(r.baseline)}, {"surgery", model_json(r.surgery)}};
+    j["compute"] = {{"surgery_seconds", r.surgery_seconds},
+                    {"surgery_tokens", r.surgery_tokens},
+                    {"surgery_forward_tokens", r.surgery_forward_tokens},
+                    {"surgery_steps", r.surgery_steps},
+                    {"baseline_seconds", r.baseline_seconds},
+                    {"baseline_tokens", r.baseline_tokens},
+                    {"pre_seconds", r.pre_seconds},
+                    {"pre_tokens", r.pre_tokens},
+                    {"compute_ratio", r.compute_ratio},
+                    {"seconds_ratio", r.seconds_ratio}};
+    j["targets"] = {{"update_within_5_points", r.update_ok},
+                    {"retain_within_5_points", r.retain_ok},
+                    {"unlearn_at_most_baseline_plus_5", r.unlearn_ok},
+                    {"compute_at_most_10_percent", r.compute_ok},
+                    {"all", r.update_ok && r.retain_ok && r.unlearn_ok && r.compute_ok}};
+    return j.dump(2);
+}
+
+std::string paper_bench_markdown(const PaperBenchResult& r) {
+    std::string s;
+    s += "| model | unlearn MCQA % (lower) | unlearn ppl (higher) | update MCQA % | update ppl | retain MCQA % | retain ppl |\n";
+    s += "|---|---|---|---|---|---|---|\n";
+    const std::pair<const char*, const PaperModelScores*> rows[] = {
+        {"θ_pre", &r.pre}, {"θ_baseline (retrain)", &r.baseline}, {"θ_surgery", &r.surgery}};
+    for (auto [name, m] : rows)
+        s += std::string("| ") + name + " | " + pct(m->unlearn.mcqa_acc) + " | " + num(m->unlearn.ppl) + " | " +
+             pct(m->update.mcqa_acc) + " | " + num(m->update.ppl) + " | " + pct(m->retain.mcqa_acc) + " | " +
+             num(m->retain.ppl) + " |\n";
+    s += "\n";
+    s += "Sets: unlearn " + std::to_string(r.facts_unlearn) + " facts / " + std::to_string(r.docs_unlearn) +
+         " documents (" + std::to_string(r.subjects_unlearn) + " subjects), update " + std::to_string(r.facts_update) +
+         " / " + std::to_string(r.docs_update) + " (" + std::to_string(r.subjects_update) + "), retain " +
+         std::to_string(r.facts_retain) + " / " + std::to_string(r.docs_retain) + " (" + std::to_string(r.subjects_retain) +
+         "). Fact recall after pretraining: θ_pre " + pct(r.pre.fact_recall) + " %, θ_baseline " +
+         pct(r.baseline.fact_recall) + " %.\n\n";
+    s += "Compute: surgery " + num(r.surgery_seconds, "%.1f") + " s, " + std::to_string(r.surgery_tokens) + " trained + " +
+         std::to_string(r.surgery_forward_tokens) + " forward-only tokens (" + std::to_string(r.surgery_steps) +
+         " steps); baseline " + num(r.baseline_seconds, "%.1f") + " s, " + std::to_string(r.baseline_tokens) +
+         " trained tokens. Ratio " + pct(r.compute_ratio) + " % in trained-token equivalents (forward-only = 1/3), " +
+         pct(r.seconds_ratio) + " % in seconds.\n\n";
+    const auto mark = [](bool ok) { return ok ? "met" : "MISSED"; };
+    s += std::string("Targets: update MCQA within 5 points of the baseline (") +
+         points(r.surgery.update.mcqa_acc - r.baseline.update.mcqa_acc) + "): " + mark(r.update_ok) +
+         "; retain within 5 points (" + points(r.surgery.retain.mcqa_acc - r.baseline.retain.mcqa_acc) +
+         "): " + mark(r.retain_ok) + "; unlearn no higher than the baseline + 5 (" +
+         points(r.surgery.unlearn.mcqa_acc - r.baseline.unlearn.mcqa_acc) + "): " + mark(r.unlearn_ok) +
+         "; compute at most 10 % (" + pct(r.compute_ratio) + " %): " + mark(r.compute_ok) + ".\n";
+    return s;
+}
+
+}  // namespace llms::bench
