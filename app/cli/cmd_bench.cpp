@@ -125,7 +125,8 @@ int run_generate(const Args& a) {
 }
 
 int run_paper(const Args& a, const std::vector<std::string>& argv) {
-    a.check_known({"out", "seed", "threads", "quick", "world-data", "json"});
+    a.check_known({"out", "seed", "threads", "quick", "world-data", "reuse", "steps", "batch", "lr", "w-forget", "w-update",
+                   "w-retain", "json"});
     if (a.positional().size() != 1) throw Error("bench paper takes no positional argument (see --help)");
     bench::PaperBenchOptions o;
     o.out = a.get("out", "");
@@ -133,6 +134,13 @@ int run_paper(const Args& a, const std::vector<std::string>& argv) {
     o.seed = a.get_u64("seed", o.seed);
     o.threads = threads_option(a);
     o.quick = a.flag("quick");
+    o.reuse = a.get("reuse", "");
+    o.surgery_steps = a.get_int("steps", 0);
+    o.surgery_batch = a.get_int("batch", 0);
+    o.lr = a.get_double("lr", 0);
+    o.w_forget = a.get_double("w-forget", -1);
+    o.w_update = a.get_double("w-update", -1);
+    o.w_retain = a.get_double("w-retain", -1);
     prepare_training_process("bench", argv);   // OMP passive wait (re-exec) + malloc tunables, as pretrain
 
     ProgressLine line;
@@ -212,6 +220,10 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "  --threads N         CPU threads (default: all cores)\n"
                       "  --quick             a tiny world and model (~30 subjects; tests, well under a minute)\n"
                       "  --world-data DIR    the world data (default: the shipped resources/world)\n"
+                      "  --reuse DIR         take theta_pre and theta_baseline from an earlier run's --out DIR (same --seed\n"
+                      "                      and scale) and redo the surgery and the table only\n"
+                      "  --steps N --batch B --lr X --w-forget X --w-update X --w-retain X\n"
+                      "                      override the surgery recipe (steps, rows per term, learning rate, weights)\n"
                       "  --json              print the result as JSON\n",
                       run});
 

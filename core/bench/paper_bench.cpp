@@ -35,6 +35,10 @@ struct Scale {
     pretrain::Preset model;
     int surgery_steps = 0;
     int surgery_batch = 0;        // rows per term per step (forget, update, retain pool)
+    // Deviations from the paper preset (lr 2e-4, weights 0.1 / 2.0 / 0.5, tuned for 7B models and long runs):
+    // measured on the default scale, seed 1234 (docs/benchmarks.md): with a step budget under 10 % of the
+    // retrain, 0.1 left unlearn MCQA at 82 %; these meet the unlearn and update targets, retain misses by ~2 points.
+    double surgery_lr = 5e-4, w_forget = 1.0, w_retain = 5.0;
 };
 
 Scale scale_of(bool quick) {
@@ -64,6 +68,37 @@ Scale scale_of(bool quick) {
     s.surgery_steps = 60;
     s.surgery_batch = 16;
     return s;
+}
+
+// A pretrained model of an earlier run (--reuse): its pretrain.json must name this seed, scale and recipe.
+pretrain::Result reused_pretrain(const fs::path& dir, const Scale& sc, uint64_t seed) {
+    std::string why;
+    if (!pretrain::model_folder_ready(dir, &why))
+        throw Error("--reuse: " + dir.string() + " is not a complete model (" + why + "): give the --out folder of an "
+                    "earlier `bench paper` run");
+    const std::string text = facts::read_text_file(dir / "pretrain.json", "pretrain record");
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(text);
+        pretrain::Result r;
+        r.seed = j.at("seed").get<uint64_t>();
+        r.steps = j.at("steps").get<int>();
+        r.parameters = j.at("parameters").get<int64_t>();
+        r.train_seconds = j.at("train_seconds").get<double>();
+        r.tokens_seen = j.at("tokens_seen").get<int64_t>();
+        r.precision = j.at("precision").get<std::string>();
+        r.facts = j.at("facts").get<int>();
+        r.facts_known = j.at("facts_known").get<int>();
+        const bool same = r.seed == seed && r.steps == sc.model.steps && j.at("context").get<int64_t>() == sc.model.context &&
+                          j.at("batch_size").get<int64_t>() == sc.model.batch_size &&
+                          j.at("corpus_manifest").at("preset").get<std::string>().rfind("bench-paper/", 0) == 0;
+        if (!same)
+            throw Error("--reuse: " + dir.string() + " was not made by `bench paper` at this scale with seed " +
+                        std::to_string(seed) + ": give the same --seed and --quick as that run");
+        return r;
+    } catch (const nlohmann::json::exception& e) {
+        throw Error("--reuse: " + (dir / "pretrain.json").string() + " is not a pretrain record (" + e.what() + ")");
+    }
 }
 
 // A folder for the run's files: the user's --out (kept) or a temporary one (removed).
@@ -131,6 +166,8 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     PaperBenchResult r;
     r.options = o;
     Scale sc = scale_of(o.quick);
+    if (o.surgery_steps > 0) sc.surgery_steps = o.surgery_steps;
+    if (o.surgery_batch > 0) sc.surgery_batch = o.surgery_batch;
     r.scale = sc.name;
     r.threads = o.threads > 0 ? o.threads : (int)std::max(1u, std::thread::hardware_concurrency());
     if (o.threads < 0) throw Error("--threads must be at least 1 (or 0 for all cores)");
@@ -156,7 +193,6 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
                        sc.repetitions, o.seed, "baseline", corpus_base);
 
     // 2. θ_pre and θ_baseline (same recipe, θ_pre's tokenizer) ------------------------------------------
-    const fs::path pre_dir = work.path / "theta_pre", base_dir = work.path / "theta_baseline";
     auto pretrain_one = [&](const fs::path& corpus, const fs::path& out, const std::string& phase, const fs::path& tokenizer) {
         say({phase, "pretraining from scratch on " + corpus.filename().string()});
         pretrain::Options po;
@@ -171,8 +207,13 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
             if (p.phase == pretrain::Progress::Phase::Train && p.step > 0) say({phase, "training", p.step, p.steps, p.loss});
         });
     };
-    const pretrain::Result pre = pretrain_one(corpus_pre, pre_dir, "pretrain pre", {});
-    const pretrain::Result base = pretrain_one(corpus_base, base_dir, "pretrain baseline", pre_dir / "tokenizer.model");
+    const fs::path pre_dir = o.reuse.empty() ? work.path / "theta_pre" : o.reuse / "theta_pre";
+    const fs::path base_dir = o.reuse.empty() ? work.path / "theta_baseline" : o.reuse / "theta_baseline";
+    const pretrain::Result pre = o.reuse.empty() ? pretrain_one(corpus_pre, pre_dir, "pretrain pre", {})
+                                                 : reused_pretrain(pre_dir, sc, o.seed);
+    const pretrain::Result base = o.reuse.empty()
+                                      ? pretrain_one(corpus_base, base_dir, "pretrain baseline", pre_dir / "tokenizer.model")
+                                      : reused_pretrain(base_dir, sc, o.seed);
     r.parameters = pre.parameters;
     r.pretrain_steps = pre.steps;
     r.pre_seconds = pre.train_seconds, r.pre_tokens = pre.tokens_seen;
@@ -206,6 +247,10 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
         r.docs_retain_pool = retain.size();
     }
     surgery::SurgeryConfig cfg = surgery::SurgeryConfig::preset_named("paper");
+    cfg.lr = o.lr > 0 ? o.lr : sc.surgery_lr;
+    cfg.w_forget = cfg.w_edit = o.w_forget >= 0 ? o.w_forget : sc.w_forget;
+    if (o.w_update >= 0) cfg.w_update = o.w_update;
+    cfg.w_retain = o.w_retain >= 0 ? o.w_retain : sc.w_retain;
     cfg.steps = sc.surgery_steps;
     cfg.batch_size = sc.surgery_batch;
     cfg.retain_pool_per_step = sc.surgery_batch;
@@ -215,7 +260,7 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     {
         char line[256];
         std::snprintf(line, sizeof line,
-                      "paper preset: AdamW lr %g, betas %g/%g, wd %g, clip %g, weights forget %g / update %g / retain %g; "
+                      "paper preset with lr and weights changed: AdamW lr %g, betas %g/%g, wd %g, clip %g, weights forget %g / update %g / retain %g; "
                       "%d steps of %d rows per term, no early stop",
                       cfg.lr, cfg.beta1, cfg.beta2, cfg.weight_decay, cfg.grad_clip, cfg.w_forget, cfg.w_update, cfg.w_retain,
                       cfg.steps, cfg.batch_size);
@@ -230,12 +275,10 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     r.surgery_tokens = out.tokens;
     r.surgery_steps = out.steps_done;
     r.surgery_outcome = out.message;
-    {   // forward-only work: θ0's cache on every row, and each check's pass over the ascent rows
-        facts::FactSet forget;
-        add_documents(forget, w.d_unlearn, facts::Kind::Forget);
-        add_documents(forget, w.d_edit, facts::Kind::Forget);
+    {   // forward-only work: θ0's cache on every row, and each check's pass over the bounded (forget, update) rows
         const int checks = (out.steps_done + cfg.eval_every - 1) / cfg.eval_every;
-        r.surgery_forward_tokens = token_count(m.tok(), set) + token_count(m.tok(), pool) + checks * token_count(m.tok(), forget);
+        const int64_t set_tokens = token_count(m.tok(), set);
+        r.surgery_forward_tokens = set_tokens + token_count(m.tok(), pool) + checks * set_tokens;
     }
     r.compute_ratio = r.baseline_tokens > 0 ? ((double)r.surgery_tokens + r.surgery_forward_tokens / 3.0) / (double)r.baseline_tokens : 0;
     r.seconds_ratio = r.baseline_seconds > 0 ? r.surgery_seconds / r.baseline_seconds : 0;
@@ -316,6 +359,7 @@ std::string paper_bench_json(const PaperBenchResult& r) {
     j["scale"] = r.scale;
     j["seed"] = r.options.seed;
     j["threads"] = r.threads;
+    if (!r.options.reuse.empty()) j["reused_from"] = r.options.reuse.string();
     j["world"] = {{"subjects", {{"unlearn", r.subjects_unlearn}, {"update", r.subjects_update}, {"retain", r.subjects_retain}}},
                   {"facts", {{"unlearn", r.facts_unlearn}, {"update", r.facts_update}, {"retain", r.facts_retain}}},
                   {"documents",

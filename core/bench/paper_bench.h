@@ -24,6 +24,12 @@ struct PaperBenchOptions {
     uint64_t seed = 1234;
     int threads = 0;                    // 0: the physical cores
     bool quick = false;                 // tiny world and model (tests: well under a minute)
+    // Reuse θ_pre and θ_baseline of an earlier run's --out folder (same seed and scale: checked) and redo the
+    // surgery and the table only: for trying surgery recipes without two pretrainings.
+    std::filesystem::path reuse;
+    // Surgery recipe overrides (0 or negative: the bench's recipe).
+    int surgery_steps = 0, surgery_batch = 0;
+    double lr = 0, w_forget = -1, w_update = -1, w_retain = -1;
 };
 
 struct PaperModelScores {
