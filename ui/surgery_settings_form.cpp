@@ -117,6 +117,10 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
                                            "ascent), which protects the rest of the model."));
     poolRows_ = ispin(0, 100000, tr("Rows of broad known text drawn each step for the retain (KL) term, besides your "
                                     "retain facts. 0 turns the broad pool off."));
+    klAnswers_ = new QCheckBox(tr("KL on the answers of retain facts only"));
+    klAnswers_->setToolTip(tr("Where the retain (KL) term holds the model to the original on fact rows: on the answer "
+                              "tokens only, where a fact's knowledge shows (protects other facts better), or on every "
+                              "token of the prompt and answer. Documents always use every token."));
     npoBeta_ = dspin(1e-4, 100, 4, 0.05, tr("NPO only: the inverse temperature β of the preference loss."));
     blowup_ = dspin(1, 1e9, 0, 10, tr("Divergence guard: a loss this many times its first value ends the run and "
                                       "restores the last good weights."));
@@ -145,6 +149,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     adv->addRow(tr("Gradient clip:"), clip_);
     adv->addRow(tr("Forget loss bound:"), nllStop_);
     adv->addRow(tr("Broad retain rows/step:"), poolRows_);
+    adv->addRow(QString(), klAnswers_);
     adv->addRow(tr("Trainable weights:"), trainParams_);
     adv->addRow(tr("Check targets every:"), evalEvery_);
     adv->addRow(QString(), earlyStop_);
@@ -189,6 +194,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     for (auto* s : findChildren<QLineEdit*>()) connect(s, &QLineEdit::textEdited, this, &SurgerySettingsForm::onEdited);
     connect(schedule_, &QComboBox::currentIndexChanged, this, &SurgerySettingsForm::onEdited);
     connect(earlyStop_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
+    connect(klAnswers_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
 
     setConfig(surgery::SurgeryConfig::preset_named("demo"));
 }
@@ -229,6 +235,7 @@ surgery::SurgeryConfig SurgerySettingsForm::config() const {
     c.train_params = trainParams_->text().trimmed().toStdString();
     c.forget_nll_stop = nllStop_->value();
     c.retain_pool_per_step = poolRows_->value();
+    c.kl_answers_only = klAnswers_->isChecked();
     c.npo_beta = npoBeta_->value();
     c.blowup_factor = blowup_->value();
     return c;
@@ -263,6 +270,7 @@ void SurgerySettingsForm::setConfig(const surgery::SurgeryConfig& c) {
     trainParams_->setText(QString::fromStdString(c.train_params));
     nllStop_->setValue(c.forget_nll_stop);
     poolRows_->setValue(c.retain_pool_per_step);
+    klAnswers_->setChecked(c.kl_answers_only);
     npoBeta_->setValue(c.npo_beta);
     blowup_->setValue(c.blowup_factor);
     loading_ = false;

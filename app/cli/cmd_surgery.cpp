@@ -28,6 +28,14 @@ surgery::SurgeryConfig config_from(const Args& a) {
     c.warmup_steps = a.get_int("warmup", c.warmup_steps);
     c.eval_every = a.get_int("eval-every", c.eval_every);
     c.train_params = a.get("train", c.train_params);
+    c.retain_pool_per_step = a.get_int("pool-rows", c.retain_pool_per_step);
+    c.forget_nll_stop = a.get_double("forget-bound", c.forget_nll_stop);
+    c.npo_beta = a.get_double("npo-beta", c.npo_beta);
+    if (a.has("kl-on")) {
+        if (a.get("kl-on") != "answers" && a.get("kl-on") != "all")
+            throw Error("--kl-on expects answers or all, got \"" + a.get("kl-on") + "\"");
+        c.kl_answers_only = a.get("kl-on") == "answers";
+    }
     c.device = a.get("device", c.device);
     if (a.flag("no-early-stop")) c.early_stop = false;
     if (a.has("weights")) {
@@ -52,7 +60,8 @@ int run(const std::vector<std::string>& argv) {
     auto known = kModelOptions;
     known.insert(kEvalOptions.begin(), kEvalOptions.end());
     known.insert({"out", "method", "preset", "steps", "lr", "weights", "seed", "report", "batch-size", "schedule",
-                  "warmup", "eval-every", "train", "no-early-stop", "overwrite-out"});
+                  "warmup", "eval-every", "train", "no-early-stop", "overwrite-out", "pool-rows", "forget-bound",
+                  "npo-beta", "kl-on"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     const fs::path model_dir = a.positional()[0], out = a.require("out");
@@ -143,6 +152,10 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "  --schedule S        constant or cosine;  --warmup N  warm-up steps\n"
                           "  --eval-every N      steps between target checks;  --no-early-stop\n"
                           "  --train P           all, mlp or layers:A-B\n"
+                          "  --pool-rows N       retain-pool rows in the KL term each step (0: the user's retain facts only)\n"
+                          "  --forget-bound X    a forget fact leaves the ascent once its answer NLL reaches X nats\n"
+                          "  --kl-on W           answers or all: where the KL keeps retain facts (default: the preset's)\n"
+                          "  --npo-beta X        NPO inverse temperature (--method npo)\n"
                           "  --seed S            seed for sampling batches\n"
                           "  --report FILE       report JSON (a .md twin is written beside it);\n"
                           "                      default OUT_DIR/surgery_report.json\n"

@@ -55,6 +55,7 @@ json config_json(const surgery::SurgeryConfig& c) {
             {"train_params", c.train_params},
             {"forget_nll_stop", c.forget_nll_stop},
             {"retain_pool_per_step", c.retain_pool_per_step},
+            {"kl_answers_only", c.kl_answers_only},
             {"npo_beta", c.npo_beta},
             {"blowup_factor", c.blowup_factor},
             {"device", c.device}};
@@ -98,6 +99,7 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
     read(j, "train_params", &c.train_params, where);
     read(j, "forget_nll_stop", &c.forget_nll_stop, where);
     read(j, "retain_pool_per_step", &c.retain_pool_per_step, where);
+    read(j, "kl_answers_only", &c.kl_answers_only, where);
     read(j, "npo_beta", &c.npo_beta, where);
     read(j, "blowup_factor", &c.blowup_factor, where);
     read(j, "device", &c.device, where);

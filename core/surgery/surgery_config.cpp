@@ -43,17 +43,26 @@ SurgeryConfig SurgeryConfig::preset_named(const std::string& name) {
         return c;
     }
     if (name == "demo") {
-        // Tuned on the demo model: a strong KL to θ0 over a broad retain pool keeps collateral damage low,
-        // the bounded ascent stops pushing a fact once it is forgotten.
-        // Measured on the demo scenario: lr 1e-3 with weights 0.5/0.5/1/2 left collateral exact match at 49%;
-        // lr 2e-4 with 0.1/0.1/1/2 at 82% (targets met in 20 steps). Still short of the goal: see the issue notes.
-        c.lr = 2e-4;
+        // Tuned on the demo model and scenario (resources/demo) with the CLI's `surgery`; collateral damage (known
+        // facts in no set) is the hard target. Measured, one change at a time (collateral exact match):
+        //   lr 1e-3, weights 0.5/0.5/1/2 (KL on every position)                 49%
+        //   lr 2e-4, 0.1/0.1/1/2                                                 82%
+        //   lr 1e-4, 0.1/0.1/1/10                                                93%  (retain weight: 2 -> 10)
+        //   + KL on the answers of retain facts only                             95%
+        //   + new-answer weight 0.3 (less leaking of new answers to other prompts) 94-96% over seeds
+        //   + forget bound 0.5 nats (shared answers such as " American" pushed less)  96-97%
+        //   + 64 user retain facts and 96 pool rows per step (retain drop 2.5 -> 0 points)  97%
+        // Lower learning rates protect more but need more steps (the 2-minute budget); higher ones met the
+        // targets in 20-30 steps at 82-90%.
+        c.lr = 1e-4;
         c.w_forget = 0.1;
         c.w_edit = 0.1;
-        c.w_update = 1.0;
-        c.w_retain = 2.0;
-        c.retain_pool_per_step = 128;
-        c.batch_size = 32;
+        c.w_update = 0.3;
+        c.w_retain = 10.0;
+        c.kl_answers_only = true;
+        c.forget_nll_stop = 0.5;
+        c.retain_pool_per_step = 96;
+        c.batch_size = 64;
         c.steps = 300;
         c.eval_every = 5;
         c.early_stop = true;

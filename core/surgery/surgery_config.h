@@ -35,6 +35,11 @@ struct SurgeryConfig {
     bool early_stop = true;          // stop once every target is met
     std::string train_params = "all";   // "all" | "mlp" | "layers:A-B" (inclusive, 0-based)
     double forget_nll_stop = 2.0;    // a forget/edit-old fact leaves the ascent once its mean answer NLL reaches this (nats)
+                                     // and its answer is no longer the top prediction
+    // Retain facts (the user's and the pool's): the KL term on the answer positions only, where a fact's
+    // knowledge shows, instead of every position (documents: always every position). Measured on the demo
+    // scenario: collateral exact match 93.4% -> 95.1% at the same weights.
+    bool kl_answers_only = false;
     int retain_pool_per_step = 64;   // rows drawn each step from the broad retain pool (beside the user's retain facts)
     double npo_beta = 0.1;
     double blowup_factor = 1e3;      // |total| beyond blowup_factor x its first value (and > 1e3) counts as divergence

@@ -84,8 +84,9 @@ struct Trainer::Impl {
         r.ids = at.ids;
         r.term = term;
         r.pool = is_pool;
-        // Facts: the answer only is trained (prompt masked); retain rows keep the whole distribution (KL on all).
-        r.target_from = term == kRetain ? 0 : at.answer_start - 1;
+        // Facts: the answer only is trained (prompt masked); retain rows keep the whole distribution (KL on every
+        // position) unless the KL is on the answers only.
+        r.target_from = term == kRetain && !cfg.kl_answers_only ? 0 : at.answer_start - 1;
         r.answer_from = at.answer_start - 1;
         rows.push_back(std::move(r));
     }
@@ -333,16 +334,28 @@ struct Trainer::Impl {
         return (double)ok / user.size();
     }
 
+    // Bounded ascent: a forget/edit row stays in the ascent while its answer NLL is below forget_nll_stop or its
+    // answer is still the top prediction at every answer position (a flat distribution can keep a 2-nat answer
+    // on top: greedy would still say it). Updates `active` of the rows from logp [R, T, V] of their batch.
+    static bool is_ascent(const Row& r) { return r.term == kForget || r.term == kEdit; }
+    void update_active(const Batch& b, const at::Tensor& logp) {
+        torch::NoGradGuard ng;
+        auto asc = b.seen[kForget] + b.seen[kEdit];                                        // [R, T]
+        auto nll = row_nll(logp, b.targets, asc).to(at::kCPU);                             // [R]
+        auto on_top = ((logp.argmax(-1) != b.targets).to(at::kFloat) * asc).sum(-1).eq(0).to(at::kCPU);   // [R]
+        for (size_t i = 0; i < b.rows.size(); ++i)
+            if (is_ascent(*b.rows[i]))
+                b.rows[i]->active = nll[i].item<double>() < cfg.forget_nll_stop || on_top[i].item<bool>();
+    }
+
     void refresh_active() {
         std::vector<Row*> asc;
         for (auto& r : rows)
-            if (r.term == kForget || r.term == kEdit) asc.push_back(&r);
+            if (is_ascent(r)) asc.push_back(&r);
         for (size_t s = 0; s < asc.size(); s += 64) {
             std::vector<Row*> part(asc.begin() + s, asc.begin() + std::min(asc.size(), s + 64));
             Batch b = make_batch(part);
-            auto nll = row_nll(at::log_softmax(m.net->forward(b.input), -1), b.targets,
-                               b.seen[kForget] + b.seen[kEdit]).to(at::kCPU);
-            for (size_t i = 0; i < part.size(); ++i) part[i]->active = nll[i].item<double>() < cfg.forget_nll_stop;
+            update_active(b, at::log_softmax(m.net->forward(b.input), -1));
         }
     }
 
@@ -446,15 +459,7 @@ struct Trainer::Impl {
             }
             opt.step();
 
-            // Bounded ascent: rows whose answer NLL reached the bound leave the ascent.
-            {
-                torch::NoGradGuard ng;
-                auto asc_mask = b.seen[kForget] + b.seen[kEdit];
-                auto nll_rows = row_nll(logp.detach(), b.targets, asc_mask).to(at::kCPU);
-                for (size_t i = 0; i < b.rows.size(); ++i)
-                    if (b.rows[i]->term == kForget || b.rows[i]->term == kEdit)
-                        if (nll_rows[i].item<double>() >= cfg.forget_nll_stop) b.rows[i]->active = false;
-            }
+            update_active(b, logp.detach());   // bounded ascent: forgotten rows leave it
 
             StepMetrics sm;
             sm.step = step + 1;
