@@ -113,8 +113,9 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     trainParams_->setToolTip(tr("Which weights may change: all, mlp (feed-forward layers only), or layers:A-B "
                                 "(transformer blocks A to B, 0-based, inclusive)."));
     nllStop_ = dspin(0.01, 100, 2, 0.1, tr("A fact leaves the ascent once its answer's loss (nats per token) reaches this "
-                                           "bound: forgetting stops pushing once the answer is unlikely (bounded "
-                                           "ascent), which protects the rest of the model."));
+                                           "bound and the answer is no longer the model's top choice: forgetting "
+                                           "stops pushing once the answer is unlikely (bounded ascent), which "
+                                           "protects other facts that share the answer."));
     poolRows_ = ispin(0, 100000, tr("Rows of broad known text drawn each step for the retain (KL) term, besides your "
                                     "retain facts. 0 turns the broad pool off."));
     klAnswers_ = new QCheckBox(tr("KL on the answers of retain facts only"));
