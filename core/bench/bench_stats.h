@@ -1,5 +1,5 @@
-// Small measurement helpers shared by the benchmark commands: medians, peak memory, core count, a scoped
-// thread-count setting. Torch-free header.
+// Small measurement helpers shared by the benchmark commands: medians, peak memory, CPU time, a scoped
+// thread-count setting (core count: core/common/cpu.h). Torch-free header.
 #pragma once
 #include <vector>
 
@@ -14,10 +14,6 @@ double peak_rss_mb();
 // CPU time this process has used so far (all threads, user + system), in ms. Beside wall time it tells
 // apart a slow step from a step that waited for a CPU taken by other processes.
 double process_cpu_ms();
-
-// Physical cores of this machine (distinct (physical id, core id) pairs of /proc/cpuinfo); falls back to
-// the hardware thread count where /proc/cpuinfo says nothing.
-int physical_cores();
 
 // Sets LibTorch's intra-op thread count for the lifetime of the object (0: physical cores) and restores
 // the previous count afterwards.

@@ -4,7 +4,7 @@
 #include "core/bench/surgery_bench.h"
 
 #include "core/bench/bench_stats.h"
-#include "core/bench/cpu_autocast.h"
+#include "core/common/cpu_autocast.h"
 #include "core/bench/gemm_peak.h"
 #include "core/bench/peer_dump.h"
 #include "core/common/error.h"

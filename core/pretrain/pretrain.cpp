@@ -2,6 +2,8 @@
 // (held-out perplexity, greedy fact recall) -> HF folder. Shapes: B windows, T context, V vocab.
 #include "core/pretrain/pretrain.h"
 
+#include "core/common/cpu.h"
+#include "core/common/cpu_autocast.h"
 #include "core/common/error.h"
 #include "core/eval/exact_match.h"
 #include "core/facts/fact_set.h"
@@ -11,7 +13,6 @@
 #include "core/pretrain/token_stream.h"
 
 #include <ATen/Parallel.h>
-#include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
 #include <chrono>
@@ -19,9 +20,7 @@
 #include <fstream>
 #include <malloc.h>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <system_error>
-#include <thread>
 
 namespace llms::pretrain {
 
@@ -76,46 +75,6 @@ CorpusFiles locate_corpus(const fs::path& corpus) {
     if (fs::is_regular_file(dir / "facts.jsonl", ec)) f.facts = dir / "facts.jsonl";
     if (fs::is_regular_file(dir / "corpus.json", ec)) f.manifest = dir / "corpus.json";
     return f;
-}
-
-bool cpu_has_native_bf16() {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("flags", 0) == 0)
-            return line.find(" avx512_bf16") != std::string::npos || line.find(" amx_bf16") != std::string::npos;
-    return false;
-}
-
-// Autocast to bf16 on CPU for one forward pass (the loss and the backward pass stay outside).
-struct Bf16Autocast {
-    bool on, was;
-    explicit Bf16Autocast(bool enable) : on(enable), was(at::autocast::is_cpu_enabled()) {
-        if (!on) return;
-        at::autocast::set_cpu_enabled(true);
-        at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    }
-    ~Bf16Autocast() {
-        if (!on) return;
-        at::autocast::set_cpu_enabled(was);
-        at::autocast::clear_cache();
-    }
-};
-
-int physical_cores() {
-    std::ifstream in("/proc/cpuinfo");
-    std::set<std::pair<std::string, std::string>> cores;   // (physical id, core id)
-    std::string line, phys = "0";
-    while (std::getline(in, line)) {
-        const auto colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        const std::string key = line.substr(0, line.find_last_not_of(" \t", colon - 1) + 1);
-        const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
-        if (key == "physical id") phys = value;
-        else if (key == "core id") cores.emplace(phys, value);
-    }
-    if (!cores.empty()) return static_cast<int>(cores.size());
-    return std::max(1u, std::thread::hardware_concurrency());
 }
 
 // A scratch folder beside the output (tokenizer training files), removed when the run ends either way.
@@ -312,7 +271,7 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
         auto x = window.narrow(1, 0, T), y = window.narrow(1, 1, T);   // [B, T]
         at::Tensor logits;                                             // [B, T, V] fp32
         {
-            const Bf16Autocast autocast(bf16);
+            const CpuAutocast autocast(bf16);
             logits = net->forward(x);
         }
         auto loss = at::cross_entropy_loss(logits.view({B * T, -1}), y.reshape({B * T}));

@@ -1,10 +1,10 @@
 // Scoped CPU autocast (bf16 matmuls, fp32 master weights): LibTorch 1.13's set_cpu_enabled API, or the
-// per-device API of LibTorch >= 2.4. Core-internal.
+// per-device API of LibTorch >= 2.4. Core-internal (pretraining, benchmarks).
 #pragma once
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
-namespace llms::bench {
+namespace llms {
 
 class CpuAutocast {
 public:
@@ -36,4 +36,4 @@ private:
     bool on_ = false, previous_ = false;
 };
 
-}  // namespace llms::bench
+}  // namespace llms
