@@ -4,6 +4,7 @@
 // when Debian's python3-torch is installed) reproduce the first two steps' terms on the same weights.
 // `bench paper --quick`: the table's structure, the files it writes, and the same numbers twice for one seed.
 #include "core/bench/surgery_bench.h"
+#include "tests/cli_process.h"
 
 #include <QDir>
 #include <QFile>
@@ -16,40 +17,10 @@
 #include <cmath>
 
 using namespace llms;
+using namespace llms::test;
 
 namespace {
 
-struct CliRun {
-    int code = -1;
-    QByteArray out, err;
-};
-
-CliRun run_process(const QString& program, const QStringList& args, int timeout_ms = 60000) {
-    QProcess p;
-    p.start(program, args);
-    CliRun r;
-    if (!p.waitForStarted(10000)) {
-        r.err = "did not start";
-        return r;
-    }
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-QJsonObject json_of(const QByteArray& text) {
-    QJsonParseError e{};
-    const auto doc = QJsonDocument::fromJson(text, &e);
-    if (e.error != QJsonParseError::NoError) qWarning() << "not JSON:" << e.errorString() << text.left(400);
-    return doc.object();
-}
 
 const QStringList kTinyShape = {"--dim", "32", "--layers", "1", "--heads", "2", "--kv-heads", "1",
                                 "--vocab", "64", "--seq", "8", "--batch", "2", "--threads", "1"};

@@ -8,6 +8,7 @@
 #include "core/pretrain/demo_model.h"
 #include "core/pretrain/pretrain.h"
 #include "core/tokenizer/tokenizer.h"
+#include "tests/cli_process.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -22,6 +23,7 @@
 
 namespace fs = std::filesystem;
 using namespace llms;
+using namespace llms::test;
 
 namespace {
 
@@ -32,33 +34,10 @@ std::string read_bytes(const fs::path& p) {
     return s.str();
 }
 
-struct CliRun {
-    int code = -1;
-    QByteArray out, err;
-};
-
 CliRun cli(const QStringList& args, int timeout_ms = 120000) {
-    QProcess p;
-    p.start(QStringLiteral(LLMS_CLI), args);
-    CliRun r;
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
+    return run_process(QStringLiteral(LLMS_CLI), args, timeout_ms);
 }
 
-QJsonObject json_of(const QByteArray& text) {
-    QJsonParseError e{};
-    const auto doc = QJsonDocument::fromJson(text, &e);
-    if (e.error != QJsonParseError::NoError) qWarning() << "not JSON:" << e.errorString() << text.left(400);
-    return doc.object();
-}
 
 }  // namespace
 

@@ -1,0 +1,47 @@
+// Runs a program (the CLI) as a child process for the tests: exit code, stdout and stderr; JSON parsing of
+// its output. Header-only, shared by the test executables.
+#pragma once
+#include <QByteArray>
+#include <QDebug>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+
+namespace llms::test {
+
+struct CliRun {
+    int code = -1;
+    QByteArray out, err;
+};
+
+inline CliRun run_process(const QString& program, const QStringList& args, int timeout_ms = 60000) {
+    QProcess p;
+    p.start(program, args);
+    CliRun r;
+    if (!p.waitForStarted(10000)) {
+        r.err = "did not start";
+        return r;
+    }
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+inline QJsonObject json_of(const QByteArray& text) {
+    QJsonParseError e{};
+    const auto doc = QJsonDocument::fromJson(text, &e);
+    if (e.error != QJsonParseError::NoError) qWarning() << "not JSON:" << e.errorString() << text.left(400);
+    return doc.object();
+}
+
+}  // namespace llms::test
