@@ -5,6 +5,8 @@
 #include "core/eval/exact_match.h"
 #include "core/eval/report.h"
 #include "core/generate/generate.h"
+#include "core/common/autocast.h"
+#include "core/model/activation_checkpoint.h"
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
 #include "core/surgery/trainer.h"
@@ -130,8 +132,80 @@ private Q_SLOTS:
         QVERIFY((seq.grad() > 0).all().item<bool>());   // minimising lowers log π(y|x)
     }
 
+    // ---- activation checkpointing ----
+    // The recomputed backward gives the gradients of the plain one: every parameter, fp32 and bf16 autocast,
+    // with every layer trained and with only the upper layer trained (its input needs no gradient).
+    void checkpointed_layers_give_the_same_gradients_data() {
+        QTest::addColumn<bool>("bf16");
+        QTest::addColumn<QString>("train");
+        QTest::newRow("fp32 all") << false << "all";
+        QTest::newRow("bf16 all") << true << "all";
+        QTest::newRow("fp32 upper layer") << false << "upper";
+    }
+    void checkpointed_layers_give_the_same_gradients() {
+        QFETCH(bool, bf16);
+        QFETCH(QString, train);
+        auto m = tiny();
+        const int L = (int)m.config.num_hidden_layers;
+        QVERIFY(L >= 2);
+        std::vector<at::Tensor> params;
+        for (auto& [name, p] : hf_named_tensors(m.net)) {
+            const bool on = train == "all" || name.find("layers." + std::to_string(L - 1) + ".") != std::string::npos;
+            p.set_requires_grad(on);
+            if (on) params.push_back(p);
+        }
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
+        auto ids = at::randint(0, m.config.vocab_size, {3, 17}, gen, at::TensorOptions().dtype(at::kLong));
+        auto grads = [&](bool checkpoint) {
+            m.net->model->checkpoint_layers = checkpoint;
+            for (auto& p : params) p.mutable_grad() = at::Tensor();
+            at::Tensor loss;
+            {
+                Autocast ac(bf16);
+                auto logp = at::log_softmax(m.net->forward(ids.narrow(1, 0, 16)), -1);   // [3, 16, V]
+                loss = masked_nll(logp, ids.narrow(1, 1, 16), at::ones({3, 16}));
+            }
+            loss.backward();
+            std::vector<at::Tensor> g;
+            for (auto& p : params) g.push_back(p.grad().clone());
+            m.net->model->checkpoint_layers = false;
+            return g;
+        };
+        auto plain = grads(false), recomputed = grads(true);
+        QCOMPARE(plain.size(), params.size());
+        for (size_t i = 0; i < plain.size(); ++i) {
+            QVERIFY(plain[i].abs().sum().item<double>() > 0);
+            const double diff = (plain[i] - recomputed[i]).abs().max().item<double>();
+            const double scale = plain[i].abs().max().item<double>();
+            QVERIFY2(diff <= 1e-5 * scale, ("parameter " + std::to_string(i) + ": max diff " + std::to_string(diff) +
+                                            " of " + std::to_string(scale)).c_str());
+        }
+    }
+
+    void checkpointed_layer_keeps_no_graph_inside() {
+        auto m = tiny();
+        auto* layer = m.net->model->layers[0]->as<LlamaDecoderLayerImpl>();
+        for (auto& p : layer->parameters()) p.set_requires_grad(true);
+        auto x = at::randn({1, 4, m.config.hidden_size}).set_requires_grad(true);
+        auto cos = at::ones({4, m.config.head_dim}), sin = at::zeros({4, m.config.head_dim});
+        auto mask = at::zeros({1, 1, 4, 4});
+        auto y = checkpointed_layer(*layer, x, cos, sin, mask);
+        // One node for the whole layer (its intermediates are not kept), not the layer's last op.
+        QVERIFY2(y.grad_fn()->name().find("CheckpointedLayer") != std::string::npos, y.grad_fn()->name().c_str());
+        y.sum().backward();
+        QVERIFY(x.grad().defined() && layer->mlp->down_proj->weight.grad().defined());
+    }
+
     // ---- real runs on the tiny model ----
+    void forgets_and_learns_targets_data() {
+        QTest::addColumn<QString>("precision");
+        QTest::addColumn<bool>("checkpoint");
+        QTest::newRow("fp32") << "fp32" << false;
+        QTest::newRow("bf16 autocast, checkpointed layers") << "bf16" << true;
+    }
     void forgets_and_learns_targets() {
+        QFETCH(QString, precision);
+        QFETCH(bool, checkpoint);
         auto m = tiny();
         auto known = known_facts(m, kPrompts);
         facts::FactSet set;
@@ -148,6 +222,8 @@ private Q_SLOTS:
         cfg.steps = 200;
         cfg.eval_every = 5;
         cfg.retain_pool_per_step = 8;
+        cfg.precision = precision.toStdString();
+        cfg.checkpoint_layers = checkpoint;
         Trainer t(m, set, cfg);
         std::vector<StepMetrics> steps;
         EvalPoint last;
@@ -261,6 +337,10 @@ private Q_SLOTS:
         QVERIFY(throws_error([&] { SurgeryConfig::preset_named("fast"); }));
         cfg = SurgeryConfig::preset_named("paper");
         cfg.train_params = "layers:0-7";   // the tiny model has 2 layers
+        QVERIFY(throws_error([&] { Trainer(m, set, cfg); }));
+        cfg = SurgeryConfig::preset_named("paper");
+        cfg.precision = "fp16";
+        QVERIFY(!cfg.validate().empty());
         QVERIFY(throws_error([&] { Trainer(m, set, cfg); }));
     }
 

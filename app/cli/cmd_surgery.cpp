@@ -37,6 +37,8 @@ surgery::SurgeryConfig config_from(const Args& a) {
         c.kl_answers_only = a.get("kl-on") == "answers";
     }
     c.device = a.get("device", c.device);
+    c.precision = a.get("precision", c.precision);
+    if (a.flag("checkpoint-layers")) c.checkpoint_layers = true;
     if (a.flag("no-early-stop")) c.early_stop = false;
     if (a.has("weights")) {
         std::vector<double> w;
@@ -56,12 +58,12 @@ surgery::SurgeryConfig config_from(const Args& a) {
 }
 
 int run(const std::vector<std::string>& argv) {
-    Args a(argv, {"no-early-stop"});
+    Args a(argv, {"no-early-stop", "checkpoint-layers"});
     auto known = kModelOptions;
     known.insert(kEvalOptions.begin(), kEvalOptions.end());
     known.insert({"out", "method", "preset", "steps", "lr", "weights", "seed", "report", "batch-size", "schedule",
                   "warmup", "eval-every", "train", "no-early-stop", "overwrite-out", "pool-rows", "forget-bound",
-                  "npo-beta", "kl-on"});
+                  "npo-beta", "kl-on", "precision", "checkpoint-layers"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     const fs::path model_dir = a.positional()[0], out = a.require("out");
@@ -152,6 +154,9 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "  --schedule S        constant or cosine;  --warmup N  warm-up steps\n"
                           "  --eval-every N      steps between target checks;  --no-early-stop\n"
                           "  --train P           all, mlp or layers:A-B\n"
+                          "  --precision P       fp32 (default) or bf16: autocast (bf16 matmuls, fp32 weights and\n"
+                          "                      optimizer state); fast on CPUs with AVX-512 BF16/AMX and on CUDA\n"
+                          "  --checkpoint-layers recompute each layer in the backward (less memory, ~1/3 more compute)\n"
                           "  --pool-rows N       retain-pool rows in the KL term each step (0: the user's retain facts only)\n"
                           "  --forget-bound X    a forget fact leaves the ascent once its answer NLL reaches X nats\n"
                           "  --kl-on W           answers or all: where the KL keeps retain facts (default: the preset's)\n"

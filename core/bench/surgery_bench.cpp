@@ -4,7 +4,7 @@
 #include "core/bench/surgery_bench.h"
 
 #include "core/bench/bench_stats.h"
-#include "core/common/cpu_autocast.h"
+#include "core/common/autocast.h"
 #include "core/bench/gemm_peak.h"
 #include "core/bench/peer_dump.h"
 #include "core/common/error.h"
@@ -91,7 +91,7 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
     {
         const auto t0 = Clock::now();
         torch::NoGradGuard ng;
-        CpuAutocast ac(bf16);
+        Autocast ac(bf16);
         net->eval();
         auto logp0 = at::log_softmax(net->forward(input.narrow(0, 2 * B, B)), -1);   // [B, T, V]
         auto [top, idx] = logp0.topk(K, -1);                                          // [B, T, K]
@@ -117,7 +117,7 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
         const auto t0 = Clock::now();
         at::Tensor nll_f, nll_u, kl, total;
         {
-            CpuAutocast ac(bf16);
+            Autocast ac(bf16);
             auto logp = at::log_softmax(net->forward(input), -1);   // [R, T, V] fp32
             nll_f = surgery::masked_nll(logp, targets, mask_f);
             nll_u = surgery::masked_nll(logp, targets, mask_u);

@@ -1,5 +1,7 @@
 #include "core/model/llama.h"
 
+#include "core/model/activation_checkpoint.h"
+
 #include <torch/torch.h>
 
 #include <cmath>
@@ -154,9 +156,12 @@ at::Tensor LlamaModelImpl::forward(const at::Tensor& ids, const at::Tensor& atte
         cache->k.resize(layers->size());
         cache->v.resize(layers->size());
     }
+    const bool checkpoint = checkpoint_layers && !cache && at::GradMode::is_enabled();
     for (size_t i = 0; i < layers->size(); ++i) {
         auto layer = layers[i]->as<LlamaDecoderLayerImpl>();
-        x = layer->forward(x, cos, sin, mask, cache ? &cache->k[i] : nullptr, cache ? &cache->v[i] : nullptr);
+        // A layer whose input needs no gradient (frozen layers below) builds no graph worth recomputing.
+        if (checkpoint && x.requires_grad()) x = checkpointed_layer(*layer, x, cos, sin, mask);
+        else x = layer->forward(x, cos, sin, mask, cache ? &cache->k[i] : nullptr, cache ? &cache->v[i] : nullptr);
     }
     return norm->forward(x);   // [B, T, C]
 }

@@ -81,6 +81,9 @@ struct LlamaModelImpl : torch::nn::Module {
     torch::nn::ModuleList layers{nullptr};
     LlamaRMSNorm norm{nullptr};
     LlamaConfig config;
+    // Training with less memory: when set, a forward that builds a graph (grad mode on, no KV cache) keeps
+    // only each layer's input and recomputes the layer in the backward (core/model/activation_checkpoint.h).
+    bool checkpoint_layers = false;
 
 private:
     std::pair<at::Tensor, at::Tensor> rope(int64_t start, int64_t T, const at::Device& d, at::ScalarType dt);

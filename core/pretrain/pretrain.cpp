@@ -3,7 +3,7 @@
 #include "core/pretrain/pretrain.h"
 
 #include "core/common/cpu.h"
-#include "core/common/cpu_autocast.h"
+#include "core/common/autocast.h"
 #include "core/common/error.h"
 #include "core/eval/exact_match.h"
 #include "core/facts/fact_set.h"
@@ -271,7 +271,7 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
         auto x = window.narrow(1, 0, T), y = window.narrow(1, 1, T);   // [B, T]
         at::Tensor logits;                                             // [B, T, V] fp32
         {
-            const CpuAutocast autocast(bf16);
+            const Autocast autocast(bf16);
             logits = net->forward(x);
         }
         auto loss = at::cross_entropy_loss(logits.view({B * T, -1}), y.reshape({B * T}));

@@ -58,7 +58,9 @@ json config_json(const surgery::SurgeryConfig& c) {
             {"kl_answers_only", c.kl_answers_only},
             {"npo_beta", c.npo_beta},
             {"blowup_factor", c.blowup_factor},
-            {"device", c.device}};
+            {"device", c.device},
+            {"precision", c.precision},
+            {"checkpoint_layers", c.checkpoint_layers}};
 }
 
 template <class T>
@@ -103,6 +105,8 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
     read(j, "npo_beta", &c.npo_beta, where);
     read(j, "blowup_factor", &c.blowup_factor, where);
     read(j, "device", &c.device, where);
+    read(j, "precision", &c.precision, where);
+    read(j, "checkpoint_layers", &c.checkpoint_layers, where);
     return c;
 }
 

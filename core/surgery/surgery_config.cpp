@@ -87,6 +87,7 @@ std::vector<std::string> SurgeryConfig::validate() const {
     if (forget_nll_stop <= 0) e.push_back("forget NLL bound must be positive");
     if (retain_pool_per_step < 0) e.push_back("retain pool rows per step must not be negative");
     if (npo_beta <= 0) e.push_back("NPO beta must be positive");
+    if (precision != "fp32" && precision != "bf16") e.push_back("precision must be fp32 or bf16");
     static const std::regex layers(R"(layers:(\d+)-(\d+))");
     if (train_params != "all" && train_params != "mlp" && !std::regex_match(train_params, layers))
         e.push_back("trainable parameters must be all, mlp or layers:A-B");

@@ -44,6 +44,11 @@ struct SurgeryConfig {
     double npo_beta = 0.1;
     double blowup_factor = 1e3;      // |total| beyond blowup_factor x its first value (and > 1e3) counts as divergence
     std::string device = "cpu";
+    // "fp32", or "bf16": autocast (bf16 matmuls, fp32 master weights and optimizer state) on CPUs with
+    // AVX-512 BF16 / AMX and on CUDA. The θ0 cache is computed at the same precision; target checks and the
+    // exported weights are fp32.
+    std::string precision = "fp32";
+    bool checkpoint_layers = false;  // recompute each decoder layer in the backward (activation memory / L)
 
     // "paper": the official recipe (weights 0.1/0.1/2.0/0.5, AdamW 2e-4, betas 0.9/0.95, wd 0.01, clip 1.0).
     // "demo": tuned for the demo model and scenario (meets the targets with no manual tuning).

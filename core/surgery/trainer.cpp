@@ -2,6 +2,7 @@
 // one forward, the terms, guards, AdamW step, metrics; every eval_every steps: target check + snapshot.
 #include "core/surgery/trainer.h"
 
+#include "core/common/autocast.h"
 #include "core/common/error.h"
 #include "core/eval/answer_tokens.h"
 #include "core/eval/exact_match.h"
@@ -62,9 +63,10 @@ struct Trainer::Impl {
     std::vector<at::Tensor> snapshot;                // last good weights (CPU), same order as all_params
     std::vector<at::Tensor> all_params;
     int64_t K = 64;
+    bool bf16 = false;                               // autocast for the training forward and the θ0 cache
 
     Impl(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& c, const facts::FactSet& pool)
-        : m(model), cfg(c), rng(c.seed) {
+        : m(model), cfg(c), rng(c.seed), bf16(c.precision == "bf16") {
         if (auto errs = cfg.validate(); !errs.empty()) {
             std::string msg = "invalid surgery settings:";
             for (auto& e : errs) msg += " " + e + ";";
@@ -246,7 +248,11 @@ struct Trainer::Impl {
         for (size_t s = 0; s < all.size(); s += 64) {
             std::vector<Row*> part(all.begin() + s, all.begin() + std::min(all.size(), s + 64));
             Batch b = make_batch(part);
-            auto logp = at::log_softmax(m.net->forward(b.input), -1);   // [R, T, V]
+            at::Tensor logp;
+            {
+                Autocast ac(bf16, m.device.type());
+                logp = at::log_softmax(m.net->forward(b.input), -1);     // [R, T, V] fp32
+            }
             auto [top, idx] = logp.topk(K, -1);                          // [R, T, K]
             auto nll = row_nll(logp, b.targets, b.seen[kForget] + b.seen[kEdit]);
             auto len = (b.seen[kForget] + b.seen[kEdit]).sum(-1);
@@ -395,6 +401,12 @@ struct Trainer::Impl {
 
         cache_reference();
         take_snapshot();
+        // Activation checkpointing for the training forwards of this run only (the model is shared).
+        struct CheckpointScope {
+            LlamaModelImpl& body;
+            CheckpointScope(LlamaModelImpl& b, bool on) : body(b) { body.checkpoint_layers = on; }
+            ~CheckpointScope() { body.checkpoint_layers = false; }
+        } checkpoint_scope(*m.net->model, cfg.checkpoint_layers);
         torch::optim::AdamW opt(params, torch::optim::AdamWOptions(cfg.lr)
                                             .betas({cfg.beta1, cfg.beta2})
                                             .weight_decay(cfg.weight_decay));
@@ -416,7 +428,11 @@ struct Trainer::Impl {
             auto picked = pick_rows(use, use_pool);
             if (picked.empty()) break;
             Batch b = make_batch(picked);
-            auto logp = at::log_softmax(m.net->forward(b.input), -1);       // [R, T, V] fp32
+            at::Tensor logp;
+            {
+                Autocast ac(bf16, m.device.type());
+                logp = at::log_softmax(m.net->forward(b.input), -1);        // [R, T, V] fp32
+            }
 
             // The terms (raw values); the objective weights them.
             auto nll_f = masked_nll(logp, b.targets, b.mask[kForget]);   // active rows: the gradient
