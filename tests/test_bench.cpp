@@ -59,6 +59,37 @@ private Q_SLOTS:
         QVERIFY(j.value("step2").toObject().value("retain_kl").toDouble() > 0);        // one update later
     }
 
+    // Layer-selective training with checkpointed layers: fewer trained weights, fewer FLOPs credited
+    // (no weight gradients for the frozen ones, no backward below the lowest trained layer), same step-1 terms.
+    void surgeryTrainedLayersAndCheckpointing() {
+        const QStringList shape = {"--dim", "32", "--layers", "2", "--heads", "2", "--kv-heads", "1", "--vocab", "64",
+                                   "--seq", "8", "--batch", "2", "--threads", "1", "--steps", "2", "--json"};
+        auto all = run_process(QStringLiteral(LLMS_CLI), QStringList{"bench", "surgery"} + shape);
+        auto upper = run_process(QStringLiteral(LLMS_CLI), QStringList{"bench", "surgery"} + shape +
+                                                                 QStringList{"--train", "layers:1-1", "--checkpoint-layers"});
+        QVERIFY2(all.code == 0, all.err.constData());
+        QVERIFY2(upper.code == 0, upper.err.constData());
+        const auto a = json_of(all.out), u = json_of(upper.out);
+        QCOMPARE(a.value("device").toString(), QString("cpu"));
+        QCOMPARE(a.value("peak_device_mb").toDouble(), -1.0);   // no GPU here
+        QCOMPARE(a.value("trainable_params").toDouble(), a.value("params").toDouble());
+        QCOMPARE(u.value("train").toString(), QString("layers:1-1"));
+        QVERIFY(u.value("checkpoint_layers").toBool());
+        QVERIFY(u.value("trainable_params").toDouble() < a.value("params").toDouble() / 2);
+        // FLOPs per token: 6 x matmul weights when all train, fewer when only the upper layer does.
+        const double per_tok_all = a.value("model_gflops").toDouble() * 1e9 / a.value("tokens_per_s").toDouble();
+        const double per_tok_upper = u.value("model_gflops").toDouble() * 1e9 / u.value("tokens_per_s").toDouble();
+        QVERIFY(std::abs(per_tok_all - 6.0 * a.value("matmul_params").toDouble()) < 1e-6 * per_tok_all);
+        QVERIFY(per_tok_upper < per_tok_all);
+        for (const char* k : {"forget_nll", "update_nll"})
+            QVERIFY(std::abs(a.value("step1").toObject().value(k).toDouble() -
+                             u.value("step1").toObject().value(k).toDouble()) < 1e-5);
+        auto bad = run_process(QStringLiteral(LLMS_CLI), QStringList{"bench", "surgery"} + shape +
+                                                              QStringList{"--train", "layers:0-5"});
+        QVERIFY(bad.code != 0);
+        QVERIFY2(bad.err.contains("outside this model"), bad.err.constData());
+    }
+
     void surgeryRefusesBadShapes() {
         auto r = run_process(QStringLiteral(LLMS_CLI), {"bench", "surgery", "--dim", "30", "--heads", "4"});
         QVERIFY(r.code != 0);

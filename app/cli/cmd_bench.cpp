@@ -46,7 +46,8 @@ void malloc_tuning(const Args& a) {
 
 int run_surgery(const Args& a) {
     auto known = kShapeOptions;
-    known.insert({"seq", "batch", "steps", "warmup", "threads", "precision", "topk", "seed", "dump", "malloc-tuning", "json"});
+    known.insert({"seq", "batch", "steps", "warmup", "threads", "precision", "topk", "seed", "dump", "malloc-tuning", "json",
+                  "device", "train", "checkpoint-layers"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("bench surgery takes no positional argument (see --help)");
     bench::SurgeryBenchOptions o;
@@ -60,6 +61,9 @@ int run_surgery(const Args& a) {
     o.topk = a.get_int("topk", (int)o.topk);
     o.seed = a.get_u64("seed", o.seed);
     o.dump = a.get("dump", "");
+    o.device = a.get("device", o.device);
+    o.train = a.get("train", o.train);
+    o.checkpoint_layers = a.flag("checkpoint-layers");
     malloc_tuning(a);
     const bool json = a.flag("json");
 
@@ -73,11 +77,12 @@ int run_surgery(const Args& a) {
     const auto& s = r.options.shape;
     std::fprintf(stderr, "\n");
     std::printf("surgery step  dim %lld ffn %lld layers %lld heads %lld/%lld vocab %lld | 3 x %lld rows x %lld tokens | %s, "
-                "%d threads\n",
+                "%s, %d threads%s\n",
                 (long long)s.dim, (long long)s.ffn, (long long)s.layers, (long long)s.heads, (long long)s.kv_heads,
                 (long long)s.vocab, (long long)r.options.batch, (long long)r.options.seq, r.options.precision.c_str(),
-                r.options.threads);
-    std::printf("  params        %.2f M (%.2f M in matmuls)\n", r.params / 1e6, r.matmul_params / 1e6);
+                r.options.device.c_str(), r.options.threads, r.options.checkpoint_layers ? ", checkpointed layers" : "");
+    std::printf("  params        %.2f M (%.2f M in matmuls); trained: %.2f M (%s)\n", r.params / 1e6, r.matmul_params / 1e6,
+                r.trainable_params / 1e6, r.options.train.c_str());
     std::printf("  step          %.1f ms (median of %d)  = forward %.1f + backward %.1f + optimizer %.1f;"
                 " CPU time %.1f ms\n",
                 r.step_ms, r.options.steps, r.forward_ms, r.backward_ms, r.optimizer_ms, r.step_cpu_ms);
@@ -85,6 +90,7 @@ int run_surgery(const Args& a) {
     std::printf("  MFU           %.1f%%  (%.1f model GFLOP/s of a measured %.1f GFLOP/s GEMM peak)\n", 100 * r.mfu,
                 r.model_gflops, r.gemm_gflops);
     std::printf("  peak RSS      %.0f MB;  theta0 cache %.1f ms (once)\n", r.peak_rss_mb, r.cache_ms);
+    if (r.peak_device_mb >= 0) std::printf("  peak GPU mem  %.0f MB (allocated by the caching allocator)\n", r.peak_device_mb);
     if (!r.losses.empty())
         std::printf("  step 1 terms  forget NLL %.5f  update NLL %.5f  retain KL %.3g\n", r.losses[0].forget_nll,
                     r.losses[0].update_nll, r.losses[0].retain_kl);
@@ -168,7 +174,7 @@ int run_paper(const Args& a, const std::vector<std::string>& argv) {
 }
 
 int run(const std::vector<std::string>& argv) {
-    Args a(argv, {"json", "random", "quick"});
+    Args a(argv, {"json", "random", "quick", "checkpoint-layers"});
     const std::string which = a.positional().empty() ? "" : a.positional()[0];
     if (which == "surgery") return run_surgery(a);
     if (which == "generate") return run_generate(a);
@@ -181,6 +187,8 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "usage: llm-surgery-cli bench surgery [--dim D --ffn F --layers L --heads H --kv-heads K --vocab V]\n"
                       "                                     [--seq T --batch B] [--steps N] [--warmup N] [--threads N]\n"
                       "                                     [--precision fp32|bf16] [--topk K] [--seed S] [--dump DIR] [--json]\n"
+                      "                                     [--device cpu|cuda[:N]] [--train all|mlp|layers:A-B]\n"
+                      "                                     [--checkpoint-layers]\n"
                       "       llm-surgery-cli bench generate MODEL_DIR|--random [--new-tokens N] [--prompt-tokens N]\n"
                       "                                     [--runs N] [--threads N] [--inference-mode on|off]\n"
                       "                                     [shape options with --random] [--json]\n"
@@ -197,7 +205,10 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "  --seq T, --batch B  positions per row (64) and rows per term (16)\n"
                       "  --steps N           timed steps (10), after --warmup untimed ones (2)\n"
                       "  --threads N         CPU threads (default: physical cores)\n"
-                      "  --precision P       fp32 (default) or bf16: CPU autocast, fp32 master weights and optimizer\n"
+                      "  --precision P       fp32 (default) or bf16: autocast, fp32 master weights and optimizer\n"
+                      "  --device D          cpu (default), cuda or cuda:N (a CUDA LibTorch build); prints peak GPU memory\n"
+                      "  --train P           trained weights: all (default), mlp or layers:A-B (the rest frozen)\n"
+                      "  --checkpoint-layers recompute each decoder layer in the backward (activation memory)\n"
                       "  --topk K            theta0 entries cached per position (64; the vocab size gives the exact KL)\n"
                       "  --dump DIR          write the initial weights, batches and recipe for bench/peer/official_step.py\n"
                       "  --malloc-tuning on|off  glibc malloc tunables for training (default on)\n"

@@ -4,6 +4,7 @@
 #include "core/bench/surgery_bench.h"
 
 #include "core/bench/bench_stats.h"
+#include "core/bench/device_memory.h"
 #include "core/common/autocast.h"
 #include "core/bench/gemm_peak.h"
 #include "core/bench/peer_dump.h"
@@ -11,6 +12,7 @@
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
 #include "core/surgery/surgery_config.h"
+#include "core/surgery/trainable_params.h"
 
 #include <torch/torch.h>
 
@@ -33,8 +35,35 @@ static void check(const SurgeryBenchOptions& o) {
     if (o.topk < 1) throw Error("bench surgery: --topk must be at least 1");
     if (o.precision != "fp32" && o.precision != "bf16")
         throw Error("bench surgery: unknown --precision \"" + o.precision + "\" (use fp32 or bf16)");
+    if (!o.dump.empty() && o.device != "cpu") throw Error("bench surgery: --dump (for the CPU peer) needs --device cpu");
     if (!o.dump.empty() && o.shape.vocab >= (int64_t(1) << 24))
         throw Error("bench surgery: --dump stores token ids as float32, exact only below 2^24; use a smaller --vocab");
+}
+
+// Matmul FLOPs of one trained token, after select_trainable: 2 per weight in the forward; in the backward 2 for
+// the input gradient of every matmul from the lowest trained layer up (lm_head included) and 2 for the weight
+// gradient of every trained matmul. Everything trained: the usual 6 x matmul weights.
+static double model_flops_per_token(LlamaForCausalLM& net, const LlamaConfig& c) {
+    auto layer_of = [](const std::string& name) -> int64_t {   // "model.layers.3.mlp..." -> 3; else -1
+        const std::string pre = "model.layers.";
+        return name.rfind(pre, 0) == 0 ? std::stoll(name.substr(pre.size())) : -1;
+    };
+    int64_t lowest = c.num_hidden_layers;   // lowest layer whose input needs a gradient
+    for (auto& [name, p] : hf_named_tensors(net))
+        if (p.requires_grad())
+            lowest = std::min(lowest, name == "model.embed_tokens.weight" ? 0 : layer_of(name) >= 0 ? layer_of(name)
+                                                                                                    : lowest);
+    double f = 0;
+    for (auto& [name, p] : hf_named_tensors(net)) {
+        const bool matmul = p.dim() == 2 && (name != "model.embed_tokens.weight" || c.tie_word_embeddings);
+        if (!matmul) continue;
+        const double n = (double)p.numel();
+        const int64_t layer = layer_of(name);
+        f += 2 * n;                                               // forward
+        if (layer < 0 || layer >= lowest) f += 2 * n;             // gradient to its input
+        if (p.requires_grad()) f += 2 * n;                        // gradient to its weight
+    }
+    return f;
 }
 
 SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
@@ -50,23 +79,33 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
     o.threads = threads.threads();
     const bool bf16 = o.precision == "bf16";
     const auto recipe = surgery::SurgeryConfig::preset_named("paper");
+    reset_peak_device_memory(o.device);
+    auto sync_now = [&] {   // a clock read after queued GPU work has finished
+        synchronize_device(o.device);
+        return Clock::now();
+    };
 
-    // ---- model -----------------------------------------------------------------------------------------
-    LoadedModel m = make_model(c, LoadOptions{}, o.seed);
+    // ---- model: fp32 master weights on the device ---------------------------------------------------------
+    LoadOptions lo;
+    lo.device = o.device;
+    lo.dtype = "float32";
+    LoadedModel m = make_model(c, lo, o.seed);
     auto& net = m.net;
+    const auto dev = m.device;
     r.params = c.num_parameters();
-    r.matmul_params = r.params - (c.tie_word_embeddings ? 0 : c.vocab_size * c.hidden_size);
+    for (auto& [name, p] : hf_named_tensors(net))   // matrices: not the norms, not an untied embedding table
+        if (p.dim() == 2 && (name != "model.embed_tokens.weight" || c.tie_word_embeddings)) r.matmul_params += p.numel();
 
     // ---- the fused batch: rows [0, B) forget, [B, 2B) update, [2B, 3B) retain ---------------------------
     const int64_t B = o.batch, T = o.seq, R = 3 * B, K = o.topk;
     auto gen = at::make_generator<at::CPUGeneratorImpl>(o.seed + 1);
     auto ids = at::randint(0, c.vocab_size, {R, T + 1}, gen, at::TensorOptions().dtype(at::kLong));   // [R, T+1]
-    auto input = ids.narrow(1, 0, T).contiguous();     // [R, T]
-    auto targets = ids.narrow(1, 1, T).contiguous();   // [R, T]
-    auto term_mask = [&](int64_t term) {               // [R, T] float: every position of the term's rows
+    auto input = ids.narrow(1, 0, T).contiguous().to(dev);     // [R, T]
+    auto targets = ids.narrow(1, 1, T).contiguous().to(dev);   // [R, T]
+    auto term_mask = [&](int64_t term) {                       // [R, T] float: every position of the term's rows
         auto mk = at::zeros({R, T}, at::kFloat);
         mk.narrow(0, term * B, B).fill_(1.0);
-        return mk;
+        return mk.to(dev);
     };
     const auto mask_f = term_mask(0), mask_u = term_mask(1), mask_r = term_mask(2);
     r.tokens_per_step = R * T;
@@ -81,31 +120,36 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
                             {"w_retain", recipe.w_retain},
                             {"topk", K},
                             {"precision", o.precision},
+        {"device", o.device},
+        {"train", o.train},
+        {"checkpoint_layers", o.checkpoint_layers},
+        {"trainable_params", r.trainable_params},
+        {"peak_device_mb", r.peak_device_mb},
                             {"seed", o.seed}};
         write_peer_dump(o.dump, net, ids, B, j.dump());
     }
 
     // ---- θ0's retain distribution: top-K log-probs per position, once --------------------------------
-    auto ref_idx = at::zeros({R, T, K}, at::kLong);     // [R, T, K] (zeros outside the retain rows)
-    auto ref_logp = at::zeros({R, T, K}, at::kFloat);   // [R, T, K]
+    auto ref_idx = at::zeros({R, T, K}, at::TensorOptions().dtype(at::kLong).device(dev));    // [R, T, K] (zeros
+    auto ref_logp = at::zeros({R, T, K}, at::TensorOptions().dtype(at::kFloat).device(dev));  // outside retain rows)
     {
-        const auto t0 = Clock::now();
+        const auto t0 = sync_now();
         torch::NoGradGuard ng;
-        Autocast ac(bf16);
+        Autocast ac(bf16, dev.type());
         net->eval();
         auto logp0 = at::log_softmax(net->forward(input.narrow(0, 2 * B, B)), -1);   // [B, T, V]
         auto [top, idx] = logp0.topk(K, -1);                                          // [B, T, K]
         ref_idx.narrow(0, 2 * B, B).copy_(idx);
         ref_logp.narrow(0, 2 * B, B).copy_(top);
+        synchronize_device(o.device);
         r.cache_ms = ms_since(t0);
     }
 
     // ---- the steps ---------------------------------------------------------------------------------------
-    std::vector<at::Tensor> params;
-    for (auto& [name, p] : hf_named_tensors(net)) {
-        p.set_requires_grad(true);
-        params.push_back(p);
-    }
+    std::vector<at::Tensor> params = surgery::select_trainable(net, o.train);
+    for (auto& p : params) r.trainable_params += p.numel();
+    const double flops_per_token = model_flops_per_token(net, c);
+    net->model->checkpoint_layers = o.checkpoint_layers;
     torch::optim::AdamW opt(params, torch::optim::AdamWOptions(recipe.lr)
                                         .betas({recipe.beta1, recipe.beta2})
                                         .weight_decay(recipe.weight_decay));
@@ -114,23 +158,23 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
     const int total_steps = o.warmup + o.steps;
     for (int s = 0; s < total_steps; ++s) {
         const double c0 = process_cpu_ms();
-        const auto t0 = Clock::now();
+        const auto t0 = sync_now();
         at::Tensor nll_f, nll_u, kl, total;
         {
-            Autocast ac(bf16);
+            Autocast ac(bf16, dev.type());
             auto logp = at::log_softmax(net->forward(input), -1);   // [R, T, V] fp32
             nll_f = surgery::masked_nll(logp, targets, mask_f);
             nll_u = surgery::masked_nll(logp, targets, mask_u);
             kl = surgery::cached_kl(logp, ref_idx, ref_logp, mask_r);
             total = -recipe.w_forget * nll_f + recipe.w_update * nll_u + recipe.w_retain * kl;
         }
-        const auto t1 = Clock::now();
+        const auto t1 = sync_now();
         total.backward();
-        const auto t2 = Clock::now();
+        const auto t2 = sync_now();
         const double gnorm = torch::nn::utils::clip_grad_norm_(params, recipe.grad_clip);
         opt.step();
         opt.zero_grad();
-        const auto t3 = Clock::now();
+        const auto t3 = sync_now();
         const double c3 = process_cpu_ms();
 
         StepLosses l;
@@ -156,6 +200,7 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
         if (on_step) on_step(s + 1, total_steps, f + b + p);
     }
     for (auto& p : params) p.set_requires_grad(false);
+    net->model->checkpoint_layers = false;
 
     r.forward_ms = median(fwd);
     r.backward_ms = median(bwd);
@@ -164,11 +209,12 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
     r.step_cpu_ms = median(cpu);
     r.tokens_per_s = r.tokens_per_step / (r.step_ms / 1e3);
     r.peak_rss_mb = peak_rss_mb();   // before the GEMM probe's buffers
+    r.peak_device_mb = peak_device_memory_mb(o.device);
     // The GEMM peak: the better of two best-of-6 measurements (one can catch a moment when a core was busy
     // elsewhere).
     const std::string gemm_dtype = bf16 ? "bfloat16" : "float32";
-    r.gemm_gflops = std::max(measure_gemm_gflops(gemm_dtype), measure_gemm_gflops(gemm_dtype));
-    r.model_gflops = 6.0 * (double)r.matmul_params * r.tokens_per_s / 1e9;
+    r.gemm_gflops = std::max(measure_gemm_gflops(gemm_dtype, o.device), measure_gemm_gflops(gemm_dtype, o.device));
+    r.model_gflops = flops_per_token * r.tokens_per_s / 1e9;
     r.mfu = r.model_gflops / r.gemm_gflops;
     return r;
 }
@@ -187,6 +233,11 @@ std::string surgery_bench_json(const SurgeryBenchResult& r) {
         {"shape", {{"dim", o.shape.dim}, {"ffn", o.shape.ffn}, {"layers", o.shape.layers}, {"heads", o.shape.heads},
                    {"kv_heads", o.shape.kv_heads}, {"vocab", o.shape.vocab}, {"seq", o.seq}, {"batch", o.batch}}},
         {"precision", o.precision},
+        {"device", o.device},
+        {"train", o.train},
+        {"checkpoint_layers", o.checkpoint_layers},
+        {"trainable_params", r.trainable_params},
+        {"peak_device_mb", r.peak_device_mb},
         {"topk", o.topk},
         {"threads", o.threads},
         {"steps", o.steps},

@@ -25,6 +25,9 @@ struct SurgeryBenchOptions {
     int64_t topk = 64;                 // θ0 cache entries per position (vocab: exact KL)
     uint64_t seed = 0;
     std::filesystem::path dump;        // when set: write the initial weights + batches there for the peer
+    std::string device = "cpu";        // "cpu", "cuda", "cuda:N" (weights fp32 there: the master copy)
+    std::string train = "all";         // trained weights: all, mlp or layers:A-B (core/surgery/trainable_params.h)
+    bool checkpoint_layers = false;    // recompute each layer in the backward (core/model/activation_checkpoint.h)
 };
 
 // The raw term values of one step (before its update), as the surgery metrics report them.
@@ -35,7 +38,8 @@ struct StepLosses {
 struct SurgeryBenchResult {
     SurgeryBenchOptions options;       // resolved (ffn, threads, topk)
     int64_t params = 0;                // all weights
-    int64_t matmul_params = 0;         // weights used as matrices (all but an untied embedding table)
+    int64_t matmul_params = 0;         // weights used as matrices (all but the norms and an untied embedding table)
+    int64_t trainable_params = 0;      // weights with a gradient and AdamW state (--train)
     int64_t tokens_per_step = 0;       // 3 · B · T
     double step_ms = 0, forward_ms = 0, backward_ms = 0, optimizer_ms = 0;   // medians over the timed steps
     double step_cpu_ms = 0;            // median CPU time of a step (all threads): ~ threads x step_ms when
@@ -43,8 +47,12 @@ struct SurgeryBenchResult {
     double tokens_per_s = 0;           // tokens_per_step / median step
     double cache_ms = 0;               // θ0 top-K cache (once, before timing)
     double peak_rss_mb = 0;
+    double peak_device_mb = -1;        // CUDA: peak memory allocated on the GPU (-1 on the CPU)
     double gemm_gflops = 0;            // measured at::matmul peak in the compute dtype
-    double model_gflops = 0;           // 6 · matmul_params · tokens/s
+    double model_gflops = 0;           // matmul FLOPs done per second: 6 · matmul_params · tokens/s when every
+                                       // weight trains; frozen weights need no weight gradient, the layers below
+                                       // the lowest trained one no backward at all. Checkpointing's recomputation
+                                       // is not credited (the usual MFU count).
     double mfu = 0;                    // model_gflops / gemm_gflops
     std::vector<StepLosses> losses;    // every step, warm-up included (step 1 first)
 };

@@ -9,13 +9,14 @@
 #include "core/generate/generate.h"
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
+#include "core/surgery/trainable_params.h"
 
 #include <torch/torch.h>
 
 #include <chrono>
 #include <cmath>
 #include <random>
-#include <regex>
+#include <set>
 #include <thread>
 
 namespace llms::surgery {
@@ -152,27 +153,8 @@ struct Trainer::Impl {
 
     // ---- trainable parameters --------------------------------------------------------------------------
     void select_parameters() {
-        std::smatch mt;
-        static const std::regex layers(R"(layers:(\d+)-(\d+))");
-        int lo = -1, hi = -1;
-        if (std::regex_match(cfg.train_params, mt, layers)) lo = std::stoi(mt[1]), hi = std::stoi(mt[2]);
-        if (lo > hi || hi >= m.config.num_hidden_layers)
-            if (lo >= 0)
-                throw Error("trainable layers " + cfg.train_params + " are outside this model's 0-" +
-                            std::to_string(m.config.num_hidden_layers - 1));
-        static const std::regex layer_of(R"(model\.layers\.(\d+)\.)");
-        for (auto& [name, p] : hf_named_tensors(m.net)) {
-            bool train = true;
-            if (cfg.train_params == "mlp") train = name.find(".mlp.") != std::string::npos;
-            if (lo >= 0) {
-                std::smatch lm;
-                train = std::regex_search(name, lm, layer_of) && std::stoi(lm[1]) >= lo && std::stoi(lm[1]) <= hi;
-            }
-            p.set_requires_grad(train);
-            if (train) params.push_back(p);
-            all_params.push_back(p);
-        }
-        if (params.empty()) throw Error("no parameter is selected for training (" + cfg.train_params + ")");
+        params = select_trainable(m.net, cfg.train_params);
+        for (auto& [name, p] : hf_named_tensors(m.net)) all_params.push_back(p);
     }
 
     void take_snapshot() {
