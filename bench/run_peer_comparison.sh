@@ -145,4 +145,13 @@ for name in ("demo", "large"):
             o, p = ours[step], peer[step]
             print(f"  {step}  forget NLL {o['forget_nll']:.6f} vs {p['forget_nll']:.6f}   update NLL {o['update_nll']:.6f} vs "
                   f"{p['update_nll']:.6f}   retain KL {o['retain_kl']:.3e} (top-{ours['topk']}) vs {p['retain_kl']:.3e} (exact)")
+if "fp32" in precisions and "bf16" in precisions:
+    # The peer in PyTorch's default precision (fp32) against ours in bf16 autocast with fp32 master weights, one
+    # of the levers of issue #5 (equal results: docs/benchmarks.md, the demo surgery in bf16 vs fp32).
+    print("\n== ours in bf16 autocast vs the peer in PyTorch's default fp32")
+    for name in ("demo", "large"):
+        ours, _ = median_run(name, "bf16", "ours")
+        peer, _ = median_run(name, "fp32", "peer")
+        print(f"  {name:6} {ours['tokens_per_s']:7.0f} vs {peer['tokens_per_s']:7.0f} tokens/s   ratio "
+              f"{ours['tokens_per_s'] / peer['tokens_per_s']:.2f}x")
 PY
