@@ -132,7 +132,7 @@ int run_generate(const Args& a) {
 
 int run_paper(const Args& a, const std::vector<std::string>& argv) {
     a.check_known({"out", "seed", "threads", "quick", "world-data", "reuse", "steps", "batch", "lr", "w-forget", "w-update",
-                   "w-retain", "json"});
+                   "w-retain", "json", "pool-rows", "forget-bound", "precision"});
     if (a.positional().size() != 1) throw Error("bench paper takes no positional argument (see --help)");
     bench::PaperBenchOptions o;
     o.out = a.get("out", "");
@@ -147,6 +147,9 @@ int run_paper(const Args& a, const std::vector<std::string>& argv) {
     o.w_forget = a.get_double("w-forget", -1);
     o.w_update = a.get_double("w-update", -1);
     o.w_retain = a.get_double("w-retain", -1);
+    o.pool_rows = a.get_int("pool-rows", 0);
+    o.forget_bound = a.get_double("forget-bound", 0);
+    o.precision = a.get("precision", o.precision);
     prepare_training_process("bench", argv);   // OMP passive wait (re-exec) + malloc tunables, as pretrain
 
     ProgressLine line;
@@ -235,6 +238,10 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "                      and scale) and redo the surgery and the table only\n"
                       "  --steps N --batch B --lr X --w-forget X --w-update X --w-retain X\n"
                       "                      override the surgery recipe (steps, rows per term, learning rate, weights)\n"
+                      "  --pool-rows N       retain sentences per step in the KL term\n"
+                      "  --forget-bound X    a sentence leaves the ascent once its NLL reaches X nats (and its tokens left\n"
+                      "                      the top prediction)\n"
+                      "  --precision P       surgery precision: auto (the pretraining's), fp32 or bf16\n"
                       "  --json              print the result as JSON\n",
                       run});
 

@@ -82,6 +82,7 @@ struct SurgeryOutcome {
     int steps_done = 0;
     double seconds = 0;
     int64_t tokens = 0;      // tokens processed (all terms)
+    int64_t forward_tokens = 0;   // tokens run forward only: θ0's cache, target checks, bounded-ascent refreshes
 };
 
 }  // namespace llms::surgery

@@ -65,6 +65,7 @@ struct Trainer::Impl {
     std::vector<at::Tensor> all_params;
     int64_t K = 64;
     bool bf16 = false;                               // autocast for the training forward and the θ0 cache
+    int64_t forward_tokens = 0;                      // forward-only work (θ0 cache, checks, refreshes)
 
     Impl(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& c, const facts::FactSet& pool)
         : m(model), cfg(c), rng(c.seed), bf16(c.precision == "bf16") {
@@ -220,16 +221,19 @@ struct Trainer::Impl {
         return b;
     }
 
-    // θ0's top-K distribution on every retain row, and its answer log-prob on every forget/edit row.
+    // θ0's top-K distribution on every retain row (the KL term), and, for NPO, its answer log-prob on every
+    // forget/edit row. Rows no term compares with θ0 (update rows; forget rows of the other methods) skip it.
     void cache_reference() {
         torch::NoGradGuard ng;
         m.net->eval();
         K = std::min<int64_t>(64, m.config.vocab_size);
         std::vector<Row*> all;
-        for (auto& r : rows) all.push_back(&r);
+        for (auto& r : rows)
+            if (r.term == kRetain || (cfg.method == Method::Npo && is_ascent(r))) all.push_back(&r);
         for (size_t s = 0; s < all.size(); s += 64) {
             std::vector<Row*> part(all.begin() + s, all.begin() + std::min(all.size(), s + 64));
             Batch b = make_batch(part);
+            forward_tokens += b.tokens;
             at::Tensor logp;
             {
                 Autocast ac(bf16, m.device.type());
@@ -287,6 +291,7 @@ struct Trainer::Impl {
         }
         int n[kTerms] = {0}, ok[kTerms] = {0};
         auto outs = greedy_batch(m.net, prompts, max_len);
+        for (auto& p : prompts) forward_tokens += (int64_t)p.size() + max_len;
         for (size_t i = 0; i < targets.size(); ++i) {
             const bool match = starts_with_answer(completion_text(m.tok(), targets[i].prompt_ids, outs[i]), targets[i].answer);
             n[targets[i].term]++;
@@ -295,8 +300,9 @@ struct Trainer::Impl {
         e.forget_acc = n[kForget] ? (double)ok[kForget] / n[kForget] : 0.0;
         e.update_acc = n[kUpdate] ? (double)ok[kUpdate] / n[kUpdate] : 1.0;
         e.retain_acc = retain_accuracy();
-        // Bounded ascent: a forgotten row that drifted back below the bound rejoins the ascent.
-        refresh_active();
+        // Bounded ascent: a forgotten row that drifted back below the bound rejoins the ascent (for the steps
+        // that follow: none after the last).
+        if (step < cfg.steps) refresh_active();
         m.net->train();
         return e;
     }
@@ -311,6 +317,7 @@ struct Trainer::Impl {
         for (size_t s = 0; s < user.size(); s += 64) {
             std::vector<Row*> part(user.begin() + s, user.begin() + std::min(user.size(), s + 64));
             Batch b = make_batch(part);
+            forward_tokens += b.tokens;
             auto pred = m.net->forward(b.input).argmax(-1);                 // [R, T]
             // A retain fact is kept when every answer token is still the top prediction (prompt tokens not scored).
             auto miss = ((pred != b.targets).to(at::kFloat) * b.seen[kRetain]).to(at::kCPU);   // [R, T]
@@ -343,6 +350,7 @@ struct Trainer::Impl {
         for (size_t s = 0; s < asc.size(); s += 64) {
             std::vector<Row*> part(asc.begin() + s, asc.begin() + std::min(asc.size(), s + 64));
             Batch b = make_batch(part);
+            forward_tokens += b.tokens;
             update_active(b, at::log_softmax(m.net->forward(b.input), -1));
         }
     }
@@ -494,6 +502,7 @@ struct Trainer::Impl {
         m.net->eval();
         for (auto& p : all_params) p.set_requires_grad(false);
         out.steps_done = step;
+        out.forward_tokens = forward_tokens;
         out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         if (out.message.empty()) out.message = "finished " + std::to_string(step) + " steps";
         return out;
