@@ -88,6 +88,8 @@ private slots:
         p.facts = someFacts();
         p.surgery = surgery::SurgeryConfig::preset_named("demo");
         p.surgery.train_params = "layers:1-2";
+        p.surgery.precision = "bf16";
+        p.surgery.checkpoint_layers = true;
         p.probe.max_new_tokens = 7;
         p.probe.temperature = 0.7;
         p.from_original = false;
@@ -98,6 +100,8 @@ private slots:
         QVERIFY(q == p);
         QCOMPARE(q.facts, p.facts);
         QCOMPARE(q.surgery.train_params, std::string("layers:1-2"));
+        QCOMPARE(q.surgery.precision, std::string("bf16"));
+        QVERIFY(q.surgery.checkpoint_layers);
         QCOMPARE(q.probe.temperature, 0.7);
         QCOMPARE(q.from_original, false);
         QCOMPARE(q.runs.size(), size_t(1));
@@ -183,6 +187,8 @@ private slots:
         c.seed = 123456789;
         c.train_params = "mlp";
         c.early_stop = false;
+        c.precision = "bf16";
+        c.checkpoint_layers = true;
         form.setConfig(c);
         const auto back = form.config();
         QCOMPARE(session::config_to_json(back), session::config_to_json(c));

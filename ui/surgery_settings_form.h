@@ -35,7 +35,7 @@ private:
     bool loading_ = false;
     QString presetBase_;                          // the preset the values came from
     bool modified_ = false;
-    QComboBox *method_, *preset_, *schedule_;
+    QComboBox *method_, *preset_, *schedule_, *precision_;
     QLabel *methodHelp_, *problems_;
     QToolButton* advancedToggle_;
     QWidget* advanced_;
@@ -43,7 +43,7 @@ private:
     QDoubleSpinBox *lr_, *wForget_, *wEdit_, *wUpdate_, *wRetain_, *beta1_, *beta2_, *wd_, *clip_, *nllStop_, *npoBeta_,
         *blowup_;
     QLineEdit *seed_, *trainParams_;
-    QCheckBox *earlyStop_, *klAnswers_;
+    QCheckBox *earlyStop_, *klAnswers_, *checkpoint_;
 };
 
 }  // namespace llms::ui

@@ -228,7 +228,7 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "on D_unlearn and D_edit, descent on D_update, KL to theta_pre on D_retain). Prints the table: 3-option\n"
                       "MCQA accuracy and perplexity on unlearn, update (the fictitious answer counts as correct) and retain\n"
                       "for the three models, the compute of surgery vs baseline and whether each target is met.\n"
-                      "Deterministic per seed and thread count (all but the seconds). About 10 minutes on 2 cores.\n"
+                      "Deterministic per seed and thread count (all but the seconds). About 3-5 minutes on 2 cores.\n"
                       "  --out DIR           keep the corpora, the three models and paper_table.md / .json in DIR (new)\n"
                       "  --seed S            world sample, swaps, options, both pretrainings and the surgery (1234)\n"
                       "  --threads N         CPU threads (default: all cores)\n"

@@ -61,7 +61,7 @@ Scale scale_of(bool quick) {
         s.surgery_batch = 8;
         return s;
     }
-    s.name = "default";   // ~300 subjects; the whole bench in ~10 minutes on 2 cores (docs/benchmarks.md)
+    s.name = "default";   // ~300 subjects; the whole bench in 3-5 minutes on 2 cores (docs/benchmarks.md)
     s.world.countries = 90, s.world.states = 30, s.world.elements = 60, s.world.people = 120;
     p.name = "bench-paper";
     p.vocab_size = 1024;
