@@ -126,7 +126,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     precision_->addItem(tr("fp32"), "fp32");
     precision_->addItem(tr("bf16 autocast"), "bf16");
     precision_->setToolTip(tr("bf16 autocast: matrix products in bfloat16, weights and optimizer state kept in fp32. "
-                              "Faster on CPUs with AVX-512 BF16 or AMX and on GPUs; same results on the demo scenario."));
+                              "Faster on CPUs with AVX-512 BF16 or AMX and on GPUs for large models; results close to fp32's."));
     checkpoint_ = new QCheckBox(tr("recompute layers in the backward pass"));
     checkpoint_->setToolTip(tr("Activation checkpointing: keeps each layer's input only and recomputes the layer during "
                                "the backward pass. Much less memory for large models, about a third more compute."));
