@@ -62,6 +62,12 @@ private Q_SLOTS:
         QTest::newRow("bad dtype") << QStringList{"score", kTiny, "--ids", "1,2", "--dtype", "int3"} << "unknown dtype";
         QTest::newRow("surgery into the input") << QStringList{"surgery", kTiny, "--facts", "x.jsonl", "--out", kTiny}
                                                 << "never modified";
+        QTest::newRow("surgery precision") << QStringList{"surgery", kTiny, "--facts", "x.jsonl", "--out", "/tmp/llms-x",
+                                                          "--precision", "fp8"}
+                                           << "precision must be fp32 or bf16";
+        QTest::newRow("surgery layers") << QStringList{"surgery", kTiny, "--facts", "x.jsonl", "--out", "/tmp/llms-x",
+                                                       "--train", "layers:3"}
+                                        << "all, mlp or layers:A-B";
     }
     void errors_are_one_line_and_nonzero() {
         QFETCH(QStringList, args);

@@ -37,7 +37,8 @@ surgery::SurgeryConfig config_from(const Args& a) {
         c.kl_answers_only = a.get("kl-on") == "answers";
     }
     c.device = a.get("device", c.device);
-    c.precision = a.get("precision", c.precision);
+    // On a GPU the default is bf16 autocast over fp32 master weights (the weights load as float32 below).
+    c.precision = a.get("precision", c.device.rfind("cuda", 0) == 0 ? "bf16" : c.precision);
     if (a.flag("checkpoint-layers")) c.checkpoint_layers = true;
     if (a.flag("no-early-stop")) c.early_stop = false;
     if (a.has("weights")) {
@@ -76,7 +77,8 @@ int run(const std::vector<std::string>& argv) {
     const auto& stop = install_interrupt_flag();
 
     std::fprintf(stderr, "loading %s\n", model_dir.string().c_str());
-    auto m = load_for_cli(a, model_dir, true);
+    // fp32 weights unless --dtype says otherwise: AdamW's small updates vanish in bf16 weights.
+    auto m = load_for_cli(a, model_dir, true, "float32");
     auto in = read_eval_inputs(a, model_dir, cfg.seed);
     if (!in.notes.empty()) std::fprintf(stderr, "%s", in.notes.c_str());
     std::fprintf(stderr, "facts: %zu forget, %zu update, %zu retain; method %s, preset %s\n",
@@ -154,8 +156,10 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "  --schedule S        constant or cosine;  --warmup N  warm-up steps\n"
                           "  --eval-every N      steps between target checks;  --no-early-stop\n"
                           "  --train P           all, mlp or layers:A-B\n"
-                          "  --precision P       fp32 (default) or bf16: autocast (bf16 matmuls, fp32 weights and\n"
-                          "                      optimizer state); fast on CPUs with AVX-512 BF16/AMX and on CUDA\n"
+                          "  --precision P       fp32 (default on the CPU) or bf16 (default on CUDA): autocast (bf16\n"
+                          "                      matmuls, fp32 weights and optimizer state); fast on CPUs with\n"
+                          "                      AVX-512 BF16/AMX and on CUDA. The model is trained in float32\n"
+                          "                      weights unless --dtype says otherwise\n"
                           "  --checkpoint-layers recompute each layer in the backward (less memory, ~1/3 more compute)\n"
                           "  --pool-rows N       retain-pool rows in the KL term each step (0: the user's retain facts only)\n"
                           "  --forget-bound X    a forget fact leaves the ascent once its answer NLL reaches X nats\n"

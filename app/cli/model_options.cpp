@@ -4,7 +4,8 @@
 
 namespace llms::cli {
 
-LoadedModel load_for_cli(const Args& a, const std::filesystem::path& dir, bool need_tokenizer) {
+LoadedModel load_for_cli(const Args& a, const std::filesystem::path& dir, bool need_tokenizer,
+                         const std::string& default_dtype) {
     if (a.has("threads")) {
         const int n = a.get_int("threads", 0);
         if (n < 1) throw Error("--threads must be at least 1");
@@ -12,7 +13,7 @@ LoadedModel load_for_cli(const Args& a, const std::filesystem::path& dir, bool n
     }
     LoadOptions opt;
     opt.device = a.get("device", "cpu");
-    opt.dtype = a.get("dtype", "auto");
+    opt.dtype = a.get("dtype", default_dtype);
     auto m = load_model(dir, opt);
     if (need_tokenizer) (void)m.tok();   // throws the reason there is none
     return m;

@@ -12,6 +12,8 @@ inline constexpr const char* kModelOptionsHelp =
     "  --dtype T      auto (default: float32 on CPU, bfloat16 on CUDA), float32, bfloat16, float16\n"
     "  --threads N    CPU threads (default: all cores)\n";
 
-LoadedModel load_for_cli(const Args& a, const std::filesystem::path& dir, bool need_tokenizer);
+// default_dtype: the --dtype when none is given ("auto" for inference; surgery trains fp32 master weights).
+LoadedModel load_for_cli(const Args& a, const std::filesystem::path& dir, bool need_tokenizer,
+                         const std::string& default_dtype = "auto");
 
 }  // namespace llms::cli
