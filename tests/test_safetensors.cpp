@@ -299,6 +299,11 @@ private Q_SLOTS:
                        R"("w":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
                        d12),
             "w", "overlap");
+        row("tensor named twice",
+            file_bytes(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
+                       R"("w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+                       d8),
+            "w", "twice");
         row("metadata not an object", file_bytes(R"({"__metadata__":5})", d8), "", "__metadata__ must be an object");
         row("metadata value not a string", file_bytes(R"({"__metadata__":{"k":1}})", d8), "",
             "__metadata__ value for \"k\" must be a string");

@@ -235,11 +235,20 @@ SafetensorsFile SafetensorsFile::open(const fs::path& path) {
 
     const char* h = reinterpret_cast<const char*>(impl->map->bytes() + 8);
     json header;
+    std::set<std::string> names;
+    std::string twice;   // a tensor named twice: JSON keeps the last silently, so the header is ambiguous
+    const json::parser_callback_t note_names = [&](int depth, json::parse_event_t event, json& parsed) {
+        if (event == json::parse_event_t::key && depth == 1 && !names.insert(parsed.get<std::string>()).second &&
+            twice.empty())
+            twice = parsed.get<std::string>();
+        return true;
+    };
     try {
-        header = json::parse(h, h + n);
+        header = json::parse(h, h + n, note_names);
     } catch (const json::exception& e) {
         throw Error(p + ": header is not valid JSON (" + json_reason(e) + "); " + kDamaged);
     }
+    if (!twice.empty()) throw Error(p + ": header names tensor " + q(twice) + " twice; " + kDamaged);
     if (!header.is_object())
         throw Error(p + ": header must be a JSON object, found " + std::string(header.type_name()) + "; " + kDamaged);
 
