@@ -263,7 +263,7 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     if (sc.forget_bound > 0) cfg.forget_nll_stop = sc.forget_bound;
     cfg.precision = o.precision != "auto" ? o.precision : pre.precision.rfind("bf16", 0) == 0 ? "bf16" : "fp32";
     cfg.early_stop = false;              // the trainer's early stop checks fact targets; documents have none
-    cfg.eval_every = sc.surgery_steps;   // one check, at the end (it refreshes the bounded ascent only)
+    cfg.eval_every = sc.surgery_steps;   // one check, at the end (documents have no targets: it runs nothing)
     cfg.seed = o.seed;
     {
         char line[400];

@@ -120,11 +120,6 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
                             {"w_retain", recipe.w_retain},
                             {"topk", K},
                             {"precision", o.precision},
-        {"device", o.device},
-        {"train", o.train},
-        {"checkpoint_layers", o.checkpoint_layers},
-        {"trainable_params", r.trainable_params},
-        {"peak_device_mb", r.peak_device_mb},
                             {"seed", o.seed}};
         write_peer_dump(o.dump, net, ids, B, j.dump());
     }
