@@ -132,6 +132,31 @@ private Q_SLOTS:
         QVERIFY((seq.grad() > 0).all().item<bool>());   // minimising lowers log π(y|x)
     }
 
+    // ---- packed rows ----
+    // Rows packed into shared sequences (own positions, attention within the row) give each row's own hidden states.
+    void packed_rows_match_separate_forwards() {
+        auto m = tiny();
+        torch::NoGradGuard ng;
+        const std::vector<std::vector<int64_t>> rows = {{1, 5, 9, 2, 7}, {1, 3}, {1, 8, 8}, {1, 4, 6, 10, 11, 12, 13}};
+        // Two sequences of 8: [row 0 (5) | row 2 (3)], [row 3 (7) | pad], and row 1 (2) alone with padding.
+        const int64_t T = 8;
+        auto ids = at::zeros({3, T}, at::kLong), pos = at::zeros({3, T}, at::kLong), seg = at::full({3, T}, -1, at::kLong);
+        const std::vector<std::tuple<int, int, int>> place = {{0, 0, 0}, {2, 0, 5}, {3, 1, 0}, {1, 2, 0}};   // row, seq, offset
+        for (auto [r, sq, off] : place)
+            for (size_t t = 0; t < rows[r].size(); ++t) {
+                ids[sq][off + (int64_t)t] = rows[r][t];
+                pos[sq][off + (int64_t)t] = (int64_t)t;
+                seg[sq][off + (int64_t)t] = r;
+            }
+        auto packed = m.net->model->forward_packed(ids, pos, seg);   // [3, T, C]
+        for (auto [r, sq, off] : place) {
+            auto alone = m.net->model->forward(at::tensor(rows[r]).view({1, -1}), {}, nullptr)[0];   // [L, C]
+            auto mine = packed[sq].narrow(0, off, (int64_t)rows[r].size());
+            const double diff = (alone - mine).abs().max().item<double>();
+            QVERIFY2(diff < 1e-5, ("row " + std::to_string(r) + ": max diff " + std::to_string(diff)).c_str());
+        }
+    }
+
     // ---- activation checkpointing ----
     // The recomputed backward gives the gradients of the plain one: every parameter, fp32 and bf16 autocast,
     // with every layer trained and with only the upper layer trained (its input needs no gradient).

@@ -151,7 +151,33 @@ at::Tensor LlamaModelImpl::forward(const at::Tensor& ids, const at::Tensor& atte
     }
     const double neg = dt == at::kFloat ? -1e30 : -1e4 * 3;   // finite: fully padded rows stay NaN-free
     auto mask = at::zeros(allowed.sizes(), at::TensorOptions().dtype(dt).device(dev)).masked_fill(allowed.logical_not(), neg);
+    return run_layers(x, cos, sin, mask, cache);
+}
 
+at::Tensor LlamaModelImpl::forward_packed(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& segments) {
+    TORCH_CHECK(ids.dim() == 2 && positions.sizes() == ids.sizes() && segments.sizes() == ids.sizes(),
+                "packed ids, positions and segments must be [S, T]");
+    const int64_t S = ids.size(0), T = ids.size(1);
+    const auto dev = embed_tokens.device();
+    const auto dt = embed_tokens.scalar_type();
+    auto x = at::embedding(embed_tokens, ids.to(dev));                                         // [S, T, C]
+    auto freqs = positions.to(dev).to(at::kFloat).unsqueeze(-1) * inv_freq_.to(dev);           // [S, T, HD/2]
+    auto emb = at::cat({freqs, freqs}, -1).unsqueeze(1);                                       // [S, 1, T, HD]
+    auto cos = emb.cos().to(dt), sin = emb.sin().to(dt);
+    // Causal within a segment: query i sees key j iff j <= i and both are in the same row (positions of a row are
+    // consecutive, so the window test on indices equals the one on positions).
+    auto idx = at::arange(T, at::TensorOptions().dtype(at::kLong).device(dev));
+    auto allowed = idx.unsqueeze(0) <= idx.unsqueeze(1);                                       // [T, T]
+    if (config.sliding_window > 0) allowed = allowed & (idx.unsqueeze(0) > idx.unsqueeze(1) - config.sliding_window);
+    auto seg = segments.to(dev);
+    allowed = (allowed.unsqueeze(0) & (seg.unsqueeze(2) == seg.unsqueeze(1))).view({S, 1, T, T});
+    const double neg = dt == at::kFloat ? -1e30 : -1e4 * 3;
+    auto mask = at::zeros(allowed.sizes(), at::TensorOptions().dtype(dt).device(dev)).masked_fill(allowed.logical_not(), neg);
+    return run_layers(x, cos, sin, mask, nullptr);
+}
+
+at::Tensor LlamaModelImpl::run_layers(at::Tensor x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
+                                      KVCache* cache) {
     if (cache && cache->k.empty()) {
         cache->k.resize(layers->size());
         cache->v.resize(layers->size());

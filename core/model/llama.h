@@ -41,7 +41,8 @@ TORCH_MODULE(LlamaRMSNorm);
 
 struct LlamaAttentionImpl : torch::nn::Module {
     LlamaAttentionImpl(const LlamaConfig& c, const at::TensorOptions& opt);
-    // x [B, T, C]; cos/sin [T, HD]; mask [B or 1, 1, T, P+T] additive; cache_k/v [B, NKV, P, HD] (updated).
+    // x [B, T, C]; cos/sin [T, HD] (packed rows: [B, 1, T, HD]); mask [B or 1, 1, T, P+T] additive;
+    // cache_k/v [B, NKV, P, HD] (updated).
     at::Tensor forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
                        at::Tensor* cache_k, at::Tensor* cache_v);
     Linear q_proj{nullptr};   // [NH*HD, C]
@@ -77,6 +78,10 @@ struct LlamaModelImpl : torch::nn::Module {
     // ids [B, T] -> final normed hidden states [B, T, C].
     // attention_mask [B, P+T] (1 keep, 0 pad; optional), cache optional (positions continue after it).
     at::Tensor forward(const at::Tensor& ids, const at::Tensor& attention_mask, KVCache* cache);
+    // Packed rows (training on short rows without padding): ids [S, T]; positions [S, T], each row counting from 0;
+    // segments [S, T], the row a position belongs to (equal numbers = one row; padding its own segment). A position
+    // attends to the earlier positions of its segment only. -> final normed hidden states [S, T, C].
+    at::Tensor forward_packed(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& segments);
     at::Tensor embed_tokens;                    // [V, C]  (HF: model.embed_tokens.weight)
     torch::nn::ModuleList layers{nullptr};
     LlamaRMSNorm norm{nullptr};
@@ -87,6 +92,8 @@ struct LlamaModelImpl : torch::nn::Module {
 
 private:
     std::pair<at::Tensor, at::Tensor> rope(int64_t start, int64_t T, const at::Device& d, at::ScalarType dt);
+    at::Tensor run_layers(at::Tensor x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
+                          KVCache* cache);
     at::Tensor inv_freq_;                       // [HD/2] fp32, not a parameter
 };
 TORCH_MODULE(LlamaModel);

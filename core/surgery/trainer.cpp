@@ -13,6 +13,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -221,6 +222,43 @@ struct Trainer::Impl {
         return b;
     }
 
+    // log p [R, T, V] of a batch. The decoder layers run on packed rows: rows share sequences of the batch's length
+    // (first fit by decreasing length), each with positions from 0 and attention within itself, so short rows cost
+    // no padding there (a batch of facts is about half padding). The final hidden states go back to the batch layout
+    // for the vocabulary projection and the terms. The same log-probabilities as a padded forward, up to rounding.
+    // autocast: the run's precision (training, θ0's cache); checks run in fp32 like the exported weights.
+    at::Tensor forward_logp(const Batch& b, bool autocast = true) {
+        const int64_t R = (int64_t)b.rows.size(), T = b.input.size(1);
+        std::vector<int64_t> order(R), fill, seq_of(R), offset(R);
+        for (int64_t i = 0; i < R; ++i) order[i] = i;
+        auto len = [&](int64_t i) { return (int64_t)b.rows[i]->ids.size() - 1; };
+        std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return len(x) > len(y); });
+        for (int64_t i : order) {
+            size_t s = 0;
+            while (s < fill.size() && fill[s] + len(i) > T) ++s;
+            if (s == fill.size()) fill.push_back(0);
+            seq_of[i] = (int64_t)s, offset[i] = fill[s], fill[s] += len(i);
+        }
+        const int64_t S = (int64_t)fill.size();
+        auto ids = at::zeros({S, T}, at::kLong), pos = at::zeros({S, T}, at::kLong);
+        auto seg = at::full({S, T}, -1, at::kLong);                     // -1: padding (its own segment)
+        auto where = at::full({R, T}, S * T, at::kLong);               // packed slot of each batch position (S*T: zero)
+        auto ids_a = ids.accessor<int64_t, 2>(), pos_a = pos.accessor<int64_t, 2>(), seg_a = seg.accessor<int64_t, 2>();
+        auto where_a = where.accessor<int64_t, 2>();
+        for (int64_t i = 0; i < R; ++i)
+            for (int64_t t = 0; t < len(i); ++t) {
+                const int64_t s = seq_of[i], o = offset[i] + t;
+                ids_a[s][o] = b.rows[i]->ids[t], pos_a[s][o] = t, seg_a[s][o] = i;
+                where_a[i][t] = s * T + o;
+            }
+        Autocast ac(autocast && bf16, m.device.type());
+        auto h = m.net->model->forward_packed(ids, pos, seg);                           // [S, T, C]
+        const int64_t C = h.size(-1);
+        auto flat = at::cat({h.reshape({S * T, C}), at::zeros({1, C}, h.options())});   // [S*T + 1, C]
+        auto hb = flat.index_select(0, where.view(-1).to(h.device())).view({R, T, C});  // [R, T, C]
+        return at::log_softmax(m.net->logits(hb), -1);                                  // [R, T, V] fp32
+    }
+
     // θ0's top-K distribution on every retain row (the KL term), and, for NPO, its answer log-prob on every
     // forget/edit row. Rows no term compares with θ0 (update rows; forget rows of the other methods) skip it.
     void cache_reference() {
@@ -234,11 +272,7 @@ struct Trainer::Impl {
             std::vector<Row*> part(all.begin() + s, all.begin() + std::min(all.size(), s + 64));
             Batch b = make_batch(part);
             forward_tokens += b.tokens;
-            at::Tensor logp;
-            {
-                Autocast ac(bf16, m.device.type());
-                logp = at::log_softmax(m.net->forward(b.input), -1);     // [R, T, V] fp32
-            }
+            auto logp = forward_logp(b);                                  // [R, T, V] fp32
             auto [top, idx] = logp.topk(K, -1);                          // [R, T, K]
             auto nll = row_nll(logp, b.targets, b.seen[kForget] + b.seen[kEdit]);
             auto len = (b.seen[kForget] + b.seen[kEdit]).sum(-1);
@@ -318,7 +352,7 @@ struct Trainer::Impl {
             std::vector<Row*> part(user.begin() + s, user.begin() + std::min(user.size(), s + 64));
             Batch b = make_batch(part);
             forward_tokens += b.tokens;
-            auto pred = m.net->forward(b.input).argmax(-1);                 // [R, T]
+            auto pred = forward_logp(b, /*autocast=*/false).argmax(-1);    // [R, T]
             // A retain fact is kept when every answer token is still the top prediction (prompt tokens not scored).
             auto miss = ((pred != b.targets).to(at::kFloat) * b.seen[kRetain]).to(at::kCPU);   // [R, T]
             for (size_t i = 0; i < part.size(); ++i) {
@@ -351,7 +385,7 @@ struct Trainer::Impl {
             std::vector<Row*> part(asc.begin() + s, asc.begin() + std::min(asc.size(), s + 64));
             Batch b = make_batch(part);
             forward_tokens += b.tokens;
-            update_active(b, at::log_softmax(m.net->forward(b.input), -1));
+            update_active(b, forward_logp(b, /*autocast=*/false));
         }
     }
 
@@ -418,11 +452,7 @@ struct Trainer::Impl {
             auto picked = pick_rows(use, use_pool);
             if (picked.empty()) break;
             Batch b = make_batch(picked);
-            at::Tensor logp;
-            {
-                Autocast ac(bf16, m.device.type());
-                logp = at::log_softmax(m.net->forward(b.input), -1);        // [R, T, V] fp32
-            }
+            auto logp = forward_logp(b);                                     // [R, T, V] fp32
 
             // The terms (raw values); the objective weights them.
             auto nll_f = masked_nll(logp, b.targets, b.mask[kForget]);   // active rows: the gradient
