@@ -2,6 +2,8 @@
 // θ_pre -> the three models scored on the three sets -> table + compute.
 #include "core/bench/paper_bench.h"
 
+#include "core/bench/bench_stats.h"
+
 #include "core/common/error.h"
 #include "core/corpus/seeded_rng.h"
 #include "core/facts/fact_set.h"
@@ -12,7 +14,6 @@
 #include "core/pretrain/pretrain.h"
 #include "core/surgery/trainer.h"
 
-#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -151,11 +152,6 @@ void add_documents(facts::FactSet& set, const std::vector<std::string>& docs, fa
     }
 }
 
-struct ThreadScope {
-    int was;
-    explicit ThreadScope(int n) : was(at::get_num_threads()) { at::set_num_threads(n); }
-    ~ThreadScope() { at::set_num_threads(was); }
-};
 
 }  // namespace
 
@@ -170,13 +166,14 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     if (o.surgery_batch > 0) sc.surgery_batch = o.surgery_batch;
     if (o.pool_rows > 0) sc.pool_rows = o.pool_rows;
     if (sc.pool_rows <= 0) sc.pool_rows = sc.surgery_batch;
+    if (o.forget_bound > 0) sc.forget_bound = o.forget_bound;
     if (o.precision != "auto" && o.precision != "fp32" && o.precision != "bf16")
         throw Error("bench paper: --precision must be auto, fp32 or bf16 (got \"" + o.precision + "\")");
     if (o.forget_bound < 0) throw Error("bench paper: --forget-bound must be positive");
     r.scale = sc.name;
     r.threads = o.threads > 0 ? o.threads : (int)std::max(1u, std::thread::hardware_concurrency());
     if (o.threads < 0) throw Error("--threads must be at least 1 (or 0 for all cores)");
-    const ThreadScope threads(r.threads);
+    const ScopedThreads threads(r.threads);   // r.threads > 0: exactly that many
 
     const WorkDir work(o.out);   // refuses an existing --out before any work
 
@@ -259,7 +256,6 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     cfg.steps = sc.surgery_steps;
     cfg.batch_size = sc.surgery_batch;
     cfg.retain_pool_per_step = sc.pool_rows;
-    if (o.forget_bound > 0) sc.forget_bound = o.forget_bound;
     if (sc.forget_bound > 0) cfg.forget_nll_stop = sc.forget_bound;
     cfg.precision = o.precision != "auto" ? o.precision : pre.precision.rfind("bf16", 0) == 0 ? "bf16" : "fp32";
     cfg.early_stop = false;              // the trainer's early stop checks fact targets; documents have none

@@ -44,10 +44,7 @@ static void check(const SurgeryBenchOptions& o) {
 // the input gradient of every matmul from the lowest trained layer up (lm_head included) and 2 for the weight
 // gradient of every trained matmul. Everything trained: the usual 6 x matmul weights.
 static double model_flops_per_token(LlamaForCausalLM& net, const LlamaConfig& c) {
-    auto layer_of = [](const std::string& name) -> int64_t {   // "model.layers.3.mlp..." -> 3; else -1
-        const std::string pre = "model.layers.";
-        return name.rfind(pre, 0) == 0 ? std::stoll(name.substr(pre.size())) : -1;
-    };
+    using surgery::layer_of;
     int64_t lowest = c.num_hidden_layers;   // lowest layer whose input needs a gradient
     for (auto& [name, p] : hf_named_tensors(net))
         if (p.requires_grad())

@@ -13,18 +13,16 @@ public:
     // device: kCPU or kCUDA (the device the model runs on). Nothing happens when enable is false.
     explicit Autocast(bool enable, c10::DeviceType device = c10::kCPU) : on_(enable), cuda_(device == c10::kCUDA) {
         if (!on_) return;
+        previous_ = enabled(device);
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
         const auto d = cuda_ ? c10::kCUDA : c10::kCPU;
-        previous_ = at::autocast::is_autocast_enabled(d);
         at::autocast::set_autocast_dtype(d, at::kBFloat16);
         at::autocast::set_autocast_enabled(d, true);
 #else
         if (cuda_) {
-            previous_ = at::autocast::is_enabled();
             at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
             at::autocast::set_enabled(true);
         } else {
-            previous_ = at::autocast::is_cpu_enabled();
             at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
             at::autocast::set_cpu_enabled(true);
         }

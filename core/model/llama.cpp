@@ -120,12 +120,26 @@ LlamaModelImpl::LlamaModelImpl(const LlamaConfig& c, const at::TensorOptions& op
     inv_freq_ = 1.0 / at::pow(c.rope_theta, at::arange(0, c.head_dim, 2, at::kFloat) / (double)c.head_dim);
 }
 
-std::pair<at::Tensor, at::Tensor> LlamaModelImpl::rope(int64_t start, int64_t T, const at::Device& d,
-                                                       at::ScalarType dt) {
-    auto pos = at::arange(start, start + T, at::TensorOptions().dtype(at::kFloat).device(d));   // [T]
-    auto freqs = at::outer(pos, inv_freq_.to(d));                                              // [T, HD/2]
-    auto emb = at::cat({freqs, freqs}, -1);                                                    // [T, HD]
+std::pair<at::Tensor, at::Tensor> LlamaModelImpl::rope(const at::Tensor& positions, at::ScalarType dt) {
+    auto freqs = positions.to(at::kFloat).unsqueeze(-1) * inv_freq_.to(positions.device());   // [..., HD/2]
+    auto emb = at::cat({freqs, freqs}, -1);                                                    // [..., HD]
     return {emb.cos().to(dt), emb.sin().to(dt)};
+}
+
+at::Tensor LlamaModelImpl::causal(int64_t P, int64_t T, const at::Device& d) const {
+    auto qpos = at::arange(P, P + T, at::TensorOptions().dtype(at::kLong).device(d)).unsqueeze(1);   // [T, 1]
+    auto kpos = at::arange(0, P + T, at::TensorOptions().dtype(at::kLong).device(d)).unsqueeze(0);   // [1, P+T]
+    auto allowed = kpos <= qpos;                                                                      // [T, P+T]
+    if (config.sliding_window > 0) allowed = allowed & (kpos > qpos - config.sliding_window);
+    return allowed;
+}
+
+// Additive attention mask of the same shape as `allowed`: 0 where allowed, a large finite negative elsewhere
+// (finite: fully padded rows stay NaN-free).
+static at::Tensor additive_mask(const at::Tensor& allowed, at::ScalarType dt) {
+    const double neg = dt == at::kFloat ? -1e30 : -1e4 * 3;
+    return at::zeros(allowed.sizes(), at::TensorOptions().dtype(dt).device(allowed.device()))
+        .masked_fill(allowed.logical_not(), neg);
 }
 
 at::Tensor LlamaModelImpl::forward(const at::Tensor& ids, const at::Tensor& attention_mask, KVCache* cache) {
@@ -136,22 +150,16 @@ at::Tensor LlamaModelImpl::forward(const at::Tensor& ids, const at::Tensor& atte
     const auto dev = embed_tokens.device();
     const auto dt = embed_tokens.scalar_type();
 
-    auto x = at::embedding(embed_tokens, ids.to(dev));   // [B, T, C]
-    auto [cos, sin] = rope(P, T, dev, dt);               // [T, HD]
+    auto x = at::embedding(embed_tokens, ids.to(dev));                                         // [B, T, C]
+    auto [cos, sin] = rope(at::arange(P, S, at::TensorOptions().dtype(at::kLong).device(dev)), dt);   // [T, HD]
 
-    // Additive mask [B|1, 1, T, S]: query i (absolute P+i) sees key j iff j <= P+i (and within the window).
-    auto qpos = at::arange(P, S, at::TensorOptions().dtype(at::kLong).device(dev)).unsqueeze(1);   // [T, 1]
-    auto kpos = at::arange(0, S, at::TensorOptions().dtype(at::kLong).device(dev)).unsqueeze(0);   // [1, S]
-    auto allowed = kpos <= qpos;                                                                    // [T, S]
-    if (config.sliding_window > 0) allowed = allowed & (kpos > qpos - config.sliding_window);
-    allowed = allowed.view({1, 1, T, S});
+    // [B|1, 1, T, S]: causal (and within the window), padding keys masked.
+    auto allowed = causal(P, T, dev).view({1, 1, T, S});
     if (attention_mask.defined()) {
         TORCH_CHECK(attention_mask.size(0) == B && attention_mask.size(1) == S, "attention_mask must be [B, P+T]");
         allowed = allowed & attention_mask.to(dev).to(at::kBool).view({B, 1, 1, S});
     }
-    const double neg = dt == at::kFloat ? -1e30 : -1e4 * 3;   // finite: fully padded rows stay NaN-free
-    auto mask = at::zeros(allowed.sizes(), at::TensorOptions().dtype(dt).device(dev)).masked_fill(allowed.logical_not(), neg);
-    return run_layers(x, cos, sin, mask, cache);
+    return run_layers(x, cos, sin, additive_mask(allowed, dt), cache);
 }
 
 at::Tensor LlamaModelImpl::forward_packed(const at::Tensor& ids, const at::Tensor& positions, const at::Tensor& segments) {
@@ -161,19 +169,12 @@ at::Tensor LlamaModelImpl::forward_packed(const at::Tensor& ids, const at::Tenso
     const auto dev = embed_tokens.device();
     const auto dt = embed_tokens.scalar_type();
     auto x = at::embedding(embed_tokens, ids.to(dev));                                         // [S, T, C]
-    auto freqs = positions.to(dev).to(at::kFloat).unsqueeze(-1) * inv_freq_.to(dev);           // [S, T, HD/2]
-    auto emb = at::cat({freqs, freqs}, -1).unsqueeze(1);                                       // [S, 1, T, HD]
-    auto cos = emb.cos().to(dt), sin = emb.sin().to(dt);
+    auto [cos, sin] = rope(positions.to(dev), dt);                                             // [S, T, HD]
     // Causal within a segment: query i sees key j iff j <= i and both are in the same row (positions of a row are
     // consecutive, so the window test on indices equals the one on positions).
-    auto idx = at::arange(T, at::TensorOptions().dtype(at::kLong).device(dev));
-    auto allowed = idx.unsqueeze(0) <= idx.unsqueeze(1);                                       // [T, T]
-    if (config.sliding_window > 0) allowed = allowed & (idx.unsqueeze(0) > idx.unsqueeze(1) - config.sliding_window);
     auto seg = segments.to(dev);
-    allowed = (allowed.unsqueeze(0) & (seg.unsqueeze(2) == seg.unsqueeze(1))).view({S, 1, T, T});
-    const double neg = dt == at::kFloat ? -1e30 : -1e4 * 3;
-    auto mask = at::zeros(allowed.sizes(), at::TensorOptions().dtype(dt).device(dev)).masked_fill(allowed.logical_not(), neg);
-    return run_layers(x, cos, sin, mask, nullptr);
+    auto allowed = (causal(0, T, dev).unsqueeze(0) & (seg.unsqueeze(2) == seg.unsqueeze(1))).view({S, 1, T, T});
+    return run_layers(x, cos.unsqueeze(1), sin.unsqueeze(1), additive_mask(allowed, dt), nullptr);
 }
 
 at::Tensor LlamaModelImpl::run_layers(at::Tensor x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,

@@ -91,7 +91,10 @@ struct LlamaModelImpl : torch::nn::Module {
     bool checkpoint_layers = false;
 
 private:
-    std::pair<at::Tensor, at::Tensor> rope(int64_t start, int64_t T, const at::Device& d, at::ScalarType dt);
+    // cos/sin [..., HD] of rotary positions [...] (long, on the model's device).
+    std::pair<at::Tensor, at::Tensor> rope(const at::Tensor& positions, at::ScalarType dt);
+    // [T, P+T] bool: query i (absolute P+i) may see key j (causal, within the sliding window).
+    at::Tensor causal(int64_t P, int64_t T, const at::Device& d) const;
     at::Tensor run_layers(at::Tensor x, const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& mask,
                           KVCache* cache);
     at::Tensor inv_freq_;                       // [HD/2] fp32, not a parameter

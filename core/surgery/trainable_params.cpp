@@ -6,9 +6,15 @@
 
 namespace llms::surgery {
 
+int64_t layer_of(const std::string& hf_name) {
+    static const std::string prefix = "model.layers.";
+    if (hf_name.rfind(prefix, 0) != 0) return -1;
+    const size_t digits = hf_name.find_first_not_of("0123456789", prefix.size());
+    return digits == prefix.size() ? -1 : std::stoll(hf_name.substr(prefix.size(), digits - prefix.size()));
+}
+
 std::vector<at::Tensor> select_trainable(LlamaForCausalLM& net, const std::string& spec) {
     static const std::regex layers(R"(layers:(\d+)-(\d+))");
-    static const std::regex layer_of(R"(model\.layers\.(\d+)\.)");
     std::smatch mt;
     int lo = -1, hi = -1;
     if (std::regex_match(spec, mt, layers)) {
@@ -23,10 +29,7 @@ std::vector<at::Tensor> select_trainable(LlamaForCausalLM& net, const std::strin
     for (auto& [name, p] : hf_named_tensors(net)) {
         bool train = true;
         if (spec == "mlp") train = name.find(".mlp.") != std::string::npos;
-        if (lo >= 0) {
-            std::smatch lm;
-            train = std::regex_search(name, lm, layer_of) && std::stoi(lm[1]) >= lo && std::stoi(lm[1]) <= hi;
-        }
+        if (lo >= 0) train = layer_of(name) >= lo && layer_of(name) <= hi;
         p.set_requires_grad(train);
         if (train) out.push_back(p);
     }

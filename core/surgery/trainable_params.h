@@ -10,6 +10,9 @@
 
 namespace llms::surgery {
 
+// The decoder layer an HF tensor name belongs to ("model.layers.3.mlp.up_proj.weight" -> 3), -1 for the others.
+int64_t layer_of(const std::string& hf_name);
+
 // Sets requires_grad on every parameter of the model (true for the selected ones) and returns the
 // selected ones in HF order. llms::Error for a spec naming layers the model lacks or selecting nothing.
 std::vector<at::Tensor> select_trainable(LlamaForCausalLM& net, const std::string& spec);

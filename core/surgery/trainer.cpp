@@ -227,7 +227,9 @@ struct Trainer::Impl {
     // no padding there (a batch of facts is about half padding). The final hidden states go back to the batch layout
     // for the vocabulary projection and the terms. The same log-probabilities as a padded forward, up to rounding.
     // autocast: the run's precision (training, θ0's cache); checks run in fp32 like the exported weights.
+    // A forward without a graph (θ0's cache, checks) counts as forward-only work.
     at::Tensor forward_logp(const Batch& b, bool autocast = true) {
+        if (!at::GradMode::is_enabled()) forward_tokens += b.tokens;
         const int64_t R = (int64_t)b.rows.size(), T = b.input.size(1);
         std::vector<int64_t> order(R), fill, seq_of(R), offset(R);
         for (int64_t i = 0; i < R; ++i) order[i] = i;
@@ -271,7 +273,6 @@ struct Trainer::Impl {
         for (size_t s = 0; s < all.size(); s += 64) {
             std::vector<Row*> part(all.begin() + s, all.begin() + std::min(all.size(), s + 64));
             Batch b = make_batch(part);
-            forward_tokens += b.tokens;
             auto logp = forward_logp(b);                                  // [R, T, V] fp32
             auto [top, idx] = logp.topk(K, -1);                          // [R, T, K]
             auto nll = row_nll(logp, b.targets, b.seen[kForget] + b.seen[kEdit]);
@@ -351,7 +352,6 @@ struct Trainer::Impl {
         for (size_t s = 0; s < user.size(); s += 64) {
             std::vector<Row*> part(user.begin() + s, user.begin() + std::min(user.size(), s + 64));
             Batch b = make_batch(part);
-            forward_tokens += b.tokens;
             auto pred = forward_logp(b, /*autocast=*/false).argmax(-1);    // [R, T]
             // A retain fact is kept when every answer token is still the top prediction (prompt tokens not scored).
             auto miss = ((pred != b.targets).to(at::kFloat) * b.seen[kRetain]).to(at::kCPU);   // [R, T]
@@ -384,7 +384,6 @@ struct Trainer::Impl {
         for (size_t s = 0; s < asc.size(); s += 64) {
             std::vector<Row*> part(asc.begin() + s, asc.begin() + std::min(asc.size(), s + 64));
             Batch b = make_batch(part);
-            forward_tokens += b.tokens;
             update_active(b, forward_logp(b, /*autocast=*/false));
         }
     }
