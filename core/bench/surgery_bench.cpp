@@ -1,5 +1,6 @@
 // The surgery step benchmark. Reads top to bottom: model -> random fused batch -> θ0 top-K cache -> steps
-// (forward + terms | backward | clip + AdamW), each phase timed -> medians, MFU against the GEMM peak.
+// (forward + chunked vocabulary projection + terms | backward | clip + AdamW), each phase timed -> medians, MFU
+// against the GEMM peak.
 // Shapes: B rows per term, R = 3B fused rows, T positions, V vocab, K cached top-k entries.
 #include "core/bench/surgery_bench.h"
 
@@ -9,10 +10,12 @@
 #include "core/bench/gemm_peak.h"
 #include "core/bench/peer_dump.h"
 #include "core/common/error.h"
+#include "core/common/fused_adamw.h"
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
 #include "core/surgery/surgery_config.h"
 #include "core/surgery/trainable_params.h"
+#include "core/surgery/vocab_chunks.h"
 
 #include <torch/torch.h>
 
@@ -138,13 +141,15 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
     }
 
     // ---- the steps ---------------------------------------------------------------------------------------
+    // The ids whose log-probabilities the terms read: the target, then θ0's top-K (as the trainer gathers them).
+    const auto read_ids = at::cat({targets.unsqueeze(-1), ref_idx}, -1);   // [R, T, 1+K]
+    const int64_t chunk_bytes = surgery::vocab_chunk_bytes(dev);
     std::vector<at::Tensor> params = surgery::select_trainable(net, o.train);
     for (auto& p : params) r.trainable_params += p.numel();
     const double flops_per_token = model_flops_per_token(net, c);
     net->model->checkpoint_layers = o.checkpoint_layers;
-    torch::optim::AdamW opt(params, torch::optim::AdamWOptions(recipe.lr)
-                                        .betas({recipe.beta1, recipe.beta2})
-                                        .weight_decay(recipe.weight_decay));
+    FusedAdamW opt({recipe.lr, recipe.beta1, recipe.beta2});
+    opt.add(params, recipe.weight_decay);
     net->train();
     std::vector<double> fwd, bwd, optm, step, cpu;
     const int total_steps = o.warmup + o.steps;
@@ -154,17 +159,18 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
         at::Tensor nll_f, nll_u, kl, total;
         {
             Autocast ac(bf16, dev.type());
-            auto logp = at::log_softmax(net->forward(input), -1);   // [R, T, V] fp32
-            nll_f = surgery::masked_nll(logp, targets, mask_f);
-            nll_u = surgery::masked_nll(logp, targets, mask_u);
-            kl = surgery::cached_kl(logp, ref_idx, ref_logp, mask_r);
+            auto hidden = net->model->forward(input, {}, nullptr);                                   // [R, T, C]
+            auto lp = surgery::gather_logp(net, hidden, read_ids, false, chunk_bytes).logp;          // [R, T, 1+K]
+            nll_f = surgery::masked_nll(lp.select(-1, 0), mask_f);
+            nll_u = surgery::masked_nll(lp.select(-1, 0), mask_u);
+            kl = surgery::cached_kl(lp.narrow(-1, 1, K), ref_logp, mask_r);
             total = -recipe.w_forget * nll_f + recipe.w_update * nll_u + recipe.w_retain * kl;
         }
         const auto t1 = sync_now();
         total.backward();
         const auto t2 = sync_now();
-        const double gnorm = torch::nn::utils::clip_grad_norm_(params, recipe.grad_clip);
-        opt.step();
+        const double gnorm = opt.grad_norm();
+        opt.step(gnorm, recipe.grad_clip);
         opt.zero_grad();
         const auto t3 = sync_now();
         const double c3 = process_cpu_ms();

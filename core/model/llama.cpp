@@ -1,6 +1,7 @@
 #include "core/model/llama.h"
 
 #include "core/model/activation_checkpoint.h"
+#include "core/model/swiglu.h"
 
 #include <torch/torch.h>
 
@@ -88,7 +89,7 @@ LlamaMLPImpl::LlamaMLPImpl(const LlamaConfig& c, const at::TensorOptions& opt) {
 }
 
 at::Tensor LlamaMLPImpl::forward(const at::Tensor& x) {
-    return down_proj->forward(at::silu(gate_proj->forward(x)) * up_proj->forward(x));
+    return down_proj->forward(swiglu(gate_proj->forward(x), up_proj->forward(x)));
 }
 
 LlamaDecoderLayerImpl::LlamaDecoderLayerImpl(const LlamaConfig& c, const at::TensorOptions& opt) {

@@ -5,6 +5,7 @@
 #include "core/common/cpu.h"
 #include "core/common/autocast.h"
 #include "core/common/error.h"
+#include "core/common/fused_adamw.h"
 #include "core/eval/exact_match.h"
 #include "core/facts/fact_set.h"
 #include "core/model/model_loader.h"
@@ -238,19 +239,11 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     LlamaForCausalLM& net = m.net;
     net->train();
 
-    std::vector<at::Tensor> decay, no_decay, params;   // weight decay on matrices only
-    for (auto& [name, t] : hf_named_tensors(net)) {
-        (t.dim() >= 2 ? decay : no_decay).push_back(t);
-        params.push_back(t);
-    }
-    auto adamw = [&](double wd) {
-        return std::make_unique<torch::optim::AdamWOptions>(
-            torch::optim::AdamWOptions(p.lr).betas({p.beta1, p.beta2}).eps(1e-8).weight_decay(wd));
-    };
-    std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(decay, adamw(p.weight_decay));
-    groups.emplace_back(no_decay, adamw(0.0));
-    torch::optim::AdamW opt(groups, torch::optim::AdamWOptions(p.lr));
+    std::vector<at::Tensor> decay, no_decay;   // weight decay on matrices only
+    for (auto& [name, t] : hf_named_tensors(net)) (t.dim() >= 2 ? decay : no_decay).push_back(t);
+    FusedAdamW opt({p.lr, p.beta1, p.beta2, 1e-8});
+    opt.add(decay, p.weight_decay);
+    opt.add(no_decay, 0.0);
 
     // 4. Training -------------------------------------------------------------------------------
     report(Progress::Phase::Train, "training " + std::to_string(r.parameters) + " parameters", 0.04);
@@ -261,7 +254,7 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     for (int step = 0; step < steps; ++step) {
         if (stopped()) return r.stopped = true, r.steps = step, r;
         const double lr = warmup_cosine_lr(step, steps, p.warmup_steps, p.lr, p.min_lr_ratio);
-        for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+        opt.settings.lr = lr;
 
         auto acc = window.accessor<int64_t, 2>();
         for (int64_t b = 0; b < B; ++b) {
@@ -277,8 +270,7 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
         auto loss = at::cross_entropy_loss(logits.view({B * T, -1}), y.reshape({B * T}));
         opt.zero_grad();
         loss.backward();
-        torch::nn::utils::clip_grad_norm_(params, p.grad_clip);
-        opt.step();
+        opt.step(opt.grad_norm(), p.grad_clip);
 
         const double l = loss.item<double>();
         if (!std::isfinite(l))

@@ -4,12 +4,14 @@
 
 #include "core/common/autocast.h"
 #include "core/common/error.h"
+#include "core/common/fused_adamw.h"
 #include "core/eval/answer_tokens.h"
 #include "core/eval/exact_match.h"
 #include "core/generate/generate.h"
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
 #include "core/surgery/trainable_params.h"
+#include "core/surgery/vocab_chunks.h"
 
 #include <torch/torch.h>
 
@@ -222,13 +224,13 @@ struct Trainer::Impl {
         return b;
     }
 
-    // log p [R, T, V] of a batch. The decoder layers run on packed rows: rows share sequences of the batch's length
-    // (first fit by decreasing length), each with positions from 0 and attention within itself, so short rows cost
-    // no padding there (a batch of facts is about half padding). The final hidden states go back to the batch layout
-    // for the vocabulary projection and the terms. The same log-probabilities as a padded forward, up to rounding.
-    // autocast: the run's precision (training, θ0's cache); checks run in fp32 like the exported weights.
-    // A forward without a graph (θ0's cache, checks) counts as forward-only work.
-    at::Tensor forward_logp(const Batch& b, bool autocast = true) {
+    // Final hidden states [R, T, C] of a batch, under the caller's autocast state. The decoder layers run on packed
+    // rows: rows share sequences of the batch's length (first fit by decreasing length), each with positions from 0
+    // and attention within itself, so short rows cost no padding there (a batch of facts is about half padding). The
+    // hidden states go back to the batch layout for the vocabulary projection and the terms: the same
+    // log-probabilities as a padded forward, up to rounding. A forward without a graph (θ0's cache, checks) counts
+    // as forward-only work.
+    at::Tensor forward_hidden(const Batch& b) {
         if (!at::GradMode::is_enabled()) forward_tokens += b.tokens;
         const int64_t R = (int64_t)b.rows.size(), T = b.input.size(1);
         std::vector<int64_t> order(R), fill, seq_of(R), offset(R);
@@ -253,12 +255,25 @@ struct Trainer::Impl {
                 ids_a[s][o] = b.rows[i]->ids[t], pos_a[s][o] = t, seg_a[s][o] = i;
                 where_a[i][t] = s * T + o;
             }
-        Autocast ac(autocast && bf16, m.device.type());
         auto h = m.net->model->forward_packed(ids, pos, seg);                           // [S, T, C]
         const int64_t C = h.size(-1);
         auto flat = at::cat({h.reshape({S * T, C}), at::zeros({1, C}, h.options())});   // [S*T + 1, C]
-        auto hb = flat.index_select(0, where.view(-1).to(h.device())).view({R, T, C});  // [R, T, C]
-        return at::log_softmax(m.net->logits(hb), -1);                                  // [R, T, V] fp32
+        return flat.index_select(0, where.view(-1).to(h.device())).view({R, T, C});     // [R, T, C]
+    }
+
+    // log p [R, T, V] of a batch (θ0's cache, checks). autocast: the run's precision (θ0's cache, like the training);
+    // checks run in fp32 like the exported weights.
+    at::Tensor forward_logp(const Batch& b, bool autocast = true) {
+        Autocast ac(autocast && bf16, m.device.type());
+        return at::log_softmax(m.net->logits(forward_hidden(b)), -1);                  // [R, T, V] fp32
+    }
+
+    // A training forward: log p of what the terms read, the target then θ0's top-K ([R, T, 1+K]), and the most likely
+    // token [R, T], without a [R, T, V] tensor of the whole batch (core/surgery/vocab_chunks.h).
+    GatheredLogp forward_train(const Batch& b) {
+        Autocast ac(bf16, m.device.type());
+        auto read = at::cat({b.targets.unsqueeze(-1), b.ref_idx}, -1);                 // [R, T, 1+K]
+        return gather_logp(m.net, forward_hidden(b), read, /*want_argmax=*/true, vocab_chunk_bytes(m.device));
     }
 
     // θ0's top-K distribution on every retain row (the KL term), and, for NPO, its answer log-prob on every
@@ -365,13 +380,14 @@ struct Trainer::Impl {
 
     // Bounded ascent: a forget/edit row stays in the ascent while its answer NLL is below forget_nll_stop or its
     // answer is still the top prediction at every answer position (a flat distribution can keep a 2-nat answer
-    // on top: greedy would still say it). Updates `active` of the rows from logp [R, T, V] of their batch.
+    // on top: greedy would still say it). Updates `active` of the rows of a batch from target_logp [R, T], the
+    // log-probabilities of its targets, and argmax [R, T], the most likely tokens.
     static bool is_ascent(const Row& r) { return r.term == kForget || r.term == kEdit; }
-    void update_active(const Batch& b, const at::Tensor& logp) {
+    void update_active(const Batch& b, const at::Tensor& target_logp, const at::Tensor& argmax) {
         torch::NoGradGuard ng;
         auto asc = b.seen[kForget] + b.seen[kEdit];                                        // [R, T]
-        auto nll = row_nll(logp, b.targets, asc).to(at::kCPU);                             // [R]
-        auto on_top = ((logp.argmax(-1) != b.targets).to(at::kFloat) * asc).sum(-1).eq(0).to(at::kCPU);   // [R]
+        auto nll = row_nll(target_logp, asc).to(at::kCPU);                                 // [R]
+        auto on_top = ((argmax != b.targets).to(at::kFloat) * asc).sum(-1).eq(0).to(at::kCPU);   // [R]
         for (size_t i = 0; i < b.rows.size(); ++i)
             if (is_ascent(*b.rows[i]))
                 b.rows[i]->active = nll[i].item<double>() < cfg.forget_nll_stop || on_top[i].item<bool>();
@@ -384,7 +400,8 @@ struct Trainer::Impl {
         for (size_t s = 0; s < asc.size(); s += 64) {
             std::vector<Row*> part(asc.begin() + s, asc.begin() + std::min(asc.size(), s + 64));
             Batch b = make_batch(part);
-            update_active(b, forward_logp(b, /*autocast=*/false));
+            auto logp = forward_logp(b, /*autocast=*/false);                            // [R, T, V]
+            update_active(b, logp.gather(-1, b.targets.unsqueeze(-1)).squeeze(-1), logp.argmax(-1));
         }
     }
 
@@ -430,9 +447,8 @@ struct Trainer::Impl {
             CheckpointScope(LlamaModelImpl& b, bool on) : body(b) { body.checkpoint_layers = on; }
             ~CheckpointScope() { body.checkpoint_layers = false; }
         } checkpoint_scope(*m.net->model, cfg.checkpoint_layers);
-        torch::optim::AdamW opt(params, torch::optim::AdamWOptions(cfg.lr)
-                                            .betas({cfg.beta1, cfg.beta2})
-                                            .weight_decay(cfg.weight_decay));
+        FusedAdamW opt({cfg.lr, cfg.beta1, cfg.beta2});
+        opt.add(params, cfg.weight_decay);
         m.net->train();
         double first_total = NAN;
         int step = 0;
@@ -446,31 +462,33 @@ struct Trainer::Impl {
             }
             const auto ts = Clock::now();
             const double lr = lr_at(step);
-            for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+            opt.settings.lr = lr;
 
             auto picked = pick_rows(use, use_pool);
             if (picked.empty()) break;
             Batch b = make_batch(picked);
-            auto logp = forward_logp(b);                                     // [R, T, V] fp32
+            auto fwd = forward_train(b);
+            auto target_logp = fwd.logp.select(-1, 0);                       // [R, T]
+            auto topk_logp = fwd.logp.narrow(-1, 1, K);                      // [R, T, K]
 
             // The terms (raw values); the objective weights them.
-            auto nll_f = masked_nll(logp, b.targets, b.mask[kForget]);   // active rows: the gradient
-            auto nll_e = masked_nll(logp, b.targets, b.mask[kEdit]);
-            auto nll_u = masked_nll(logp, b.targets, b.mask[kUpdate]);
-            at::Tensor ret = M == Method::GradDiff ? masked_nll(logp, b.targets, b.mask[kRetain])
-                                                   : cached_kl(logp, b.ref_idx, b.ref_logp, b.mask[kRetain]);
+            auto nll_f = masked_nll(target_logp, b.mask[kForget]);          // active rows: the gradient
+            auto nll_e = masked_nll(target_logp, b.mask[kEdit]);
+            auto nll_u = masked_nll(target_logp, b.mask[kUpdate]);
+            at::Tensor ret = M == Method::GradDiff ? masked_nll(target_logp, b.mask[kRetain])
+                                                   : cached_kl(topk_logp, b.ref_logp, b.mask[kRetain]);
             at::Tensor total;
             if (M == Method::Npo) {
                 auto asc_mask = b.mask[kForget] + b.mask[kEdit];
                 auto rows_asc = asc_mask.sum(-1) > 0;                         // [R]
-                auto seq_logp = -(row_nll(logp, b.targets, asc_mask) * asc_mask.sum(-1));
+                auto seq_logp = -(row_nll(target_logp, asc_mask) * asc_mask.sum(-1));
                 auto npo = rows_asc.any().item<bool>()
                                ? npo_loss(seq_logp.masked_select(rows_asc), b.ref_seq_logp.masked_select(rows_asc),
                                           cfg.npo_beta)
-                               : at::zeros({}, logp.options());
+                               : at::zeros({}, target_logp.options());
                 total = cfg.w_forget * npo + cfg.w_retain * ret;
             } else {
-                total = at::zeros({}, logp.options());
+                total = at::zeros({}, target_logp.options());
                 if (use[kForget]) total = total - cfg.w_forget * nll_f - cfg.w_edit * nll_e;
                 if (use[kUpdate]) total = total + cfg.w_update * nll_u;
                 if (use[kRetain]) total = total + cfg.w_retain * ret;
@@ -478,7 +496,7 @@ struct Trainer::Impl {
 
             opt.zero_grad();
             total.backward();
-            const double gnorm = torch::nn::utils::clip_grad_norm_(params, cfg.grad_clip);
+            const double gnorm = opt.grad_norm();
             const double tot = total.item<double>();
             if (std::isnan(first_total)) first_total = std::abs(tot);
             // Guards: a non-finite loss or gradient is never applied; a blow-up restores the last good weights.
@@ -492,17 +510,17 @@ struct Trainer::Impl {
                               "); the weights of the last good check were restored. Lower the learning rate.";
                 break;
             }
-            opt.step();
+            opt.step(gnorm, cfg.grad_clip);
 
-            update_active(b, logp.detach());   // bounded ascent: forgotten rows leave it
+            update_active(b, target_logp.detach(), fwd.argmax);   // bounded ascent: forgotten rows leave it
 
             StepMetrics sm;
             sm.step = step + 1;
             sm.steps = cfg.steps;
             {   // all forget / edit rows of the batch, forgotten ones included: what the user watches
                 torch::NoGradGuard ng;
-                sm.loss_forget = masked_nll(logp, b.targets, b.seen[kForget]).item<double>();
-                sm.loss_edit = masked_nll(logp, b.targets, b.seen[kEdit]).item<double>();
+                sm.loss_forget = masked_nll(target_logp, b.seen[kForget]).item<double>();
+                sm.loss_edit = masked_nll(target_logp, b.seen[kEdit]).item<double>();
             }
             sm.loss_update = nll_u.item<double>();
             sm.loss_retain = ret.item<double>();

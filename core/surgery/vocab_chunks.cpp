@@ -1,0 +1,36 @@
+#include "core/surgery/vocab_chunks.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <vector>
+
+namespace llms::surgery {
+
+int64_t vocab_chunk_bytes(const at::Device& device) {
+    return device.is_cpu() ? (int64_t(16) << 20) : (int64_t(1) << 30);
+}
+
+GatheredLogp gather_logp(LlamaForCausalLM& net, const at::Tensor& hidden, const at::Tensor& ids, bool want_argmax,
+                         int64_t chunk_bytes) {
+    TORCH_CHECK(hidden.dim() == 3 && ids.dim() == 3 && ids.size(0) == hidden.size(0) && ids.size(1) == hidden.size(1),
+                "gather_logp: hidden must be [R, T, C] and ids [R, T, N]");
+    const int64_t R = hidden.size(0), T = hidden.size(1), V = net->config.vocab_size;
+    const int64_t rows = std::max<int64_t>(1, chunk_bytes / std::max<int64_t>(1, T * V * 4));
+    std::vector<at::Tensor> logp, argmax;
+    for (int64_t r = 0; r < R; r += rows) {
+        const int64_t n = std::min(rows, R - r);
+        auto lp = at::log_softmax(net->logits(hidden.narrow(0, r, n)), -1);   // [n, T, V] fp32
+        logp.push_back(lp.gather(-1, ids.narrow(0, r, n)));                    // [n, T, N]
+        if (want_argmax) {
+            at::NoGradGuard ng;
+            argmax.push_back(lp.argmax(-1));                                   // [n, T]
+        }
+    }
+    GatheredLogp g;
+    g.logp = logp.size() == 1 ? logp[0] : at::cat(logp);
+    if (want_argmax) g.argmax = argmax.size() == 1 ? argmax[0] : at::cat(argmax);
+    return g;
+}
+
+}  // namespace llms::surgery

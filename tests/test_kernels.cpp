@@ -1,0 +1,167 @@
+// The hand-fused training kernels against LibTorch's own implementations of the same math (the independent
+// reference here): FusedAdamW against torch::optim::AdamW + clip_grad_norm_, swiglu against at::silu(g) * u with
+// autograd, the chunked vocabulary projection against one log_softmax over the whole batch.
+#include "core/common/fused_adamw.h"
+#include "core/model/model_loader.h"
+#include "core/model/swiglu.h"
+#include "core/surgery/vocab_chunks.h"
+
+#include <torch/torch.h>
+
+#include <QtTest/QtTest>
+
+using namespace llms;
+
+namespace {
+
+// Largest |a - b| relative to the largest |b| (1 when b is all zeros).
+double rel_err(const at::Tensor& a, const at::Tensor& b) {
+    const double scale = std::max(b.abs().max().item<double>(), 1e-30);
+    return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>() / scale;
+}
+
+}  // namespace
+
+class TestKernels : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { at::set_num_threads(2); }
+
+    // ---- FusedAdamW ---------------------------------------------------------------------------------------
+    void fused_adamw_matches_libtorch_data() {
+        QTest::addColumn<QString>("dtype");
+        QTest::addColumn<double>("max_norm");
+        QTest::addColumn<double>("tolerance");
+        QTest::newRow("fp32, clipping") << "float32" << 0.5 << 1e-5;         // the fused loop
+        QTest::newRow("fp32, no clipping") << "float32" << 1e9 << 1e-5;
+        QTest::newRow("bf16 weights (ATen path)") << "bfloat16" << 0.5 << 1e-2;
+    }
+    void fused_adamw_matches_libtorch() {
+        QFETCH(QString, dtype);
+        QFETCH(double, max_norm);
+        QFETCH(double, tolerance);
+        const auto dt = dtype == "float32" ? at::kFloat : at::kBFloat16;
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(7);
+        // Shapes: one large enough for several threads' ranges, odd sizes for the vector loop tails.
+        const std::vector<std::vector<int64_t>> shapes = {{300, 257}, {37, 19}, {5}, {1}};
+        std::vector<at::Tensor> ours, ref;
+        for (auto& s : shapes) {
+            auto w = at::randn(s, gen).to(dt);
+            ours.push_back(w.clone().requires_grad_());
+            ref.push_back(w.clone().requires_grad_());
+        }
+        AdamWSettings st;
+        st.lr = 3e-3, st.beta1 = 0.9, st.beta2 = 0.95, st.eps = 1e-8;
+        FusedAdamW fused(st);
+        fused.add({ours[0], ours[1]}, 0.1);   // decayed
+        fused.add({ours[2], ours[3]}, 0.0);   // not decayed
+        auto opts = [&](double wd) {
+            return std::make_unique<torch::optim::AdamWOptions>(
+                torch::optim::AdamWOptions(st.lr).betas({st.beta1, st.beta2}).eps(st.eps).weight_decay(wd));
+        };
+        std::vector<torch::optim::OptimizerParamGroup> groups;
+        groups.emplace_back(std::vector<at::Tensor>{ref[0], ref[1]}, opts(0.1));
+        groups.emplace_back(std::vector<at::Tensor>{ref[2], ref[3]}, opts(0.0));
+        torch::optim::AdamW torch_adamw(groups, torch::optim::AdamWOptions(st.lr));
+        for (int step = 0; step < 6; ++step) {
+            const double lr = st.lr * (1.0 - 0.1 * step);   // a schedule: the lr changes between steps
+            fused.settings.lr = lr;
+            for (auto& g : torch_adamw.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+            for (size_t i = 0; i < shapes.size(); ++i) {
+                auto grad = (at::randn(shapes[i], gen) * (step + 1)).to(dt);
+                ours[i].mutable_grad() = grad.clone();
+                ref[i].mutable_grad() = grad.clone();
+            }
+            const double norm = fused.grad_norm();
+            const double ref_norm = torch::nn::utils::clip_grad_norm_(ref, max_norm);
+            QVERIFY2(std::abs(norm - ref_norm) <= 1e-4 * ref_norm, qPrintable(QString("%1 vs %2").arg(norm).arg(ref_norm)));
+            fused.step(norm, max_norm);
+            torch_adamw.step();
+            for (size_t i = 0; i < shapes.size(); ++i) {
+                const double e = rel_err(ours[i].detach(), ref[i].detach());
+                QVERIFY2(e <= tolerance, qPrintable(QString("step %1 tensor %2: relative error %3").arg(step).arg(i).arg(e)));
+            }
+        }
+        // zero_grad drops the gradients; a weight without one is left alone by a step.
+        fused.zero_grad();
+        QVERIFY(!ours[0].grad().defined());
+        auto before = ours[0].detach().clone();
+        ours[1].mutable_grad() = at::ones_like(ours[1]);
+        fused.step(fused.grad_norm(), max_norm);
+        QVERIFY(at::equal(ours[0].detach(), before));
+    }
+
+    // ---- swiglu -------------------------------------------------------------------------------------------
+    void swiglu_matches_aten_data() {
+        QTest::addColumn<QString>("dtype");
+        QTest::addColumn<qint64>("rows");
+        QTest::addColumn<qint64>("cols");
+        QTest::newRow("fp32 small") << "float32" << qint64(3) << qint64(7);
+        QTest::newRow("fp32 several threads") << "float32" << qint64(97) << qint64(1377);
+        QTest::newRow("bf16 small") << "bfloat16" << qint64(3) << qint64(7);
+        QTest::newRow("bf16 several threads") << "bfloat16" << qint64(97) << qint64(1377);
+    }
+    void swiglu_matches_aten() {
+        QFETCH(QString, dtype);
+        QFETCH(qint64, rows);
+        QFETCH(qint64, cols);
+        const auto dt = dtype == "float32" ? at::kFloat : at::kBFloat16;
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(3);
+        auto g0 = (at::randn({rows, cols}, gen) * 4).to(dt), u0 = at::randn({rows, cols}, gen).to(dt);
+        g0.view(-1)[0] = 120.0, g0.view(-1)[1] = -120.0, g0.view(-1)[2] = 0.0;   // saturated sigmoid, and zero
+        auto d = at::randn({rows, cols}, gen).to(dt);
+        // Reference: ATen's silu and multiply with autograd, in fp64 from the same inputs.
+        auto g_ref = g0.to(at::kDouble).requires_grad_(), u_ref = u0.to(at::kDouble).requires_grad_();
+        auto y_ref = at::silu(g_ref) * u_ref;
+        y_ref.backward(d.to(at::kDouble));
+        auto g = g0.clone().requires_grad_(), u = u0.clone().requires_grad_();
+        auto y = swiglu(g, u);
+        y.backward(d);
+        QCOMPARE(y.scalar_type(), dt);
+        QCOMPARE(g.grad().scalar_type(), dt);
+        // fp32: float rounding; bf16: one rounding of each result to 8 mantissa bits (ATen's own bf16 silu * up
+        // rounds twice).
+        const double tol = dt == at::kFloat ? 1e-5 : 1.0 / 128;
+        QVERIFY2(rel_err(y, y_ref) <= tol, qPrintable(QString("forward %1").arg(rel_err(y, y_ref))));
+        QVERIFY2(rel_err(g.grad(), g_ref.grad()) <= tol, qPrintable(QString("d_gate %1").arg(rel_err(g.grad(), g_ref.grad()))));
+        QVERIFY2(rel_err(u.grad(), u_ref.grad()) <= tol, qPrintable(QString("d_up %1").arg(rel_err(u.grad(), u_ref.grad()))));
+        QVERIFY(at::isfinite(y).all().item<bool>() && at::isfinite(g.grad()).all().item<bool>());
+    }
+
+    void swiglu_elsewhere_is_atens() {   // a dtype the loops do not cover: at::silu(g) * up itself
+        auto g = at::randn({4, 5}).to(at::kDouble), u = at::randn({4, 5}).to(at::kDouble);
+        QVERIFY(at::equal(swiglu(g, u), at::silu(g) * u));
+    }
+
+    // ---- the chunked vocabulary projection ---------------------------------------------------------------------
+    void gather_logp_matches_one_log_softmax() {
+        LoadOptions o;
+        o.dtype = "float32";
+        LoadedModel m = load_model(std::filesystem::path(LLMS_TEST_DATA) / "tiny-llama", o);
+        const int64_t R = 5, T = 7, N = 3, C = m.config.hidden_size, V = m.config.vocab_size;
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(11);
+        auto hidden0 = at::randn({R, T, C}, gen);
+        auto ids = at::randint(0, V, {R, T, N}, gen, at::TensorOptions().dtype(at::kLong));
+        auto w = at::randn({R, T, N}, gen);   // a loss weighting every gathered entry differently
+        // Reference: one [R, T, V] log-softmax.
+        auto h_ref = hidden0.clone().requires_grad_();
+        auto full = at::log_softmax(m.net->logits(h_ref), -1);                 // [R, T, V]
+        auto ref = full.gather(-1, ids);
+        (ref * w).sum().backward();
+        // One row per chunk, two rows, and everything in one chunk.
+        for (int64_t rows : {int64_t(1), int64_t(2), R}) {
+            auto h = hidden0.clone().requires_grad_();
+            auto got = surgery::gather_logp(m.net, h, ids, true, rows * T * V * 4);
+            QCOMPARE(got.logp.sizes(), ref.sizes());
+            QVERIFY2(rel_err(got.logp, ref) <= 1e-6, qPrintable(QString("rows %1: %2").arg(rows).arg(rel_err(got.logp, ref))));
+            QVERIFY(at::equal(got.argmax, full.argmax(-1)));
+            QVERIFY(!got.argmax.requires_grad());
+            (got.logp * w).sum().backward();
+            QVERIFY2(rel_err(h.grad(), h_ref.grad()) <= 1e-5, qPrintable(QString("grad, rows %1").arg(rows)));
+        }
+        QVERIFY(!surgery::gather_logp(m.net, hidden0, ids, false, 1 << 20).argmax.defined());
+    }
+};
+
+QTEST_APPLESS_MAIN(TestKernels)
+#include "test_kernels.moc"
