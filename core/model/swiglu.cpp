@@ -74,7 +74,7 @@ inline void backward_range(const T* g, const T* u, const T* d_out, T* d_g, T* d_
 
 // The loops compiled for AVX-512, AVX2 + FMA and the x86-64 baseline, picked at load time for the CPU at hand
 // (GCC function multiversioning).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__GNUC__) && __GNUC__ >= 11 && !defined(__clang__)   // GCC 11: x86-64-v3/v4
 #define LLMS_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define LLMS_CPU_CLONES
