@@ -64,6 +64,7 @@ void FusedAdamW::step(double norm, double max_norm) {
             adamw_cpu(s.p.data_ptr<float>(), grad.data_ptr<float>(), s.m.data_ptr<float>(), s.v.data_ptr<float>(),
                       s.p.numel(), (float)scale, (float)decay, (float)b1, (float)b2, (float)step_size,
                       (float)(1 / std::sqrt(bc2)), (float)settings.eps);
+            s.p.unsafeGetTensorImpl()->bump_version();   // as an in-place op would: saved copies are now stale
             continue;
         }
         // The same update as ATen ops (torch::optim::AdamW's sequence), for any device and dtype.

@@ -29,14 +29,15 @@ public:
     // torch::nn::utils::clip_grad_norm_(params, max_norm) would scale them (max_norm <= 0: no clipping); norm is
     // grad_norm(). Weights without a gradient are left alone (and their step count with them).
     void step(double norm, double max_norm);
-    // Drops the gradients: the next backward writes fresh ones instead of adding to zeroed ones.
+    // Drops the gradients: the next backward writes fresh ones instead of adding to zeroed ones. (LibTorch 1.13's
+    // zero_grad keeps zeroed ones, so a weight left without a gradient would still decay there; here it is skipped.)
     void zero_grad();
 
     AdamWSettings settings;        // lr may change between steps (schedules)
 
 private:
     struct Slot {
-        at::Tensor p, m, v;        // weight, first and second moment (fp32, like the weight)
+        at::Tensor p, m, v;        // weight, first and second moment (the moments in the weight's dtype)
         double weight_decay = 0;
         int64_t steps = 0;
     };

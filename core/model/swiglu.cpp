@@ -37,7 +37,7 @@ inline void store(c10::BFloat16* p, int64_t i, float f) {
 // 2 ulp): plain arithmetic, so the loops below vectorise (libm's expf would not).
 inline float sigmoid(float x) {
     float y = -x;
-    y = y < -87.3f ? -87.3f : y;   // e^y stays a normal float
+    y = y < -87.3f ? -87.3f : y;   // e^y stays a normal float (k >= -126); at the top k = 128 gives +inf: σ = 0
     y = y > 88.7f ? 88.7f : y;
     const float k = (y * 1.44269504088896341f + 12582912.0f) - 12582912.0f;   // round(y / ln2)
     const float r = (y - k * 0.693359375f) + k * 2.12194440e-4f;              // y - k ln2 in two parts
@@ -74,7 +74,8 @@ inline void backward_range(const T* g, const T* u, const T* d_out, T* d_g, T* d_
 
 // The loops compiled for AVX-512, AVX2 + FMA and the x86-64 baseline, picked at load time for the CPU at hand
 // (GCC function multiversioning).
-#if defined(__x86_64__) && defined(__GNUC__) && __GNUC__ >= 11 && !defined(__clang__)   // GCC 11: x86-64-v3/v4
+// (GCC 12 accepts the x86-64-v3/v4 names in target_clones; ifunc needs glibc.)
+#if defined(__x86_64__) && defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__) && defined(__GLIBC__)
 #define LLMS_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define LLMS_CPU_CLONES

@@ -1,9 +1,10 @@
 // The vocabulary projection of a training step in row chunks, keeping only the log-probabilities the terms
-// read (the targets, θ0's top-K ids). A whole step's [R, T, V] fp32 tensor is tens of MB (the paper-scale
-// bench shape: 50 MB), and glibc serves every allocation above its 32 MB mmap ceiling with fresh pages: each of
-// the step's half-dozen such tensors (logits, log-softmax, their gradients) then costs page faults on every step.
-// Chunks below the ceiling come from the reused heap. On a GPU the chunks bound the projection's memory for
-// large vocabularies instead (a 7B Llama: V = 32000). Torch types: core/ only.
+// read (the targets, θ0's top-K ids). A whole step's [R, T, V] fp32 tensor is tens of MB (the large bench shape:
+// 50 MB), and glibc serves every allocation above its 32 MB mmap ceiling with fresh pages: each of the step's
+// half-dozen such tensors (logits, log-softmax, their gradients) then costs page faults on every step. Chunks below
+// the ceiling come from the reused heap. The graph still keeps every chunk's log-softmax for the backward (R·T·V
+// fp32 in all); only the temporaries (bf16 logits, their fp32 copy, the gradients) are per chunk. Torch types:
+// core/ only.
 #pragma once
 #include "core/model/llama.h"
 
