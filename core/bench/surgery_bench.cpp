@@ -141,8 +141,6 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
     }
 
     // ---- the steps ---------------------------------------------------------------------------------------
-    // The ids whose log-probabilities the terms read: the target, then θ0's top-K (as the trainer gathers them).
-    const auto read_ids = at::cat({targets.unsqueeze(-1), ref_idx}, -1);   // [R, T, 1+K]
     const int64_t chunk_bytes = surgery::vocab_chunk_bytes(dev);
     std::vector<at::Tensor> params = surgery::select_trainable(net, o.train);
     for (auto& p : params) r.trainable_params += p.numel();
@@ -160,10 +158,10 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
         {
             Autocast ac(bf16, dev.type());
             auto hidden = net->model->forward(input, {}, nullptr);                                   // [R, T, C]
-            auto lp = surgery::gather_logp(net, hidden, read_ids, false, chunk_bytes).logp;          // [R, T, 1+K]
-            nll_f = surgery::masked_nll(lp.select(-1, 0), mask_f);
-            nll_u = surgery::masked_nll(lp.select(-1, 0), mask_u);
-            kl = surgery::cached_kl(lp.narrow(-1, 1, K), ref_logp, mask_r);
+            auto lp = surgery::term_logp(net, hidden, targets, ref_idx, false, chunk_bytes);       // as the trainer
+            nll_f = surgery::masked_nll(lp.target, mask_f);
+            nll_u = surgery::masked_nll(lp.target, mask_u);
+            kl = surgery::cached_kl(lp.topk, ref_logp, mask_r);
             total = -recipe.w_forget * nll_f + recipe.w_update * nll_u + recipe.w_retain * kl;
         }
         const auto t1 = sync_now();

@@ -61,6 +61,8 @@ struct SurgeryConfig {
 struct StepMetrics {
     int step = 0;
     int steps = 0;
+    // Mean NLL of the step's rows per term (forget / edit: the rows drawn, which are those still in the ascent
+    // while any is), and the retain KL.
     double loss_forget = 0, loss_edit = 0, loss_update = 0, loss_retain = 0;
     double total = 0;        // the weighted objective that was minimised
     double grad_norm = 0;    // before clipping

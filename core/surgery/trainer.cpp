@@ -50,6 +50,12 @@ struct Target {
 
 using Clock = std::chrono::steady_clock;
 
+// Rows are packed into sequences of at least this many positions. Longer sequences mean fewer of them (fewer,
+// larger attention products) and less padding left at their ends: the paper bench's surgery steps (rows of
+// 8-22 tokens) ran 15 % faster packed into 64 positions than into the batch's 22 (docs/benchmarks.md); the
+// attention work per token grows with the length but is small next to the projections at this length.
+constexpr int64_t kPackedLength = 64;
+
 std::vector<int32_t> chunk(const std::vector<int32_t>& ids, size_t from, size_t len) {
     std::vector<int32_t> out(ids.begin() + from, ids.begin() + std::min(ids.size(), from + len));
     return out;
@@ -224,41 +230,57 @@ struct Trainer::Impl {
         return b;
     }
 
-    // Final hidden states [R, T, C] of a batch, under the caller's autocast state. The decoder layers run on packed
-    // rows: rows share sequences of the batch's length (first fit by decreasing length), each with positions from 0
-    // and attention within itself, so short rows cost no padding there (a batch of facts is about half padding). The
-    // hidden states go back to the batch layout for the vocabulary projection and the terms: the same
-    // log-probabilities as a padded forward, up to rounding. A forward without a graph (θ0's cache, checks) counts
-    // as forward-only work.
-    at::Tensor forward_hidden(const Batch& b) {
+    // The decoder layers on packed rows, under the caller's autocast state: rows share sequences of
+    // P = max(batch length, kPackedLength) positions (first fit by decreasing length), each with positions from 0
+    // and attention within itself, so short rows cost no padding there (a batch of facts is about half padding).
+    // Returns the final hidden states [S*P, C] of the packed sequences and, for the N real positions of the batch
+    // in batch order (row by row), their rows there and their batch positions. A forward without a graph (θ0's
+    // cache, checks) counts as forward-only work.
+    struct Packed {
+        at::Tensor hidden;   // [S*P, C]
+        at::Tensor slot;     // [N] long: row in hidden of real position n
+        at::Tensor where;    // [N] long: its batch position r*T + t
+    };
+    Packed forward_packed(const Batch& b) {
         if (!at::GradMode::is_enabled()) forward_tokens += b.tokens;
         const int64_t R = (int64_t)b.rows.size(), T = b.input.size(1);
+        const int64_t P = std::max<int64_t>(T, kPackedLength);
         std::vector<int64_t> order(R), fill, seq_of(R), offset(R);
         for (int64_t i = 0; i < R; ++i) order[i] = i;
         auto len = [&](int64_t i) { return (int64_t)b.rows[i]->ids.size() - 1; };
         std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return len(x) > len(y); });
+        int64_t N = 0;
         for (int64_t i : order) {
             size_t s = 0;
-            while (s < fill.size() && fill[s] + len(i) > T) ++s;
+            while (s < fill.size() && fill[s] + len(i) > P) ++s;
             if (s == fill.size()) fill.push_back(0);
             seq_of[i] = (int64_t)s, offset[i] = fill[s], fill[s] += len(i);
+            N += len(i);
         }
         const int64_t S = (int64_t)fill.size();
-        auto ids = at::zeros({S, T}, at::kLong), pos = at::zeros({S, T}, at::kLong);
-        auto seg = at::full({S, T}, -1, at::kLong);                     // -1: padding (its own segment)
-        auto where = at::full({R, T}, S * T, at::kLong);               // packed slot of each batch position (S*T: zero)
+        auto ids = at::zeros({S, P}, at::kLong), pos = at::zeros({S, P}, at::kLong);
+        auto seg = at::full({S, P}, -1, at::kLong);                  // -1: padding (its own segment)
+        auto slot = at::empty({N}, at::kLong), where = at::empty({N}, at::kLong);
         auto ids_a = ids.accessor<int64_t, 2>(), pos_a = pos.accessor<int64_t, 2>(), seg_a = seg.accessor<int64_t, 2>();
-        auto where_a = where.accessor<int64_t, 2>();
-        for (int64_t i = 0; i < R; ++i)
-            for (int64_t t = 0; t < len(i); ++t) {
+        auto slot_a = slot.accessor<int64_t, 1>(), where_a = where.accessor<int64_t, 1>();
+        for (int64_t i = 0, n = 0; i < R; ++i)
+            for (int64_t t = 0; t < len(i); ++t, ++n) {
                 const int64_t s = seq_of[i], o = offset[i] + t;
                 ids_a[s][o] = b.rows[i]->ids[t], pos_a[s][o] = t, seg_a[s][o] = i;
-                where_a[i][t] = s * T + o;
+                slot_a[n] = s * P + o, where_a[n] = i * T + t;
             }
-        auto h = m.net->model->forward_packed(ids, pos, seg);                           // [S, T, C]
-        const int64_t C = h.size(-1);
-        auto flat = at::cat({h.reshape({S * T, C}), at::zeros({1, C}, h.options())});   // [S*T + 1, C]
-        return flat.index_select(0, where.view(-1).to(h.device())).view({R, T, C});     // [R, T, C]
+        auto h = m.net->model->forward_packed(ids, pos, seg);         // [S, P, C]
+        return {h.reshape({S * P, h.size(-1)}), slot.to(h.device()), where.to(h.device())};
+    }
+
+    // Final hidden states [R, T, C] of a batch in the batch layout (zeros at padding): the same as a padded
+    // forward's at every real position, up to rounding.
+    at::Tensor forward_hidden(const Batch& b) {
+        const int64_t R = (int64_t)b.rows.size(), T = b.input.size(1);
+        auto p = forward_packed(b);
+        const int64_t C = p.hidden.size(-1);
+        return at::zeros({R * T, C}, p.hidden.options()).index_copy(0, p.where, p.hidden.index_select(0, p.slot))
+            .view({R, T, C});
     }
 
     // log p [R, T, V] of a batch (θ0's cache, checks). autocast: the run's precision (θ0's cache, like the training);
@@ -268,12 +290,22 @@ struct Trainer::Impl {
         return at::log_softmax(m.net->logits(forward_hidden(b)), -1);                  // [R, T, V] fp32
     }
 
-    // A training forward: log p of what the terms read, the target then θ0's top-K ([R, T, 1+K]), and the most likely
-    // token [R, T], without a [R, T, V] tensor of the whole batch (core/surgery/vocab_chunks.h).
-    GatheredLogp forward_train(const Batch& b) {
+    // A training forward: what the terms read (core/surgery/vocab_chunks.h) in the batch layout ([R, T], [R, T, K];
+    // zeros at padding, where every mask is zero), the vocabulary projected at the real positions only.
+    TermLogp forward_train(const Batch& b) {
         Autocast ac(bf16, m.device.type());
-        auto read = at::cat({b.targets.unsqueeze(-1), b.ref_idx}, -1);                 // [R, T, 1+K]
-        return gather_logp(m.net, forward_hidden(b), read, /*want_argmax=*/true, vocab_chunk_bytes(m.device));
+        const int64_t R = (int64_t)b.rows.size(), T = b.input.size(1);
+        auto p = forward_packed(b);
+        const int64_t N = p.slot.size(0);
+        const int64_t K = b.ref_idx.size(-1);
+        auto lp = term_logp(m.net, p.hidden.index_select(0, p.slot).unsqueeze(1),           // [N, 1, C]
+                            b.targets.reshape({R * T}).index_select(0, p.where).view({N, 1}),
+                            b.ref_idx.reshape({R * T, K}).index_select(0, p.where).view({N, 1, K}),
+                            /*want_argmax=*/true, vocab_chunk_bytes(m.device));
+        auto zeros = [&](int64_t n, const at::Tensor& like) { return at::zeros({R * T, n}, like.options()); };
+        return {zeros(1, lp.target).index_copy(0, p.where, lp.target.view({N, 1})).view({R, T}),
+                zeros(K, lp.topk).index_copy(0, p.where, lp.topk.view({N, K})).view({R, T, K}),
+                zeros(1, lp.argmax).index_copy(0, p.where, lp.argmax.view({N, 1})).view({R, T})};
     }
 
     // θ0's top-K distribution on every retain row (the KL term), and, for NPO, its answer log-prob on every
@@ -285,22 +317,27 @@ struct Trainer::Impl {
         std::vector<Row*> all;
         for (auto& r : rows)
             if (r.term == kRetain || (cfg.method == Method::Npo && is_ascent(r))) all.push_back(&r);
-        for (size_t s = 0; s < all.size(); s += 64) {
-            std::vector<Row*> part(all.begin() + s, all.begin() + std::min(all.size(), s + 64));
+        for (size_t s = 0; s < all.size(); s += 128) {
+            std::vector<Row*> part(all.begin() + s, all.begin() + std::min(all.size(), s + 128));
             Batch b = make_batch(part);
-            auto logp = forward_logp(b);                                  // [R, T, V] fp32
-            auto [top, idx] = logp.topk(K, -1);                          // [R, T, K]
-            auto nll = row_nll(logp, b.targets, b.seen[kForget] + b.seen[kEdit]);
-            auto len = (b.seen[kForget] + b.seen[kEdit]).sum(-1);
-            for (size_t i = 0; i < part.size(); ++i) {
-                Row& r = *part[i];
-                const int64_t L = (int64_t)r.ids.size() - 1;
-                if (r.term == kRetain) {
-                    r.ref_idx = idx[i].narrow(0, 0, L).to(at::kCPU).clone();
-                    r.ref_logp = top[i].narrow(0, 0, L).to(at::kCPU).clone();
-                } else {
-                    r.ref_seq_logp = -(nll[i] * len[i]).item<double>();
+            Autocast ac(bf16, m.device.type());   // the run's precision, like the training forwards
+            auto p = forward_packed(b);
+            auto logp = at::log_softmax(m.net->logits(p.hidden.index_select(0, p.slot)), -1);   // [N, V] fp32
+            auto [top, idx] = logp.topk(K, -1);                                                  // [N, K]
+            top = top.to(at::kCPU), idx = idx.to(at::kCPU);
+            auto target = logp.gather(-1, b.targets.reshape(-1).index_select(0, p.where).unsqueeze(-1))
+                              .squeeze(-1).to(at::kCPU);                                           // [N]
+            int64_t n = 0;   // the batch's real positions, row by row
+            for (Row* r : part) {
+                const int64_t L = (int64_t)r->ids.size() - 1;
+                if (r->term == kRetain) {
+                    r->ref_idx = idx.narrow(0, n, L).clone();
+                    r->ref_logp = top.narrow(0, n, L).clone();
+                } else {   // NPO: θ0's log-prob of the trained positions
+                    r->ref_seq_logp = target.narrow(0, n + (int64_t)r->target_from, L - (int64_t)r->target_from)
+                                          .sum().item<double>();
                 }
+                n += L;
             }
         }
     }
@@ -317,6 +354,14 @@ struct Trainer::Impl {
         for (auto& r : rows) {
             if (r.pool) pool.push_back(&r);
             else by[r.term].push_back(&r);
+        }
+        // Bounded ascent: draw the rows still in the ascent (a forgotten row would cost a forward and give no
+        // gradient); once every row is forgotten, all of them, to keep measuring.
+        for (int t : {kForget, kEdit}) {
+            std::vector<Row*> active;
+            for (auto* r : by[t])
+                if (r->active) active.push_back(r);
+            if (!active.empty()) by[t] = std::move(active);
         }
         std::vector<Row*> out;
         for (int t = 0; t < kTerms; ++t)
@@ -468,8 +513,8 @@ struct Trainer::Impl {
             if (picked.empty()) break;
             Batch b = make_batch(picked);
             auto fwd = forward_train(b);
-            auto target_logp = fwd.logp.select(-1, 0);                       // [R, T]
-            auto topk_logp = fwd.logp.narrow(-1, 1, K);                      // [R, T, K]
+            const auto& target_logp = fwd.target;                           // [R, T]
+            const auto& topk_logp = fwd.topk;                               // [R, T, K]
 
             // The terms (raw values); the objective weights them.
             auto nll_f = masked_nll(target_logp, b.mask[kForget]);          // active rows: the gradient
@@ -517,7 +562,7 @@ struct Trainer::Impl {
             StepMetrics sm;
             sm.step = step + 1;
             sm.steps = cfg.steps;
-            {   // all forget / edit rows of the batch, forgotten ones included: what the user watches
+            {   // every forget / edit row of the batch (forgotten ones only once none is left in the ascent)
                 torch::NoGradGuard ng;
                 sm.loss_forget = masked_nll(target_logp, b.seen[kForget]).item<double>();
                 sm.loss_edit = masked_nll(target_logp, b.seen[kEdit]).item<double>();

@@ -33,4 +33,12 @@ GatheredLogp gather_logp(LlamaForCausalLM& net, const at::Tensor& hidden, const 
     return g;
 }
 
+TermLogp term_logp(LlamaForCausalLM& net, const at::Tensor& hidden, const at::Tensor& targets, const at::Tensor& ref_idx,
+                   bool want_argmax, int64_t chunk_bytes) {
+    const int64_t K = ref_idx.size(-1);
+    auto read = at::cat({targets.unsqueeze(-1), ref_idx}, -1);                 // [R, T, 1+K]: the target first
+    auto g = gather_logp(net, hidden, read, want_argmax, chunk_bytes);
+    return {g.logp.select(-1, 0), g.logp.narrow(-1, 1, K), g.argmax};
+}
+
 }  // namespace llms::surgery

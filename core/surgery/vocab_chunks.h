@@ -23,4 +23,16 @@ int64_t vocab_chunk_bytes(const at::Device& device);
 GatheredLogp gather_logp(LlamaForCausalLM& net, const at::Tensor& hidden, const at::Tensor& ids, bool want_argmax,
                          int64_t chunk_bytes);
 
+// What the surgery terms read at each position, from one gather_logp: the target's log-prob, θ0's top-K ids'
+// log-probs (the KL term) and the most likely token (the bounded ascent).
+struct TermLogp {
+    at::Tensor target;   // [R, T] fp32 log p_θ(target)
+    at::Tensor topk;     // [R, T, K] fp32 log p_θ(θ0's top-K ids)
+    at::Tensor argmax;   // [R, T] long; undefined unless asked for
+};
+
+// hidden [R, T, C], targets [R, T] long, ref_idx [R, T, K] long (θ0's top-K ids; zeros where no KL is taken).
+TermLogp term_logp(LlamaForCausalLM& net, const at::Tensor& hidden, const at::Tensor& targets, const at::Tensor& ref_idx,
+                   bool want_argmax, int64_t chunk_bytes);
+
 }  // namespace llms::surgery
