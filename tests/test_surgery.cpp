@@ -271,6 +271,35 @@ private Q_SLOTS:
         QVERIFY(starts_with_answer(completion_text(m.tok(), ids, generate(m.net, ids, g).token_ids), " Paris"));
     }
 
+    // Bounded ascent: a step draws only forget rows still in the ascent. With answers the model does not predict
+    // and a tiny bound, a row leaves the ascent at its first draw, so 12 rows drawn 2 per step are all gone after
+    // exactly 6 steps (drawing forgotten rows again would leave some in).
+    void ascent_draws_only_rows_still_in_it() {
+        auto m = tiny();
+        facts::FactSet set;
+        for (int i = 0; i < 12; ++i) {
+            facts::Fact f;
+            f.kind = facts::Kind::Forget;
+            f.prompt = "Fact number " + std::to_string(i) + " is about";
+            f.answer = " zebras";
+            set.facts.push_back(f);
+        }
+        auto cfg = SurgeryConfig::preset_named("paper");
+        cfg.steps = 6;
+        cfg.batch_size = 2;
+        cfg.retain_pool_per_step = 0;
+        cfg.forget_nll_stop = 0.01;
+        cfg.early_stop = false;
+        cfg.eval_every = 100;
+        Trainer t(m, set, cfg);
+        std::vector<int> active;
+        RunCallbacks cb;
+        cb.on_step = [&](const StepMetrics& s) { active.push_back(s.active_forget); };
+        auto out = t.run(cb);
+        QCOMPARE(out.steps_done, 6);
+        QCOMPARE(active, (std::vector<int>{10, 8, 6, 4, 2, 0}));
+    }
+
     void every_method_runs_in_the_right_direction_data() {
         QTest::addColumn<QString>("method");
         for (auto n : {"llm-surgery", "grad-ascent", "grad-diff", "npo", "finetune"}) QTest::newRow(n) << n;
