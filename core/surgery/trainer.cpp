@@ -342,33 +342,42 @@ struct Trainer::Impl {
         }
     }
 
-    std::vector<Row*> sample(std::vector<Row*> from, size_t n) {
-        n = std::min(n, from.size());
-        for (size_t i = 0; i < n; ++i) std::swap(from[i], from[i + rng() % (from.size() - i)]);
-        from.resize(n);
-        return from;
+    // Rows are drawn in epochs, per term: a seeded shuffle consumed in order and reshuffled once used up, so every
+    // row (and every θ0 cache entry) is drawn once before any is drawn twice. Bounded ascent: the forget and edit
+    // terms draw only rows still in the ascent (a forgotten row would cost a forward and give no gradient); once
+    // every row is forgotten, all of them, to keep measuring.
+    struct Epoch {
+        std::vector<Row*> order;
+        size_t next = 0;
+    };
+    Epoch epochs[kTerms + 1];   // [kTerms]: the broad retain pool
+
+    std::vector<Row*> draw(Epoch& e, const std::vector<Row*>& from, size_t n, bool ascent) {
+        const bool any_active = ascent && std::any_of(from.begin(), from.end(), [](Row* r) { return r->active; });
+        auto usable = [&](Row* r) { return !any_active || r->active; };
+        n = std::min(n, (size_t)std::count_if(from.begin(), from.end(), usable));
+        std::vector<Row*> out;
+        while (out.size() < n) {   // ends within two epochs: each holds every usable row
+            if (e.next == e.order.size()) {
+                e.order = from, e.next = 0;
+                for (size_t i = 0; i + 1 < e.order.size(); ++i)
+                    std::swap(e.order[i], e.order[i + rng() % (e.order.size() - i)]);
+            }
+            Row* r = e.order[e.next++];
+            if (usable(r) && std::find(out.begin(), out.end(), r) == out.end()) out.push_back(r);
+        }
+        return out;
     }
 
     std::vector<Row*> pick_rows(bool use[kTerms], bool use_pool) {
-        std::vector<Row*> by[kTerms], pool;
-        for (auto& r : rows) {
-            if (r.pool) pool.push_back(&r);
-            else by[r.term].push_back(&r);
-        }
-        // Bounded ascent: draw the rows still in the ascent (a forgotten row would cost a forward and give no
-        // gradient); once every row is forgotten, all of them, to keep measuring.
-        for (int t : {kForget, kEdit}) {
-            std::vector<Row*> active;
-            for (auto* r : by[t])
-                if (r->active) active.push_back(r);
-            if (!active.empty()) by[t] = std::move(active);
-        }
+        std::vector<Row*> by[kTerms + 1];
+        for (auto& r : rows) by[r.pool ? kTerms : r.term].push_back(&r);
         std::vector<Row*> out;
-        for (int t = 0; t < kTerms; ++t)
-            if (use[t])
-                for (auto* r : sample(by[t], (size_t)cfg.batch_size)) out.push_back(r);
-        if (use_pool)
-            for (auto* r : sample(pool, (size_t)cfg.retain_pool_per_step)) out.push_back(r);
+        for (int t = 0; t <= kTerms; ++t) {
+            if (t < kTerms ? !use[t] : !use_pool) continue;
+            const size_t n = (size_t)(t < kTerms ? cfg.batch_size : cfg.retain_pool_per_step);
+            for (auto* r : draw(epochs[t], by[t], n, t == kForget || t == kEdit)) out.push_back(r);
+        }
         return out;
     }
 
