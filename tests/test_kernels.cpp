@@ -1,8 +1,11 @@
 // The hand-fused training kernels against LibTorch's own implementations of the same math (the independent
 // reference here): FusedAdamW against torch::optim::AdamW + clip_grad_norm_, swiglu against at::silu(g) * u with
-// autograd, the chunked vocabulary projection against one log_softmax over the whole batch.
+// autograd, rms_norm against HF's formula in fp64 ATen ops with autograd, the chunked vocabulary projection against
+// one log_softmax over the whole batch.
+#include "core/common/autocast.h"
 #include "core/common/fused_adamw.h"
 #include "core/model/model_loader.h"
+#include "core/model/rms_norm.h"
 #include "core/model/swiglu.h"
 #include "core/surgery/vocab_chunks.h"
 
@@ -131,6 +134,76 @@ private Q_SLOTS:
     void swiglu_elsewhere_is_atens() {   // a dtype the loops do not cover: at::silu(g) * up itself
         auto g = at::randn({4, 5}).to(at::kDouble), u = at::randn({4, 5}).to(at::kDouble);
         QVERIFY(at::equal(swiglu(g, u), at::silu(g) * u));
+    }
+
+    // ---- rms_norm -----------------------------------------------------------------------------------------
+    void rms_norm_matches_aten_data() {
+        QTest::addColumn<QString>("mix");
+        QTest::addColumn<qint64>("rows");
+        QTest::addColumn<qint64>("cols");
+        for (const char* mix : {"fp32", "fp32 under bf16 autocast", "bf16"}) {
+            QTest::newRow(qPrintable(QString("%1, 3 x 7").arg(mix))) << mix << qint64(3) << qint64(7);
+            QTest::newRow(qPrintable(QString("%1, 5 x 256").arg(mix))) << mix << qint64(5) << qint64(256);
+            QTest::newRow(qPrintable(QString("%1, 301 x 250 (several threads)").arg(mix))) << mix << qint64(301) << qint64(250);
+        }
+    }
+    void rms_norm_matches_aten() {
+        QFETCH(QString, mix);
+        QFETCH(qint64, rows);
+        QFETCH(qint64, cols);
+        const bool bf16 = mix == "bf16", autocast = mix.contains("autocast");
+        const auto dt = bf16 ? at::kBFloat16 : at::kFloat;
+        const double eps = 1e-5;
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(5);
+        auto x0 = (at::randn({2, rows, cols}, gen) * 3 + 0.5).to(dt);          // [2, N, C]: leading dims flattened
+        auto w0 = (at::rand({cols}, gen) + 0.5).to(dt);                         // [C]
+        x0[0][0].fill_(0.0);                                                    // a row of zeros: 1/rms = 1/sqrt(eps)
+        // Reference: HF's LlamaRMSNorm with autograd, in fp64 from the same inputs.
+        auto x_ref = x0.to(at::kDouble).requires_grad_(), w_ref = w0.to(at::kDouble).requires_grad_();
+        auto y_ref = w_ref * (x_ref * at::rsqrt(x_ref.pow(2).mean(-1, true) + eps));
+        auto x = x0.clone().requires_grad_(), w = w0.clone().requires_grad_();
+        at::Tensor y;
+        {
+            Autocast ac(autocast);
+            y = rms_norm(x, w, eps);
+        }
+        auto d = at::randn(y.sizes(), gen).to(y.scalar_type());                 // the gradient arriving at y
+        y_ref.backward(d.to(at::kDouble));
+        y.backward(d);
+        QCOMPARE(y.scalar_type(), bf16 || autocast ? at::kBFloat16 : at::kFloat);
+        QCOMPARE(x.grad().scalar_type(), dt);
+        QCOMPARE(w.grad().scalar_type(), dt);
+        // fp32: float rounding; a bf16 result: x / rms and the product each rounded to 8 mantissa bits (as HF's
+        // composed ops round them); the gradients of a bf16 model likewise.
+        const double tol_y = bf16 || autocast ? 1.0 / 128 : 1e-5, tol_grad = bf16 ? 1.0 / 64 : 1e-5;
+        // Compared per row (the zero row's input gradient is ~100x the others', at 1/sqrt(eps)).
+        auto row_err = [](const at::Tensor& a, const at::Tensor& b) {
+            double worst = 0;
+            for (int64_t i = 0; i < a.size(0); ++i) worst = std::max(worst, rel_err(a[i], b[i]));
+            return worst;
+        };
+        const auto yr = y.reshape({-1, cols}), yr_ref = y_ref.reshape({-1, cols});
+        const auto dx = x.grad().reshape({-1, cols}), dx_ref = x_ref.grad().reshape({-1, cols});
+        QVERIFY2(row_err(yr, yr_ref) <= tol_y, qPrintable(QString("forward %1").arg(row_err(yr, yr_ref))));
+        QVERIFY2(row_err(dx, dx_ref) <= tol_grad, qPrintable(QString("dx %1").arg(row_err(dx, dx_ref))));
+        QVERIFY2(rel_err(w.grad(), w_ref.grad()) <= tol_grad, qPrintable(QString("dw %1").arg(rel_err(w.grad(), w_ref.grad()))));
+        QVERIFY(at::isfinite(y).all().item<bool>() && at::isfinite(x.grad()).all().item<bool>());
+    }
+
+    void rms_norm_frozen_weight() {   // no weight gradient asked: the input gradient alone, the same values
+        auto gen = at::make_generator<at::CPUGeneratorImpl>(6);
+        auto x0 = at::randn({4, 64}, gen), w = at::rand({64}, gen) + 0.5, d = at::randn({4, 64}, gen);
+        auto x1 = x0.clone().requires_grad_(), x2 = x0.clone().requires_grad_(), w2 = w.clone().requires_grad_();
+        rms_norm(x1, w, 1e-6).backward(d);
+        rms_norm(x2, w2, 1e-6).backward(d);
+        QVERIFY(at::equal(x1.grad(), x2.grad()));
+        QVERIFY(w2.grad().defined() && !w.grad().defined());
+    }
+
+    void rms_norm_elsewhere_is_atens() {   // a dtype the loops do not cover: HF's formula in ATen ops itself
+        auto x = at::randn({4, 5}).to(at::kDouble), w = at::rand({5}).to(at::kDouble);
+        auto xf = x.to(at::kFloat);   // HF normalises in fp32 whatever the dtype
+        QVERIFY(at::equal(rms_norm(x, w, 1e-6), w * (xf * at::rsqrt(xf.pow(2).mean(-1, true) + 1e-6)).to(at::kDouble)));
     }
 
     // ---- the chunked vocabulary projection ---------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "core/model/llama.h"
 
 #include "core/model/activation_checkpoint.h"
+#include "core/model/rms_norm.h"
 #include "core/model/swiglu.h"
 
 #include <torch/torch.h>
@@ -22,12 +23,7 @@ LlamaRMSNormImpl::LlamaRMSNormImpl(int64_t dim, double eps_, const at::TensorOpt
     weight = register_parameter("weight", torch::ones({dim}, opt));
 }
 
-at::Tensor LlamaRMSNormImpl::forward(const at::Tensor& x) {
-    auto xf = x.to(at::kFloat);                                     // [..., C]
-    auto var = xf.pow(2).mean(-1, /*keepdim=*/true);                // [..., 1]
-    xf = xf * at::rsqrt(var + eps);
-    return weight * xf.to(x.scalar_type());
-}
+at::Tensor LlamaRMSNormImpl::forward(const at::Tensor& x) { return rms_norm(x, weight, eps); }
 
 // ---------------------------------------------------------------------------------------------
 // Attention: grouped-query, rotary embedding in HF's rotate-half layout

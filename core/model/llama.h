@@ -33,7 +33,7 @@ TORCH_MODULE(Linear);
 
 struct LlamaRMSNormImpl : torch::nn::Module {
     LlamaRMSNormImpl(int64_t dim, double eps, const at::TensorOptions& opt);
-    at::Tensor forward(const at::Tensor& x);   // [..., C], normalised in fp32 like HF
+    at::Tensor forward(const at::Tensor& x);   // [..., C], normalised in fp32 like HF (core/model/rms_norm.h)
     at::Tensor weight;                          // [C]
     double eps;
 };

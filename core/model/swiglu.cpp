@@ -1,5 +1,7 @@
 #include "core/model/swiglu.h"
 
+#include "core/common/cpu_loops.h"
+
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
@@ -14,24 +16,8 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// bf16 <-> fp32 by bits (bf16 is the upper half of an fp32); to bf16 rounds to nearest even, NaN stays NaN.
-inline float load(const float* p, int64_t i) { return p[i]; }
-inline float load(const c10::BFloat16* p, int64_t i) {
-    uint16_t h;
-    std::memcpy(&h, p + i, 2);
-    const uint32_t bits = uint32_t(h) << 16;
-    float f;
-    std::memcpy(&f, &bits, 4);
-    return f;
-}
-inline void store(float* p, int64_t i, float f) { p[i] = f; }
-inline void store(c10::BFloat16* p, int64_t i, float f) {
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    const bool nan = (bits & 0x7fffffffu) > 0x7f800000u;
-    const uint16_t h = nan ? uint16_t(0x7fc0) : uint16_t((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
-    std::memcpy(p + i, &h, 2);
-}
+using cpu::load;
+using cpu::store;
 
 // σ(x) = 1 / (1 + e^-x) with e^y as Cephes' expf computes it (2^k · e^r, |r| <= ln2/2, degree-5 polynomial, within
 // 2 ulp): plain arithmetic, so the loops below vectorise (libm's expf would not).
@@ -72,15 +58,7 @@ inline void backward_range(const T* g, const T* u, const T* d_out, T* d_g, T* d_
     }
 }
 
-// The loops compiled for AVX-512, AVX2 + FMA and the x86-64 baseline, picked at load time for the CPU at hand
-// (GCC function multiversioning).
-// (GCC 12 accepts the x86-64-v3/v4 names in target_clones; ifunc needs glibc.)
-#if defined(__x86_64__) && defined(__GNUC__) && __GNUC__ >= 12 && !defined(__clang__) && defined(__GLIBC__)
-#define LLMS_CPU_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define LLMS_CPU_CLONES
-#endif
-
+// The loops compiled for AVX-512, AVX2 + FMA and the x86-64 baseline (LLMS_CPU_CLONES).
 LLMS_CPU_CLONES void forward_f32(const float* g, const float* u, float* out, int64_t from, int64_t to) {
     forward_range(g, u, out, from, to);
 }
