@@ -2,6 +2,7 @@
 
 #include "core/model/activation_checkpoint.h"
 #include "core/model/rms_norm.h"
+#include "core/model/rotary.h"
 #include "core/model/swiglu.h"
 
 #include <torch/torch.h>
@@ -28,11 +29,6 @@ at::Tensor LlamaRMSNormImpl::forward(const at::Tensor& x) { return rms_norm(x, w
 // ---------------------------------------------------------------------------------------------
 // Attention: grouped-query, rotary embedding in HF's rotate-half layout
 
-static at::Tensor rotate_half(const at::Tensor& x) {   // [..., HD] -> cat(-x2, x1)
-    auto h = x.size(-1) / 2;
-    return at::cat({-x.narrow(-1, h, h), x.narrow(-1, 0, h)}, -1);
-}
-
 LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& c, const at::TensorOptions& opt)
     : NH(c.num_attention_heads), NKV(c.num_key_value_heads), HD(c.head_dim) {
     q_proj = register_module("q_proj", Linear(c.hidden_size, NH * HD, opt));
@@ -47,8 +43,8 @@ at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const at::Tensor& co
     auto q = q_proj->forward(x).view({B, T, NH, HD}).transpose(1, 2);    // [B, NH, T, HD]
     auto k = k_proj->forward(x).view({B, T, NKV, HD}).transpose(1, 2);   // [B, NKV, T, HD]
     auto v = v_proj->forward(x).view({B, T, NKV, HD}).transpose(1, 2);   // [B, NKV, T, HD]
-    q = q * cos + rotate_half(q) * sin;
-    k = k * cos + rotate_half(k) * sin;
+    q = apply_rotary(q, cos, sin);                                       // core/model/rotary.h
+    k = apply_rotary(k, cos, sin);
     if (cache_k) {   // append to the cache: [B, NKV, P+T, HD]
         if (cache_k->defined()) {
             k = at::cat({*cache_k, k}, 2);
