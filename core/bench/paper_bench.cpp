@@ -43,8 +43,9 @@ struct Scale {
     // retrain, 0.1 left unlearn MCQA at 82 %; lr 5e-4 with weights 1.0 / 5.0 met unlearn and update but
     // missed retain by 2.2 points; twice the retain sentences per step (32) and a forget bound of 1 nat meet
     // all three at 9.6 % of the retrain's tokens. Since the trainer draws rows in epochs and the ascent only
-    // sentences still in it, w_forget 1.25 meets every target on all four pretrained model pairs measured.
-    double surgery_lr = 5e-4, w_forget = 1.25, w_retain = 5.0;
+    // sentences still in it, w_forget 1.25 met every target on all four pretrained model pairs measured; after
+    // the fused RMSNorm and RoPE changed the rounding (new pretrained pairs), 1.5 meets them on all six.
+    double surgery_lr = 5e-4, w_forget = 1.5, w_retain = 5.0;
 };
 
 Scale scale_of(bool quick) {
