@@ -118,7 +118,8 @@ struct RmsNorm : torch::autograd::Function<RmsNorm> {
         auto dy = grad_out[0].defined() ? grad_out[0].to(y_dtype).contiguous() : at::zeros({N, C}, x.options().dtype(y_dtype));
         auto dx = at::empty_like(x);
         const bool want_dw = ctx->needs_input_grad(1);
-        // Per-thread partial sums of the weight gradient, added at the end.
+        // Per-thread partial sums of the weight gradient, added at the end (their split follows the thread count, as
+        // in ATen's own reductions).
         auto dw_parts = want_dw ? at::zeros({at::get_num_threads(), C}, x.options().dtype(at::kFloat)) : at::Tensor();
         at::parallel_for(0, N, std::max<int64_t>(1, kGrain / C), [&](int64_t from, int64_t to) {
             float* dw = want_dw ? dw_parts[at::get_thread_num()].data_ptr<float>() : nullptr;

@@ -135,7 +135,7 @@ at::Tensor rotary_aten(const at::Tensor& x, const at::Tensor& cos, const at::Ten
 
 at::Tensor apply_rotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
     const auto dt = x.scalar_type();
-    const bool fused = x.device().is_cpu() && (dt == at::kFloat || dt == at::kBFloat16) && x.dim() == 4 &&
+    const bool fused = x.device().is_cpu() && cos.device().is_cpu() && sin.device().is_cpu() && (dt == at::kFloat || dt == at::kBFloat16) && x.dim() == 4 &&
                        x.size(-1) % 2 == 0 && cos.sizes() == sin.sizes() && cos.size(-1) == x.size(3) &&
                        cos.size(-2) == x.size(2) && (cos.numel() == x.size(2) * x.size(3) ||
                                                      cos.numel() == x.size(0) * x.size(2) * x.size(3));
