@@ -6,6 +6,7 @@
 #include <ATen/Parallel.h>
 #include <torch/autograd.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace llms {
