@@ -1,7 +1,7 @@
 // The hand-fused training kernels against LibTorch's own implementations of the same math (the independent
 // reference here): FusedAdamW against torch::optim::AdamW + clip_grad_norm_, swiglu against at::silu(g) * u with
-// autograd, rms_norm and apply_rotary against HF's formulas in fp64 ATen ops with autograd, the chunked vocabulary projection against
-// one log_softmax over the whole batch.
+// autograd, rms_norm and apply_rotary against HF's formulas in fp64 ATen ops with autograd, the chunked vocabulary
+// projection against one log_softmax over the whole batch.
 #include "core/common/autocast.h"
 #include "core/common/fused_adamw.h"
 #include "core/model/model_loader.h"
