@@ -27,63 +27,44 @@ struct Layout {
     int64_t cb;           // the tables' row stride: 0 or T·D
 };
 
-// Positions [from, to) of B·T. Forward: y_i = x_i·cos_i − x_{i+D/2}·sin_i, y_{i+D/2} = x_{i+D/2}·cos_{i+D/2} +
-// x_i·sin_{i+D/2} (i < D/2). Backward, its transpose: dx_i = dy_i·cos_i + dy_{i+D/2}·sin_{i+D/2},
+// Positions [from, to) of B·T, in -> out. Forward: y_i = x_i·cos_i − x_{i+D/2}·sin_i, y_{i+D/2} = x_{i+D/2}·cos_{i+D/2}
+// + x_i·sin_{i+D/2} (i < D/2). Backward, its transpose: dx_i = dy_i·cos_i + dy_{i+D/2}·sin_{i+D/2},
 // dx_{i+D/2} = dy_{i+D/2}·cos_{i+D/2} − dy_i·sin_i.
-template <typename X>
-inline void forward_range(const X* x, X* y, const float* cos, const float* sin, const Layout& l, int64_t from, int64_t to) {
+template <bool Backward, typename X>
+inline void rotate_range(const X* in, X* out, const float* cos, const float* sin, const Layout& l, int64_t from,
+                         int64_t to) {
     const int64_t h2 = l.D / 2;
     for (int64_t bt = from; bt < to; ++bt) {
         const int64_t b = bt / l.T, t = bt % l.T;
         const float* c = cos + b * l.cb + t * l.D;
         const float* s = sin + b * l.cb + t * l.D;
         for (int64_t h = 0; h < l.H; ++h) {
-            const X* xr = x + b * l.sb + t * l.st + h * l.sh;
-            X* yr = y + (bt * l.H + h) * l.D;
+            const X* ir = in + b * l.sb + t * l.st + h * l.sh;
+            X* orow = out + (bt * l.H + h) * l.D;
             for (int64_t i = 0; i < h2; ++i) {
-                const float x1 = load(xr, i), x2 = load(xr, i + h2);
-                store(yr, i, x1 * c[i] - x2 * s[i]);
-                store(yr, i + h2, x2 * c[i + h2] + x1 * s[i + h2]);
+                const float v1 = load(ir, i), v2 = load(ir, i + h2);
+                if constexpr (Backward) {
+                    store(orow, i, v1 * c[i] + v2 * s[i + h2]);
+                    store(orow, i + h2, v2 * c[i + h2] - v1 * s[i]);
+                } else {
+                    store(orow, i, v1 * c[i] - v2 * s[i]);
+                    store(orow, i + h2, v2 * c[i + h2] + v1 * s[i + h2]);
+                }
             }
         }
     }
 }
 
-template <typename X>
-inline void backward_range(const X* dy, X* dx, const float* cos, const float* sin, const Layout& l, int64_t from,
-                           int64_t to) {
-    const int64_t h2 = l.D / 2;
-    for (int64_t bt = from; bt < to; ++bt) {
-        const int64_t b = bt / l.T, t = bt % l.T;
-        const float* c = cos + b * l.cb + t * l.D;
-        const float* s = sin + b * l.cb + t * l.D;
-        for (int64_t h = 0; h < l.H; ++h) {
-            const X* dr = dy + b * l.sb + t * l.st + h * l.sh;
-            X* xr = dx + (bt * l.H + h) * l.D;
-            for (int64_t i = 0; i < h2; ++i) {
-                const float d1 = load(dr, i), d2 = load(dr, i + h2);
-                store(xr, i, d1 * c[i] + d2 * s[i + h2]);
-                store(xr, i + h2, d2 * c[i + h2] - d1 * s[i]);
-            }
-        }
-    }
+// The loops compiled for AVX-512, AVX2 + FMA and the x86-64 baseline (LLMS_CPU_CLONES).
+LLMS_CPU_CLONES void rotate_f32(const float* in, float* out, const float* c, const float* s, const Layout& l,
+                                bool backward, int64_t from, int64_t to) {
+    if (backward) rotate_range<true>(in, out, c, s, l, from, to);
+    else rotate_range<false>(in, out, c, s, l, from, to);
 }
-
-LLMS_CPU_CLONES void forward_f32(const float* x, float* y, const float* c, const float* s, const Layout& l, int64_t from,
-                                 int64_t to) {
-    forward_range(x, y, c, s, l, from, to);
-}
-LLMS_CPU_CLONES void forward_bf16(const BF* x, BF* y, const float* c, const float* s, const Layout& l, int64_t from,
-                                  int64_t to) {
-    forward_range(x, y, c, s, l, from, to);
-}
-LLMS_CPU_CLONES void backward_f32(const float* dy, float* dx, const float* c, const float* s, const Layout& l,
-                                  int64_t from, int64_t to) {
-    backward_range(dy, dx, c, s, l, from, to);
-}
-LLMS_CPU_CLONES void backward_bf16(const BF* dy, BF* dx, const float* c, const float* s, const Layout& l, int64_t from,
-                                   int64_t to) {
-    backward_range(dy, dx, c, s, l, from, to);
+LLMS_CPU_CLONES void rotate_bf16(const BF* in, BF* out, const float* c, const float* s, const Layout& l, bool backward,
+                                 int64_t from, int64_t to) {
+    if (backward) rotate_range<true>(in, out, c, s, l, from, to);
+    else rotate_range<false>(in, out, c, s, l, from, to);
 }
 
 constexpr int64_t kGrain = 1 << 15;   // elements per parallel task
@@ -98,10 +79,8 @@ void run(const at::Tensor& in, const at::Tensor& out, const at::Tensor& cos, con
     const bool f32 = in.scalar_type() == at::kFloat;
     const float *c = cos.data_ptr<float>(), *s = sin.data_ptr<float>();
     at::parallel_for(0, in.size(0) * l.T, std::max<int64_t>(1, kGrain / (l.H * l.D)), [&](int64_t from, int64_t to) {
-        if (f32 && !backward) forward_f32(in.data_ptr<float>(), out.data_ptr<float>(), c, s, l, from, to);
-        else if (f32) backward_f32(in.data_ptr<float>(), out.data_ptr<float>(), c, s, l, from, to);
-        else if (!backward) forward_bf16(in.data_ptr<BF>(), out.data_ptr<BF>(), c, s, l, from, to);
-        else backward_bf16(in.data_ptr<BF>(), out.data_ptr<BF>(), c, s, l, from, to);
+        if (f32) rotate_f32(in.data_ptr<float>(), out.data_ptr<float>(), c, s, l, backward, from, to);
+        else rotate_bf16(in.data_ptr<BF>(), out.data_ptr<BF>(), c, s, l, backward, from, to);
     });
 }
 
