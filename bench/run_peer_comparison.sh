@@ -15,8 +15,9 @@
 #                    and flagged in the summary (default 0.1; 1 disables the waiting)
 #   --quick          fewer steps (a check that everything runs, not a measurement)
 #   --out DIR        keep the JSON of every run there (default: a temporary folder, removed)
-# Both sides run with OMP_WAIT_POLICY=PASSIVE unless it is set (a busy machine otherwise stalls spinning
-# OpenMP threads), alternating ours / peer run by run.
+# Both sides run with the OpenMP wait policy of the CLI's training commands, GOMP_SPINCOUNT=30000
+# (core/common/thread_wait_policy.h), unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set; alternating ours /
+# peer run by run.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,7 +37,7 @@ while [[ $# -gt 0 ]]; do
     --max-other) max_other="$2"; shift 2 ;;
     --quick) quick=1; shift ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -45,7 +46,7 @@ done
   { echo "Debian's python3-torch is missing (/usr/bin/python3 cannot import torch): apt install python3-torch" >&2; exit 1; }
 case "$precision" in fp32) precisions=(fp32) ;; bf16) precisions=(bf16) ;; both) precisions=(fp32 bf16) ;;
   *) echo "--precision expects fp32, bf16 or both" >&2; exit 2 ;; esac
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+[[ -n "${OMP_WAIT_POLICY:-}" || -n "${GOMP_SPINCOUNT:-}" ]] || export GOMP_SPINCOUNT=30000
 
 if [[ -z "$out" ]]; then
   out="$(mktemp -d)"
@@ -97,7 +98,7 @@ shapes=(
 ((quick)) && shapes=("demo|--batch 16 --seq 64|2|1" "large|--dim 512 --layers 8 --heads 8 --kv-heads 4 --vocab 4096 --seq 256 --batch 4|1|1")
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "date:    $(date -u +%Y-%m-%dT%H:%MZ); OMP_WAIT_POLICY=$OMP_WAIT_POLICY; runs per measurement: $repeat"
+echo "date:    $(date -u +%Y-%m-%dT%H:%MZ); OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-unset}, GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-unset}; runs per measurement: $repeat"
 for spec in "${shapes[@]}"; do
   IFS='|' read -r name opts steps warmup <<<"$spec"
   dump="$out/$name-dump"

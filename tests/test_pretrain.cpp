@@ -2,6 +2,7 @@
 // CLI reads, a stopped run leaves nothing that looks complete, and the demo-model first-run logic rebuilds a
 // damaged folder instead of loading it. One thread everywhere: fast and reproducible on a busy machine.
 #include "core/common/error.h"
+#include "core/common/thread_wait_policy.h"
 #include "core/corpus/world_corpus.h"
 #include "core/facts/fact_set.h"
 #include "core/io/hf_folder.h"
@@ -18,7 +19,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -77,6 +80,26 @@ private Q_SLOTS:
         QVERIFY(demo.hidden_size % demo.num_heads == 0 && demo.num_heads % demo.num_kv_heads == 0);
         QVERIFY(tiny.hidden_size % tiny.num_heads == 0 && tiny.num_heads % tiny.num_kv_heads == 0);
         QVERIFY_THROWS_EXCEPTION(Error, (void)pretrain::preset("huge"));
+    }
+
+    // The training commands' OpenMP wait policy: set when the user chose none, the user's choice kept otherwise
+    // (and a re-executed process, which sees it set, does not re-execute again).
+    void threadWaitPolicy() {
+        const char* names[] = {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"};
+        std::optional<std::string> saved[2];
+        for (int i = 0; i < 2; ++i)
+            if (const char* v = std::getenv(names[i])) saved[i] = v;
+        unsetenv("OMP_WAIT_POLICY"), unsetenv("GOMP_SPINCOUNT");
+        QVERIFY(set_thread_wait_policy_env());
+        QCOMPARE(std::string(std::getenv("GOMP_SPINCOUNT")), std::string(kGompSpinCount));
+        QVERIFY(!set_thread_wait_policy_env());
+        setenv("GOMP_SPINCOUNT", "5", 1);
+        QVERIFY(!set_thread_wait_policy_env());
+        QCOMPARE(std::string(std::getenv("GOMP_SPINCOUNT")), std::string("5"));
+        unsetenv("GOMP_SPINCOUNT"), setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        QVERIFY(!set_thread_wait_policy_env());
+        QVERIFY(!std::getenv("GOMP_SPINCOUNT"));
+        for (int i = 0; i < 2; ++i) saved[i] ? (void)setenv(names[i], saved[i]->c_str(), 1) : (void)unsetenv(names[i]);
     }
 
     // The tiny preset learns >= 90% of its ~50 facts, and the folder says so.

@@ -1,8 +1,8 @@
 #include "ui/training_process.h"
 
+#include "core/common/thread_wait_policy.h"
 #include "core/pretrain/pretrain.h"
 
-#include <cstdlib>
 #include <filesystem>
 #include <system_error>
 #include <unistd.h>
@@ -10,13 +10,11 @@
 namespace llms::ui {
 
 void prepareTrainingProcess(char** argv) {
-    if (!std::getenv("OMP_WAIT_POLICY")) {
-        std::error_code ec;
-        // The real path (not /proc/self/exe): the process keeps its name in ps and task managers.
-        const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-        if (!ec && setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0)
-            execv(exe.c_str(), argv);   // returns only on failure: carry on with the default policy
-    }
+    std::error_code ec;
+    // The real path (not /proc/self/exe): the process keeps its name in ps and task managers.
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec && set_thread_wait_policy_env())
+        execv(exe.c_str(), argv);   // returns only on failure: carry on with the default policy
     pretrain::tune_malloc_for_training();
 }
 

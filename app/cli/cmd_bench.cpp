@@ -44,7 +44,7 @@ void malloc_tuning(const Args& a) {
     if (on_off(a, "malloc-tuning", true)) pretrain::tune_malloc_for_training();
 }
 
-int run_surgery(const Args& a) {
+int run_surgery(const Args& a, const std::vector<std::string>& argv) {
     auto known = kShapeOptions;
     known.insert({"seq", "batch", "steps", "warmup", "threads", "precision", "topk", "seed", "dump", "malloc-tuning", "json",
                   "device", "train", "checkpoint-layers"});
@@ -64,6 +64,7 @@ int run_surgery(const Args& a) {
     o.device = a.get("device", o.device);
     o.train = a.get("train", o.train);
     o.checkpoint_layers = a.flag("checkpoint-layers");
+    apply_thread_wait_policy("bench", argv);   // as the surgery command (re-exec)
     malloc_tuning(a);
     const bool json = a.flag("json");
 
@@ -150,7 +151,7 @@ int run_paper(const Args& a, const std::vector<std::string>& argv) {
     o.pool_rows = a.get_int("pool-rows", 0);
     o.forget_bound = a.get_double("forget-bound", 0);
     o.precision = a.get("precision", o.precision);
-    prepare_training_process("bench", argv);   // OMP passive wait (re-exec) + malloc tunables, as pretrain
+    prepare_training_process("bench", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
 
     ProgressLine line;
     std::string phase;
@@ -179,7 +180,7 @@ int run_paper(const Args& a, const std::vector<std::string>& argv) {
 int run(const std::vector<std::string>& argv) {
     Args a(argv, {"json", "random", "quick", "checkpoint-layers"});
     const std::string which = a.positional().empty() ? "" : a.positional()[0];
-    if (which == "surgery") return run_surgery(a);
+    if (which == "surgery") return run_surgery(a, argv);
     if (which == "generate") return run_generate(a);
     if (which == "paper") return run_paper(a, argv);
     throw Error(which.empty() ? "bench needs a benchmark name: surgery, generate or paper (see --help)"

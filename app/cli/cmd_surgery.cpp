@@ -3,6 +3,7 @@
 #include "app/cli/interrupt.h"
 #include "app/cli/model_options.h"
 #include "app/cli/progress_line.h"
+#include "app/cli/training_process.h"
 #include "core/io/hf_folder.h"
 #include "core/surgery/trainer.h"
 
@@ -74,6 +75,7 @@ int run(const std::vector<std::string>& argv) {
     if (fs::exists(out) && !fs::is_empty(out) && a.get("overwrite-out") != "yes")
         throw Error(out.string() + " already exists and is not empty (choose a new folder, or pass --overwrite-out yes)");
     const auto cfg = config_from(a);
+    prepare_training_process("surgery", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
     const auto& stop = install_interrupt_flag();
 
     std::fprintf(stderr, "loading %s\n", model_dir.string().c_str());
