@@ -62,7 +62,7 @@ struct PaperBenchResult {
     double baseline_seconds = 0;        // θ_baseline's training steps
     int64_t baseline_tokens = 0;        // tokens trained on (steps x batch x context)
     double surgery_seconds = 0;         // the whole surgery run (θ0 cache, steps, checks)
-    int64_t surgery_tokens = 0;         // tokens trained on (forward + backward)
+    int64_t surgery_tokens = 0;         // tokens trained on (forward + backward), counted as the baseline's: positions
     int64_t surgery_forward_tokens = 0; // forward-only tokens: θ0 reference cache + the trainer's checks
     int surgery_steps = 0;
     std::string surgery_outcome;

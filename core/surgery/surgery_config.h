@@ -83,7 +83,7 @@ struct SurgeryOutcome {
     std::string message;     // user-facing summary ("targets met at step 84", "stopped by user at step 12", ...)
     int steps_done = 0;
     double seconds = 0;
-    int64_t tokens = 0;      // tokens processed (all terms)
+    int64_t tokens = 0;      // tokens trained on (all terms): positions, each predicting the next token
     int64_t forward_tokens = 0;   // tokens run forward only: θ0's cache, target checks, bounded-ascent refreshes
 };
 

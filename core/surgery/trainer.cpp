@@ -185,7 +185,7 @@ struct Trainer::Impl {
         at::Tensor ref_idx, ref_logp;    // [R, T, K]
         at::Tensor ref_seq_logp;         // [R]
         std::vector<Row*> rows;
-        int64_t tokens = 0;
+        int64_t tokens = 0;              // positions (predictions), as the pretraining counts its tokens
     };
 
     Batch make_batch(const std::vector<Row*>& picked) {
@@ -215,7 +215,7 @@ struct Trainer::Impl {
                 ref_logp[i].narrow(0, 0, L).copy_(r.ref_logp);
             }
             seq[i] = r.ref_seq_logp;
-            b.tokens += L + 1;
+            b.tokens += L;
         }
         const auto dev = m.device;
         b.input = input.to(dev);
