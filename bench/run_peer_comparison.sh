@@ -15,7 +15,7 @@
 #                    and flagged in the summary (default 0.1; 1 disables the waiting)
 #   --quick          fewer steps (a check that everything runs, not a measurement)
 #   --out DIR        keep the JSON of every run there (default: a temporary folder, removed)
-# Both sides run with the OpenMP wait policy of the CLI's training commands, GOMP_SPINCOUNT=30000
+# Both sides run with the OpenMP wait policy the CLI's training commands pick on an idle machine, GOMP_SPINCOUNT=30000
 # (core/common/thread_wait_policy.h), unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set; alternating ours /
 # peer run by run.
 set -euo pipefail

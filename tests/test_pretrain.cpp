@@ -82,23 +82,36 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(Error, (void)pretrain::preset("huge"));
     }
 
-    // The training commands' OpenMP wait policy: set when the user chose none, the user's choice kept otherwise
-    // (and a re-executed process, which sees it set, does not re-execute again).
+    // The training commands' OpenMP wait policy: a short spin on an idle machine, the passive wait on a busy one
+    // or where /proc/stat cannot be read, the user's choice kept (and a re-executed process, which sees the
+    // variable set, does not re-execute again).
     void threadWaitPolicy() {
         const char* names[] = {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"};
         std::optional<std::string> saved[2];
         for (int i = 0; i < 2; ++i)
             if (const char* v = std::getenv(names[i])) saved[i] = v;
-        unsetenv("OMP_WAIT_POLICY"), unsetenv("GOMP_SPINCOUNT");
-        QVERIFY(set_thread_wait_policy_env());
-        QCOMPARE(std::string(std::getenv("GOMP_SPINCOUNT")), std::string(kGompSpinCount));
-        QVERIFY(!set_thread_wait_policy_env());
+        const auto env = [](const char* name) { return std::string(std::getenv(name) ? std::getenv(name) : "(unset)"); };
+        const auto clear = [] { unsetenv("OMP_WAIT_POLICY"), unsetenv("GOMP_SPINCOUNT"); };
+        clear();
+        QVERIFY(set_thread_wait_policy_env(0.05));
+        QCOMPARE(env("GOMP_SPINCOUNT"), std::string(kGompSpinCount));
+        QCOMPARE(env("OMP_WAIT_POLICY"), std::string("(unset)"));
+        QVERIFY(!set_thread_wait_policy_env(0.05));   // set now: the re-executed process keeps it
+        QVERIFY(!choose_thread_wait_policy());
+        clear();
+        QVERIFY(set_thread_wait_policy_env(0.6));
+        QCOMPARE(env("OMP_WAIT_POLICY"), std::string("PASSIVE"));
+        QCOMPARE(env("GOMP_SPINCOUNT"), std::string("(unset)"));
+        clear();
+        QVERIFY(set_thread_wait_policy_env(-1));      // /proc/stat unreadable: the safe choice
+        QCOMPARE(env("OMP_WAIT_POLICY"), std::string("PASSIVE"));
+        clear();
         setenv("GOMP_SPINCOUNT", "5", 1);
-        QVERIFY(!set_thread_wait_policy_env());
-        QCOMPARE(std::string(std::getenv("GOMP_SPINCOUNT")), std::string("5"));
-        unsetenv("GOMP_SPINCOUNT"), setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-        QVERIFY(!set_thread_wait_policy_env());
-        QVERIFY(!std::getenv("GOMP_SPINCOUNT"));
+        QVERIFY(!set_thread_wait_policy_env(0.05));
+        QCOMPARE(env("GOMP_SPINCOUNT"), std::string("5"));
+        QCOMPARE(env("OMP_WAIT_POLICY"), std::string("(unset)"));
+        const double share = machine_busy_share(100);
+        QVERIFY2(share >= 0 && share <= 1, std::to_string(share).c_str());
         for (int i = 0; i < 2; ++i) saved[i] ? (void)setenv(names[i], saved[i]->c_str(), 1) : (void)unsetenv(names[i]);
     }
 

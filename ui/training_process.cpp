@@ -13,7 +13,7 @@ void prepareTrainingProcess(char** argv) {
     std::error_code ec;
     // The real path (not /proc/self/exe): the process keeps its name in ps and task managers.
     const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec && set_thread_wait_policy_env())
+    if (!ec && choose_thread_wait_policy())
         execv(exe.c_str(), argv);   // returns only on failure: carry on with the default policy
     pretrain::tune_malloc_for_training();
 }

@@ -12,7 +12,7 @@ namespace llms::cli {
 void apply_thread_wait_policy(const std::string& subcommand, const std::vector<std::string>& args) {
     std::error_code ec;
     const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec && set_thread_wait_policy_env()) {
+    if (!ec && choose_thread_wait_policy()) {
         std::vector<std::string> all{exe.string(), subcommand};
         all.insert(all.end(), args.begin(), args.end());
         std::vector<char*> argv;

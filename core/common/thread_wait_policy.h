@@ -1,20 +1,32 @@
-// How LibTorch's OpenMP threads wait for work between parallel regions. libgomp's default is a busy wait of
-// about 3 ms (GOMP_SPINCOUNT 300000) before sleeping: on a machine where other processes hold the cores, a
-// spinning thread keeps the core its partner needs, and every hand-off stalls (a 12-step tiny-model surgery
-// took 147 s instead of 4 s while a compile ran). Sleeping at once (OMP_WAIT_POLICY=PASSIVE) costs a futex
-// wake-up per parallel region instead, and a training step runs thousands of them. A short spin of ~0.3 ms
-// (GOMP_SPINCOUNT 30000) bridges the gap between consecutive operators and gives the core up soon after:
-// measured on the 2-core VM (docs/benchmarks.md, "Thread wait policy"), it is the fastest of the three on an
-// idle machine and close to the passive wait on a busy one. Torch-free.
+// How LibTorch's OpenMP threads wait for work between parallel regions, chosen once at start-up from how busy
+// the machine is. libgomp's default is a busy wait of about 3 ms (GOMP_SPINCOUNT 300000) before sleeping: where
+// other processes hold the cores, a spinning thread keeps the core its partner needs and every hand-off stalls
+// (a 12-step tiny-model surgery took 147 s instead of 4 s while a compile ran). Sleeping at once
+// (OMP_WAIT_POLICY=PASSIVE) costs a futex wake-up per parallel region instead, and a training step runs
+// thousands of them. Measured on the 2-core VM (docs/benchmarks.md, "Thread wait policy"): on an idle machine a
+// short spin of ~0.3 ms (GOMP_SPINCOUNT 30000) makes small training steps 25-30 % faster than the passive
+// wait (a tiny model's 2.3x); with other processes on both cores it is ~1.3x slower than the passive wait,
+// some runs 4-5x. So: the short spin when other processes leave the cores idle, the passive wait when not.
+// Torch-free.
 #pragma once
 
 namespace llms {
 
 constexpr const char* kGompSpinCount = "30000";
+constexpr double kBusyShare = 0.25;   // other processes' share of all cores above which the wait is passive
 
-// Sets GOMP_SPINCOUNT to kGompSpinCount unless the user chose a policy (OMP_WAIT_POLICY or GOMP_SPINCOUNT set).
-// libgomp reads it once, when the program starts: returns true when it set the variable, and the caller then
-// re-executes the program (before any thread exists) for it to take effect.
-bool set_thread_wait_policy_env();
+// The share of the machine's CPU time (all cores) that was busy over `ms` milliseconds, from /proc/stat;
+// -1 where it cannot be read. Called before this process does any work, it is the other processes' share.
+double machine_busy_share(int ms);
+
+// Unless the user chose a policy (OMP_WAIT_POLICY or GOMP_SPINCOUNT set): sets GOMP_SPINCOUNT=kGompSpinCount
+// when busy_share (machine_busy_share's) is below kBusyShare, else OMP_WAIT_POLICY=PASSIVE. libgomp reads them
+// once, when the program starts: returns true when it set one, and the caller then re-executes the program
+// (before any thread exists) for it to take effect.
+bool set_thread_wait_policy_env(double busy_share);
+
+// The start-up choice: false at once when the user chose a policy, else set_thread_wait_policy_env of the
+// machine's busy share over 200 ms (the re-executed process sees the variable set and does not measure again).
+bool choose_thread_wait_policy();
 
 }  // namespace llms
