@@ -49,6 +49,7 @@ private Q_SLOTS:
         }
         QCOMPARE(j.value("tokens_per_step").toInt(), 3 * 2 * 8);
         QCOMPARE(j.value("precision").toString(), precision);
+        QVERIFY(!j.value("thread_wait").toString().isEmpty());   // a condition of the measurement
         // step = forward + backward + optimizer (medians of the same steps: equal up to rounding for 2 steps)
         const double sum = j.value("forward_ms").toDouble() + j.value("backward_ms").toDouble() +
                            j.value("optimizer_ms").toDouble();
@@ -148,6 +149,7 @@ private Q_SLOTS:
         }
         const QJsonObject& j = runs[0];
         QCOMPARE(j.value("scale").toString(), QString("quick"));
+        QVERIFY(!j.value("thread_wait").toString().isEmpty());
         const auto models = j.value("models").toObject();
         for (const char* model : {"pre", "baseline", "surgery"})
             for (const char* set : {"unlearn", "update", "retain"}) {

@@ -110,6 +110,9 @@ private Q_SLOTS:
         QVERIFY(!set_thread_wait_policy_env(0.05));
         QCOMPARE(env("GOMP_SPINCOUNT"), std::string("5"));
         QCOMPARE(env("OMP_WAIT_POLICY"), std::string("(unset)"));
+        QCOMPARE(thread_wait_policy_in_effect(), std::string("GOMP_SPINCOUNT=5"));
+        clear();
+        QCOMPARE(thread_wait_policy_in_effect(), std::string("libgomp default"));
         const double share = machine_busy_share(100);
         QVERIFY2(share >= 0 && share <= 1, std::to_string(share).c_str());
         for (int i = 0; i < 2; ++i) saved[i] ? (void)setenv(names[i], saved[i]->c_str(), 1) : (void)unsetenv(names[i]);

@@ -78,10 +78,11 @@ int run_surgery(const Args& a, const std::vector<std::string>& argv) {
     const auto& s = r.options.shape;
     std::fprintf(stderr, "\n");
     std::printf("surgery step  dim %lld ffn %lld layers %lld heads %lld/%lld vocab %lld | 3 x %lld rows x %lld tokens | %s, "
-                "%s, %d threads%s\n",
+                "%s, %d threads (%s)%s\n",
                 (long long)s.dim, (long long)s.ffn, (long long)s.layers, (long long)s.heads, (long long)s.kv_heads,
                 (long long)s.vocab, (long long)r.options.batch, (long long)r.options.seq, r.options.precision.c_str(),
-                r.options.device.c_str(), r.options.threads, r.options.checkpoint_layers ? ", checkpointed layers" : "");
+                r.options.device.c_str(), r.options.threads, r.thread_wait.c_str(),
+                r.options.checkpoint_layers ? ", checkpointed layers" : "");
     std::printf("  params        %.2f M (%.2f M in matmuls); trained: %.2f M (%s)\n", r.params / 1e6, r.matmul_params / 1e6,
                 r.trainable_params / 1e6, r.options.train.c_str());
     std::printf("  step          %.1f ms (median of %d)  = forward %.1f + backward %.1f + optimizer %.1f;"
@@ -171,8 +172,8 @@ int run_paper(const Args& a, const std::vector<std::string>& argv) {
         std::cout << bench::paper_bench_json(r) << "\n";
         return 0;
     }
-    std::printf("bench paper (%s scale, seed %llu, %d threads)\n\n%s", r.scale.c_str(), (unsigned long long)r.options.seed,
-                r.threads, bench::paper_bench_markdown(r).c_str());
+    std::printf("bench paper (%s scale, seed %llu, %d threads, %s)\n\n%s", r.scale.c_str(),
+                (unsigned long long)r.options.seed, r.threads, r.thread_wait.c_str(), bench::paper_bench_markdown(r).c_str());
     if (!o.out.empty()) std::printf("\nwrote the models and paper_table.md / paper_table.json to %s\n", o.out.string().c_str());
     return 0;
 }

@@ -5,6 +5,7 @@
 #include "core/bench/bench_stats.h"
 
 #include "core/common/error.h"
+#include "core/common/thread_wait_policy.h"
 #include "core/corpus/seeded_rng.h"
 #include "core/facts/fact_set.h"
 #include "core/facts/text_file.h"
@@ -176,6 +177,7 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     r.threads = o.threads > 0 ? o.threads : (int)std::max(1u, std::thread::hardware_concurrency());
     if (o.threads < 0) throw Error("--threads must be at least 1 (or 0 for all cores)");
     const ScopedThreads threads(r.threads);   // r.threads > 0: exactly that many
+    r.thread_wait = thread_wait_policy_in_effect();
 
     const WorkDir work(o.out);   // refuses an existing --out before any work
 
@@ -362,6 +364,7 @@ std::string paper_bench_json(const PaperBenchResult& r) {
     j["scale"] = r.scale;
     j["seed"] = r.options.seed;
     j["threads"] = r.threads;
+    j["thread_wait"] = r.thread_wait;
     if (!r.options.reuse.empty()) j["reused_from"] = r.options.reuse.string();
     j["world"] = {{"subjects", {{"unlearn", r.subjects_unlearn}, {"update", r.subjects_update}, {"retain", r.subjects_retain}}},
                   {"facts", {{"unlearn", r.facts_unlearn}, {"update", r.facts_update}, {"retain", r.facts_retain}}},

@@ -45,6 +45,7 @@ struct PaperBenchResult {
     PaperBenchOptions options;
     std::string scale;                  // "default" | "quick"
     int threads = 0;
+    std::string thread_wait;            // the OpenMP wait policy in effect (core/common/thread_wait_policy.h)
     // the world
     size_t subjects_unlearn = 0, subjects_update = 0, subjects_retain = 0;
     size_t facts_unlearn = 0, facts_update = 0, facts_retain = 0;

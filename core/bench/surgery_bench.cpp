@@ -11,6 +11,7 @@
 #include "core/bench/peer_dump.h"
 #include "core/common/error.h"
 #include "core/common/fused_adamw.h"
+#include "core/common/thread_wait_policy.h"
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
 #include "core/surgery/surgery_config.h"
@@ -71,6 +72,7 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
     check(options);
     SurgeryBenchResult r;
     r.options = options;
+    r.thread_wait = thread_wait_policy_in_effect();
     auto& o = r.options;
     const LlamaConfig c = shape_config(o.shape, o.seq);
     o.shape.ffn = c.intermediate_size;
@@ -236,6 +238,7 @@ std::string surgery_bench_json(const SurgeryBenchResult& r) {
         {"peak_device_mb", r.peak_device_mb},
         {"topk", o.topk},
         {"threads", o.threads},
+        {"thread_wait", r.thread_wait},
         {"steps", o.steps},
         {"warmup", o.warmup},
         {"params", r.params},

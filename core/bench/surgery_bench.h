@@ -48,6 +48,7 @@ struct SurgeryBenchResult {
     double cache_ms = 0;               // θ0 top-K cache (once, before timing)
     double peak_rss_mb = 0;
     double peak_device_mb = -1;        // CUDA: peak memory allocated on the GPU (-1 on the CPU)
+    std::string thread_wait;           // the OpenMP wait policy in effect (core/common/thread_wait_policy.h)
     double gemm_gflops = 0;            // measured at::matmul peak in the compute dtype
     double model_gflops = 0;           // matmul FLOPs done per second: 6 · matmul_params · tokens/s when every
                                        // weight trains; frozen weights need no weight gradient, the layers below

@@ -43,6 +43,16 @@ bool set_thread_wait_policy_env(double busy_share) {
                                                       : setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0;
 }
 
+std::string thread_wait_policy_in_effect() {
+    std::string s;
+    for (const char* name : {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"})
+        if (const char* v = std::getenv(name)) {
+            if (!s.empty()) s += ' ';
+            s.append(name).append("=").append(v);
+        }
+    return s.empty() ? "libgomp default" : s;
+}
+
 bool choose_thread_wait_policy() { return !user_chose_policy() && set_thread_wait_policy_env(machine_busy_share(200)); }
 
 }  // namespace llms

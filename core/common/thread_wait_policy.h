@@ -5,10 +5,12 @@
 // (OMP_WAIT_POLICY=PASSIVE) costs a futex wake-up per parallel region instead, and a training step runs
 // thousands of them. Measured on the 2-core VM (docs/benchmarks.md, "Thread wait policy"): on an idle machine a
 // short spin of ~0.3 ms (GOMP_SPINCOUNT 30000) makes small training steps 25-30 % faster than the passive
-// wait (a tiny model's 2.3x); with other processes on both cores it is ~1.3x slower than the passive wait,
-// some runs 4-5x. So: the short spin when other processes leave the cores idle, the passive wait when not.
+// wait (a tiny model's 2.3x); with other processes busy on both cores it is 1.3-4.9x slower than the passive
+// wait (median of nine runs 2.7x). So: the short spin when other processes leave the cores idle, the passive
+// wait when not.
 // Torch-free.
 #pragma once
+#include <string>
 
 namespace llms {
 
@@ -28,5 +30,9 @@ bool set_thread_wait_policy_env(double busy_share);
 // The start-up choice: false at once when the user chose a policy, else set_thread_wait_policy_env of the
 // machine's busy share over 200 ms (the re-executed process sees the variable set and does not measure again).
 bool choose_thread_wait_policy();
+
+// The policy this process runs with, as its environment says (for benchmark records): "GOMP_SPINCOUNT=30000",
+// "OMP_WAIT_POLICY=PASSIVE", both, or "libgomp default".
+std::string thread_wait_policy_in_effect();
 
 }  // namespace llms
