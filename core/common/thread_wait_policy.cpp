@@ -25,6 +25,8 @@ bool read_cpu_ticks(uint64_t* busy, uint64_t* total) {
     return true;
 }
 
+bool user_chose_policy() { return std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"); }
+
 }  // namespace
 
 double machine_busy_share(int ms) {
@@ -34,8 +36,6 @@ double machine_busy_share(int ms) {
     if (!read_cpu_ticks(&b1, &t1) || t1 <= t0) return -1;
     return double(b1 - b0) / double(t1 - t0);
 }
-
-static bool user_chose_policy() { return std::getenv("OMP_WAIT_POLICY") || std::getenv("GOMP_SPINCOUNT"); }
 
 bool set_thread_wait_policy_env(double busy_share) {
     if (user_chose_policy()) return false;
