@@ -114,6 +114,7 @@ private Q_SLOTS:
             QVERIFY2(j.value(key).toDouble() > 0, key);
         }
         QCOMPARE(j.value("new_tokens").toInt(), 4);
+        QVERIFY(!j.value("thread_wait").toString().isEmpty());
         QVERIFY(j.value("first_token_ms").toDouble() <= j.value("ms").toDouble());
         QCOMPARE(j.value("inference_mode").toBool(), false);
         r = run_process(QStringLiteral(LLMS_CLI), {"bench", "generate", "--random", "--dim", "32", "--layers", "1", "--heads",

@@ -100,7 +100,7 @@ int run_surgery(const Args& a, const std::vector<std::string>& argv) {
     return 0;
 }
 
-int run_generate(const Args& a) {
+int run_generate(const Args& a, const std::vector<std::string>& argv) {
     auto known = kShapeOptions;
     known.insert({"random", "new-tokens", "prompt-tokens", "runs", "threads", "seed", "inference-mode", "malloc-tuning",
                   "json"});
@@ -118,14 +118,15 @@ int run_generate(const Args& a) {
     o.threads = threads_option(a);
     o.seed = a.get_u64("seed", o.seed);
     o.inference_mode = on_off(a, "inference-mode", false);
+    apply_thread_wait_policy("bench", argv);   // as the desktop app's probes (re-exec)
     malloc_tuning(a);
     const auto r = bench::run_generate_bench(o);
     if (a.flag("json")) {
         std::cout << bench::generate_bench_json(r) << "\n";
         return 0;
     }
-    std::printf("probe  %s (%.2f M params) | %d prompt + %d new tokens, greedy, KV cache | %d threads\n", r.model.c_str(),
-                r.params / 1e6, o.prompt_tokens, o.new_tokens, r.options.threads);
+    std::printf("probe  %s (%.2f M params) | %d prompt + %d new tokens, greedy, KV cache | %d threads (%s)\n",
+                r.model.c_str(), r.params / 1e6, o.prompt_tokens, o.new_tokens, r.options.threads, r.thread_wait.c_str());
     std::printf("  latency       %.1f ms (median of %d; min %.1f, max %.1f); first token %.1f ms; CPU time %.1f ms\n",
                 r.median_ms, o.runs, r.min_ms, r.max_ms, r.first_token_ms, r.cpu_ms);
     std::printf("  throughput    %.0f tokens/s\n", r.tokens_per_s);
@@ -182,7 +183,7 @@ int run(const std::vector<std::string>& argv) {
     Args a(argv, {"json", "random", "quick", "checkpoint-layers"});
     const std::string which = a.positional().empty() ? "" : a.positional()[0];
     if (which == "surgery") return run_surgery(a, argv);
-    if (which == "generate") return run_generate(a);
+    if (which == "generate") return run_generate(a, argv);
     if (which == "paper") return run_paper(a, argv);
     throw Error(which.empty() ? "bench needs a benchmark name: surgery, generate or paper (see --help)"
                               : "unknown benchmark \"" + which + "\": use surgery, generate or paper (see --help)");

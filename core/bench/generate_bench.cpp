@@ -4,6 +4,7 @@
 
 #include "core/bench/bench_stats.h"
 #include "core/common/error.h"
+#include "core/common/thread_wait_policy.h"
 #include "core/generate/generate.h"
 #include "core/model/model_loader.h"
 
@@ -26,6 +27,7 @@ GenerateBenchResult run_generate_bench(const GenerateBenchOptions& options) {
     if (options.runs < 1) throw Error("bench generate: --runs must be at least 1");
     GenerateBenchResult r;
     r.options = options;
+    r.thread_wait = thread_wait_policy_in_effect();
     auto& o = r.options;
     ScopedThreads threads(o.threads);
     o.threads = threads.threads();
@@ -99,6 +101,7 @@ std::string generate_bench_json(const GenerateBenchResult& r) {
                         {"prompt_tokens", o.prompt_tokens},
                         {"runs", o.runs},
                         {"threads", o.threads},
+                        {"thread_wait", r.thread_wait},
                         {"inference_mode", o.inference_mode},
                         {"ms", r.median_ms},
                         {"cpu_ms", r.cpu_ms},

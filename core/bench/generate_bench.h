@@ -29,6 +29,7 @@ struct GenerateBenchResult {
     double first_token_ms = 0;         // median time to the first new token (the prompt's forward)
     double tokens_per_s = 0;           // new_tokens / median
     double peak_rss_mb = 0;
+    std::string thread_wait;           // the OpenMP wait policy in effect (core/common/thread_wait_policy.h)
 };
 
 // llms::Error for an unreadable model folder, a prompt longer than the model's context, or bad counts.
