@@ -71,7 +71,8 @@ constexpr int64_t kGrain = 1 << 15;   // elements per parallel task
 
 // x [B, T, H, D] with a contiguous last dim -> contiguous [B, T, H, D] (y, or dx from dy).
 Layout layout_of(const at::Tensor& x, const at::Tensor& cos) {
-    return {x.size(1), x.size(2), x.size(3), x.stride(0), x.stride(1), x.stride(2), cos.size(0) == 1 ? 0 : x.size(1) * x.size(3)};
+    const int64_t cb = cos.size(0) == 1 ? 0 : x.size(1) * x.size(3);
+    return {x.size(1), x.size(2), x.size(3), x.stride(0), x.stride(1), x.stride(2), cb};
 }
 
 void run(const at::Tensor& in, const at::Tensor& out, const at::Tensor& cos, const at::Tensor& sin, bool backward) {
@@ -115,10 +116,10 @@ at::Tensor rotary_aten(const at::Tensor& x, const at::Tensor& cos, const at::Ten
 
 at::Tensor apply_rotary(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
     const auto dt = x.scalar_type();
-    const bool fused = x.device().is_cpu() && cos.device().is_cpu() && sin.device().is_cpu() && (dt == at::kFloat || dt == at::kBFloat16) && x.dim() == 4 &&
-                       x.size(-1) % 2 == 0 && cos.sizes() == sin.sizes() && cos.size(-1) == x.size(3) &&
-                       cos.size(-2) == x.size(2) && (cos.numel() == x.size(2) * x.size(3) ||
-                                                     cos.numel() == x.size(0) * x.size(2) * x.size(3));
+    const bool on_cpu = x.device().is_cpu() && cos.device().is_cpu() && sin.device().is_cpu();
+    const bool fused = on_cpu && (dt == at::kFloat || dt == at::kBFloat16) && x.dim() == 4 && x.size(-1) % 2 == 0 &&
+                       cos.sizes() == sin.sizes() && cos.size(-1) == x.size(3) && cos.size(-2) == x.size(2) &&
+                       (cos.numel() == x.size(2) * x.size(3) || cos.numel() == x.size(0) * x.size(2) * x.size(3));
     if (!fused) return rotary_aten(x, cos, sin);
     const int64_t T = x.size(2), D = x.size(3);
     auto table = [&](const at::Tensor& t) { return t.to(at::kFloat).contiguous().view({-1, T, D}); };   // [Bc, T, D]
