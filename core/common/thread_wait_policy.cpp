@@ -3,9 +3,12 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <unistd.h>
 
 namespace llms {
 
@@ -54,5 +57,11 @@ std::string thread_wait_policy_in_effect() {
 }
 
 bool choose_thread_wait_policy() { return !user_chose_policy() && set_thread_wait_policy_env(machine_busy_share(200)); }
+
+void reexec_with_thread_wait_policy(char* const argv[]) {
+    std::error_code ec;
+    const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec && choose_thread_wait_policy()) execv(exe.c_str(), argv);   // returns only on failure
+}
 
 }  // namespace llms

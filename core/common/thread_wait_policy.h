@@ -31,6 +31,12 @@ bool set_thread_wait_policy_env(double busy_share);
 // machine's busy share over 200 ms (the re-executed process sees the variable set and does not measure again).
 bool choose_thread_wait_policy();
 
+// Re-executes this program (its real path, so the process keeps its name in ps and task managers) with argv
+// (argv[0] first, null-terminated) when choose_thread_wait_policy() set a policy. Returns only when it did not: the
+// user chose one, the re-executed process already has it, or exec failed (the program then runs with libgomp's
+// default). Call first thing, before any thread exists.
+void reexec_with_thread_wait_policy(char* const argv[]);
+
 // The policy this process runs with, as its environment says (for benchmark records): "GOMP_SPINCOUNT=30000",
 // "OMP_WAIT_POLICY=PASSIVE", both, or "libgomp default".
 std::string thread_wait_policy_in_effect();
