@@ -67,7 +67,7 @@ private Q_SLOTS:
                                            << "precision must be fp32 or bf16";
         QTest::newRow("surgery layers") << QStringList{"surgery", kTiny, "--facts", "x.jsonl", "--out", "/tmp/llms-x",
                                                        "--train", "layers:3"}
-                                        << "all, mlp or layers:A-B";
+                                        << "unknown item \"layers:3\" (write a comma-separated list of all, mlp, layers:A-B";
     }
     void errors_are_one_line_and_nonzero() {
         QFETCH(QStringList, args);

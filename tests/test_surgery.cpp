@@ -9,11 +9,13 @@
 #include "core/model/activation_checkpoint.h"
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
+#include "core/surgery/trainable_params.h"
 #include "core/surgery/trainer.h"
 
 #include <torch/torch.h>
 
 #include <QtTest/QtTest>
+#include <set>
 #include <nlohmann/json.hpp>
 
 using namespace llms;
@@ -396,6 +398,42 @@ private Q_SLOTS:
         cfg.precision = "fp16";
         QVERIFY(!cfg.validate().empty());
         QVERIFY(throws_error([&] { Trainer(m, set, cfg); }));
+    }
+
+    // The trained-weights spec: a union of named groups; frozen weights get no gradient; bad specs are refused
+    // with a message that names the bad part.
+    void trainable_spec_selects_the_named_weights() {
+        auto m = tiny();
+        const auto trained = select_trainable(m.net, "layers:0-0,embed_tokens,lm_head");
+        std::set<std::string> names;
+        for (auto& [name, p] : hf_named_tensors(m.net))
+            if (p.requires_grad()) names.insert(name);
+        QCOMPARE(trained.size(), names.size());
+        QVERIFY(names.count("model.embed_tokens.weight") && names.count("lm_head.weight"));
+        QVERIFY(names.count("model.layers.0.self_attn.q_proj.weight") && names.count("model.layers.0.mlp.down_proj.weight"));
+        QVERIFY(!names.count("model.norm.weight") && !names.count("model.layers.1.self_attn.q_proj.weight"));
+        for (const auto& n : names) QVERIFY2(n.find("model.layers.1.") == std::string::npos, n.c_str());
+
+        auto ids = at::randint(0, m.config.vocab_size, {2, 9}, at::TensorOptions().dtype(at::kLong));
+        auto logp = at::log_softmax(m.net->forward(ids.narrow(1, 0, 8)), -1);   // [2, 8, V]
+        masked_nll(logp, ids.narrow(1, 1, 8), at::ones({2, 8})).backward();
+        for (auto& [name, p] : hf_named_tensors(m.net))
+            QVERIFY2(p.grad().defined() == (names.count(name) == 1), name.c_str());
+
+        QCOMPARE(select_trainable(m.net, "all").size(), hf_named_tensors(m.net).size());
+        QCOMPARE(select_trainable(m.net, "mlp, norm").size(), size_t(3 * m.config.num_hidden_layers + 1));
+        for (const char* bad : {"", "layers:2-1", "mlp,", ",mlp", "head", "layers:0-0,layers:1-1", "layers:0-9"}) {
+            QVERIFY2(throws_error([&] { select_trainable(m.net, bad); }), bad);
+            auto cfg = SurgeryConfig::preset_named("paper");
+            cfg.train_params = bad;
+            if (std::string(bad) != "layers:0-9") QVERIFY2(!cfg.validate().empty(), bad);   // the layer count is the model's
+        }
+        try {
+            parse_trainable_spec("layers:0-1,head");
+            QFAIL("no error");
+        } catch (const Error& e) {
+            QVERIFY2(std::string(e.what()).find("unknown item \"head\"") != std::string::npos, e.what());
+        }
     }
 
     void report_schema() {

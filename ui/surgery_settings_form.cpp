@@ -110,8 +110,9 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     earlyStop_->setToolTip(tr("Ends the run at the first check where every forget fact is no longer answered and "
                               "every update fact gives its new answer."));
     trainParams_ = new QLineEdit;
-    trainParams_->setToolTip(tr("Which weights may change: all, mlp (feed-forward layers only), or layers:A-B "
-                                "(transformer blocks A to B, 0-based, inclusive)."));
+    trainParams_->setToolTip(tr("Which weights may change: all, or a comma-separated list of mlp (feed-forward layers "
+                                "only), layers:A-B (transformer blocks A to B, 0-based, inclusive), embed_tokens, norm "
+                                "(the final norm) and lm_head; e.g. layers:0-0,embed_tokens,lm_head."));
     nllStop_ = dspin(0.01, 100, 2, 0.1, tr("A fact leaves the ascent once its answer's loss (nats per token) reaches this "
                                            "bound and the answer is no longer the model's top choice: forgetting "
                                            "stops pushing once the answer is unlikely (bounded ascent), which "

@@ -135,7 +135,7 @@ int run_generate(const Args& a, const std::vector<std::string>& argv) {
 
 int run_paper(const Args& a, const std::vector<std::string>& argv) {
     a.check_known({"out", "seed", "threads", "quick", "world-data", "reuse", "steps", "batch", "lr", "w-forget", "w-update",
-                   "w-retain", "json", "pool-rows", "forget-bound", "precision"});
+                   "w-retain", "json", "pool-rows", "forget-bound", "precision", "train"});
     if (a.positional().size() != 1) throw Error("bench paper takes no positional argument (see --help)");
     bench::PaperBenchOptions o;
     o.out = a.get("out", "");
@@ -153,6 +153,7 @@ int run_paper(const Args& a, const std::vector<std::string>& argv) {
     o.pool_rows = a.get_int("pool-rows", 0);
     o.forget_bound = a.get_double("forget-bound", 0);
     o.precision = a.get("precision", o.precision);
+    o.train = a.get("train", "");
     prepare_training_process("bench", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
 
     ProgressLine line;
@@ -193,7 +194,7 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "usage: llm-surgery-cli bench surgery [--dim D --ffn F --layers L --heads H --kv-heads K --vocab V]\n"
                       "                                     [--seq T --batch B] [--steps N] [--warmup N] [--threads N]\n"
                       "                                     [--precision fp32|bf16] [--topk K] [--seed S] [--dump DIR] [--json]\n"
-                      "                                     [--device cpu|cuda[:N]] [--train all|mlp|layers:A-B]\n"
+                      "                                     [--device cpu|cuda[:N]] [--train P]\n"
                       "                                     [--checkpoint-layers]\n"
                       "       llm-surgery-cli bench generate MODEL_DIR|--random [--new-tokens N] [--prompt-tokens N]\n"
                       "                                     [--runs N] [--threads N] [--inference-mode on|off]\n"
@@ -214,7 +215,8 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "  --threads N         CPU threads (default: physical cores)\n"
                       "  --precision P       fp32 (default) or bf16: autocast, fp32 master weights and optimizer\n"
                       "  --device D          cpu (default), cuda or cuda:N (a CUDA LibTorch build); prints peak GPU memory\n"
-                      "  --train P           trained weights: all (default), mlp or layers:A-B (the rest frozen)\n"
+                      "  --train P           trained weights: all (default), or a comma-separated list of mlp, layers:A-B,\n"
+                      "                      embed_tokens, norm, lm_head (the rest frozen)\n"
                       "  --checkpoint-layers recompute each decoder layer in the backward (activation memory)\n"
                       "  --topk K            theta0 entries cached per position (64; the vocab size gives the exact KL)\n"
                       "  --dump DIR          write the initial weights, batches and recipe for bench/peer/official_step.py\n"
@@ -246,6 +248,7 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "  --forget-bound X    a sentence leaves the ascent once its NLL reaches X nats (and its tokens left\n"
                       "                      the top prediction)\n"
                       "  --precision P       surgery precision: auto (the pretraining's), fp32 or bf16\n"
+                      "  --train P           the surgery's trained weights (as bench surgery's --train)\n"
                       "  --json              print the result as JSON\n",
                       run});
 

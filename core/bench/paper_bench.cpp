@@ -261,6 +261,7 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     cfg.batch_size = sc.surgery_batch;
     cfg.retain_pool_per_step = sc.pool_rows;
     if (sc.forget_bound > 0) cfg.forget_nll_stop = sc.forget_bound;
+    if (!o.train.empty()) cfg.train_params = o.train;
     cfg.precision = o.precision != "auto" ? o.precision : pre.precision.rfind("bf16", 0) == 0 ? "bf16" : "fp32";
     cfg.early_stop = false;              // the trainer's early stop checks fact targets; documents have none
     cfg.eval_every = sc.surgery_steps;   // one check, at the end (documents have no targets: it runs nothing)
@@ -274,6 +275,7 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
                       cfg.steps, cfg.batch_size, cfg.retain_pool_per_step, cfg.forget_nll_stop,
                       cfg.precision == "bf16" ? "bf16 autocast" : "fp32");
         r.surgery_recipe = line;
+        if (cfg.train_params != "all") r.surgery_recipe += "; trained weights: " + cfg.train_params + " (the rest frozen)";
     }
     surgery::RunCallbacks cb;
     cb.on_step = [&](const surgery::StepMetrics& s) { say({"surgery", "step", s.step, s.steps, s.total}); };

@@ -26,7 +26,7 @@ struct SurgeryBenchOptions {
     uint64_t seed = 0;
     std::filesystem::path dump;        // when set: write the initial weights + batches there for the peer
     std::string device = "cpu";        // "cpu", "cuda", "cuda:N" (weights fp32 there: the master copy)
-    std::string train = "all";         // trained weights: all, mlp or layers:A-B (core/surgery/trainable_params.h)
+    std::string train = "all";         // trained weights (core/surgery/trainable_spec.h)
     bool checkpoint_layers = false;    // recompute each layer in the backward (core/model/activation_checkpoint.h)
 };
 

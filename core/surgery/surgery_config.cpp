@@ -1,8 +1,8 @@
 #include "core/surgery/surgery_config.h"
 
 #include "core/common/error.h"
+#include "core/surgery/trainable_spec.h"
 
-#include <regex>
 
 namespace llms::surgery {
 
@@ -88,9 +88,11 @@ std::vector<std::string> SurgeryConfig::validate() const {
     if (retain_pool_per_step < 0) e.push_back("retain pool rows per step must not be negative");
     if (npo_beta <= 0) e.push_back("NPO beta must be positive");
     if (precision != "fp32" && precision != "bf16") e.push_back("precision must be fp32 or bf16");
-    static const std::regex layers(R"(layers:(\d+)-(\d+))");
-    if (train_params != "all" && train_params != "mlp" && !std::regex_match(train_params, layers))
-        e.push_back("trainable parameters must be all, mlp or layers:A-B");
+    try {
+        parse_trainable_spec(train_params);
+    } catch (const Error& x) {
+        e.push_back(x.what());
+    }
     return e;
 }
 

@@ -33,7 +33,7 @@ struct SurgeryConfig {
     uint64_t seed = 0;
     int eval_every = 10;             // steps between target checks (forget/update/retain accuracy)
     bool early_stop = true;          // stop once every target is met
-    std::string train_params = "all";   // "all" | "mlp" | "layers:A-B" (inclusive, 0-based)
+    std::string train_params = "all";   // e.g. "all", "mlp", "layers:0-0,embed_tokens,lm_head" (core/surgery/trainable_spec.h)
     double forget_nll_stop = 2.0;    // a forget/edit-old fact leaves the ascent once its mean answer NLL reaches this (nats)
                                      // and its answer is no longer the top prediction
     // Retain facts (the user's and the pool's): the KL term on the answer positions only, where a fact's
