@@ -13,6 +13,7 @@
 #include "core/model/model_loader.h"
 #include "core/pretrain/demo_model.h"
 #include "core/pretrain/pretrain.h"
+#include "core/surgery/trainable_spec.h"
 #include "core/surgery/trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -177,6 +178,12 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     if (o.precision != "auto" && o.precision != "fp32" && o.precision != "bf16")
         throw Error("bench paper: --precision must be auto, fp32 or bf16 (got \"" + o.precision + "\")");
     if (o.forget_bound < 0) throw Error("bench paper: --forget-bound must be positive");
+    if (!o.train.empty()) sc.train = o.train;
+    try {   // before the pretrainings: a typo costs a second, not minutes
+        surgery::check_spec_layers(surgery::parse_trainable_spec(sc.train), sc.model.num_layers);
+    } catch (const Error& e) {
+        throw Error(std::string("bench paper: --train: ") + e.what());
+    }
     r.scale = sc.name;
     r.threads = o.threads > 0 ? o.threads : (int)std::max(1u, std::thread::hardware_concurrency());
     if (o.threads < 0) throw Error("--threads must be at least 1 (or 0 for all cores)");
@@ -265,7 +272,7 @@ PaperBenchResult run_paper_bench(const PaperBenchOptions& o, const std::function
     cfg.batch_size = sc.surgery_batch;
     cfg.retain_pool_per_step = sc.pool_rows;
     if (sc.forget_bound > 0) cfg.forget_nll_stop = sc.forget_bound;
-    cfg.train_params = o.train.empty() ? sc.train : o.train;
+    cfg.train_params = sc.train;
     cfg.precision = o.precision != "auto" ? o.precision : pre.precision.rfind("bf16", 0) == 0 ? "bf16" : "fp32";
     cfg.early_stop = false;              // the trainer's early stop checks fact targets; documents have none
     cfg.eval_every = sc.surgery_steps;   // one check, at the end (documents have no targets: it runs nothing)

@@ -54,4 +54,10 @@ TrainableSpec parse_trainable_spec(const std::string& spec) {
     return s;
 }
 
+void check_spec_layers(const TrainableSpec& s, int64_t num_layers) {
+    if (s.last_layer >= num_layers)
+        throw Error("trainable layers " + std::to_string(s.first_layer) + "-" + std::to_string(s.last_layer) +
+                    " are outside this model's 0-" + std::to_string(num_layers - 1));
+}
+
 }  // namespace llms::surgery

@@ -26,4 +26,7 @@ int64_t layer_of(const std::string& hf_name);
 // exist is the model's question (select_trainable).
 TrainableSpec parse_trainable_spec(const std::string& spec);
 
+// llms::Error when the spec names decoder layers a model of num_layers lacks.
+void check_spec_layers(const TrainableSpec& s, int64_t num_layers);
+
 }  // namespace llms::surgery
