@@ -32,7 +32,7 @@ struct PaperBenchOptions {
     int pool_rows = 0;                  // retain sentences in the KL term per step (0: the bench's)
     double lr = 0, w_forget = -1, w_update = -1, w_retain = -1;
     double forget_bound = 0;            // bounded ascent: the sentence NLL (nats) where a row leaves it (0: the bench's)
-    std::string train;                  // surgery's trained weights (core/surgery/trainable_params.h); empty: the bench's
+    std::string train;                  // the surgery's trained weights (core/surgery/trainable_spec.h); empty: the bench's
     std::string precision = "auto";     // surgery: "auto" (the pretraining's: bf16 autocast where the CPU has it),
                                         // "fp32", "bf16"
 };

@@ -3,7 +3,6 @@
 #include "core/common/error.h"
 #include "core/surgery/trainable_spec.h"
 
-
 namespace llms::surgery {
 
 namespace {

@@ -5,7 +5,7 @@
 //   embed_tokens    model.embed_tokens.weight
 //   norm            model.norm.weight (the final norm)
 //   lm_head         lm_head.weight
-// e.g. "layers:0-0,embed_tokens,lm_head" (the paper bench's recipe). Torch-free: the UI validates it.
+// e.g. "layers:0-0,embed_tokens,norm,lm_head" (the paper bench's recipe). Torch-free: the UI validates it.
 #pragma once
 #include <cstdint>
 #include <string>
