@@ -12,6 +12,7 @@ packages=(
   libqcustomplot-dev
   libsentencepiece-dev sentencepiece
   nlohmann-json3-dev
+  libpcre2-dev libicu-dev   # the tokenizer.json tokenizer: Unicode regexes (PCRE2) and normalization (ICU)
   xvfb xauth
   python3-torch          # the benchmark peer (bench/peer) only
 )
