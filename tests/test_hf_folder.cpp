@@ -1,7 +1,9 @@
 // HF folder writer: complete folders, never over the input, no clobbering without overwrite, atomic overwrite,
-// dtype conversion reflected in the weights and config.json; completeness check on damaged folders.
+// dtype conversion reflected in the weights and config.json; completeness check on damaged folders; only folders
+// llm-surgery wrote are replaced; side files linked outside the model are not copied.
 #include "core/common/error.h"
 #include "core/io/hf_folder.h"
+#include "core/io/output_folder.h"
 #include "core/io/safetensors.h"
 
 #include <QTemporaryDir>
@@ -232,6 +234,70 @@ private Q_SLOTS:
         QVERIFY(looks_like_complete_hf_folder(out));
         QVERIFY(bit_equal(load_all(out)[0].second, edited[0].second));
         QCOMPARE(count_containing(root_, ".partial-"), 0);
+    }
+
+    // Input safety M4: --overwrite-out / the app's "replace" replace only folders llm-surgery wrote.
+    void overwriteRefusesFoldersItDidNotWrite() {
+        HfWriteOptions opt;
+        opt.overwrite = true;
+        const fs::path notes = root_ / "notes";
+        fs::create_directories(notes);
+        write_text(notes / "precious.txt", "keep me");
+        std::string e = error_of([&] { write_hf_folder(notes, src_, config_, tensors_, opt); });
+        QVERIFY2(e.find("did not write") != std::string::npos && e.find(notes.string()) != std::string::npos, e.c_str());
+        QCOMPARE(read_text(notes / "precious.txt"), std::string("keep me"));
+
+        // Another tool's complete model folder is not ours either.
+        const fs::path theirs = root_ / "their-model";
+        fs::copy(src_, theirs);
+        e = error_of([&] { write_hf_folder(theirs, src_, config_, tensors_, opt); });
+        QVERIFY2(e.find("did not write") != std::string::npos, e.c_str());
+        QVERIFY(looks_like_complete_hf_folder(theirs));
+        QCOMPARE(read_text(theirs / "config.json"), config_);
+
+        // A folder we wrote carries the marker and is replaced; a symlink to it is not.
+        const fs::path ours = root_ / "ours";
+        write_hf_folder(ours, src_, config_, tensors_, {});
+        QVERIFY(fs::is_regular_file(ours / kOutputMarker));
+        fs::create_directory_symlink(ours, root_ / "ours-link");
+        e = error_of([&] { write_hf_folder(root_ / "ours-link", src_, config_, tensors_, opt); });
+        QVERIFY2(e.find("symbolic link") != std::string::npos, e.c_str());
+        write_hf_folder(ours, src_, config_, tensors_, opt);
+        QVERIFY(looks_like_complete_hf_folder(ours));
+        QCOMPARE(count_containing(root_, ".partial-"), 0);
+        QCOMPARE(count_containing(root_, ".old-"), 0);
+    }
+
+    // Input safety M3: a side file linked outside the model folder is never copied into the export.
+    void symlinkedSideFilesStayInside() {
+        const fs::path m = root_ / "linked-input";
+        fs::copy(src_, m);
+        write_text(root_ / "canary-secret", "PRIVATE KEY");
+        fs::create_symlink(root_ / "canary-secret", m / "tokenizer_config.json");
+        std::string e = error_of([&] { write_hf_folder(root_ / "out-linked", m, config_, tensors_, {}); });
+        QVERIFY2(e.find("symbolic link") != std::string::npos && e.find("tokenizer_config.json") != std::string::npos,
+                 e.c_str());
+        QVERIFY(!fs::exists(root_ / "out-linked"));
+        QCOMPARE(count_containing(root_, ".partial-"), 0);
+
+        // A link inside the folder (or into an HF cache's blobs/) is followed: its bytes are the model's own.
+        fs::remove(m / "tokenizer_config.json");
+        fs::create_directories(m / "sub");
+        write_text(m / "sub" / "real.json", "{\"add_bos_token\": true}");
+        fs::create_symlink("sub/real.json", m / "tokenizer_config.json");
+        write_hf_folder(root_ / "out-linked", m, config_, tensors_, {});
+        QCOMPARE(read_text(root_ / "out-linked" / "tokenizer_config.json"), std::string("{\"add_bos_token\": true}"));
+        QVERIFY(!fs::is_symlink(root_ / "out-linked" / "tokenizer_config.json"));
+
+        const fs::path repo = root_ / "models--org--tiny";
+        const fs::path snap = repo / "snapshots" / "0123abc";
+        fs::create_directories(repo / "blobs");
+        fs::create_directories(repo / "snapshots");
+        fs::copy(src_, snap, fs::copy_options::recursive);
+        write_text(repo / "blobs" / "9f8e", "{\"bos_token\": \"<s>\"}");
+        fs::create_symlink("../../blobs/9f8e", snap / "tokenizer_config.json");
+        write_hf_folder(root_ / "out-cache", snap, config_, tensors_, {});
+        QCOMPARE(read_text(root_ / "out-cache" / "tokenizer_config.json"), std::string("{\"bos_token\": \"<s>\"}"));
     }
 
     void dtypeConversion_data() {

@@ -80,7 +80,9 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
     outDir_ = new QLineEdit(this);
     outDir_->setPlaceholderText(tr("a new folder for the edited model"));
     browse_ = new QPushButton(tr("Browse…"), this);
-    overwrite_ = new QCheckBox(tr("replace the folder if it exists"), this);
+    overwrite_ = new QCheckBox(tr("replace the folder if llm-surgery wrote it"), this);
+    overwrite_->setToolTip(tr("Only a folder this program exported can be replaced; any other folder (your files, "
+                              "another tool's model, your home folder) is refused, never deleted"));
     export_ = new QAction(tr("E&xport model…"), this);
     export_->setShortcut(QKeySequence(tr("Ctrl+E")));
     export_->setToolTip(tr("Write the chosen weights as a Hugging Face folder (Ctrl+E)"));

@@ -70,7 +70,7 @@ CommandRegistrar reg({"pretrain", "train a small Llama from scratch on a corpus 
                       "  --steps N      optimisation steps (default: the preset's)\n"
                       "  --seed S       initialisation and data order (default 1234)\n"
                       "  --threads N    CPU threads (default: physical cores)\n"
-                      "  --overwrite    replace an existing folder at --out once the new one is complete\n"
+                      "  --overwrite    replace an existing folder at --out that llm-surgery wrote, once the new one is complete\n"
                       "  --json         print the result as JSON instead of the summary\n",
                       run});
 

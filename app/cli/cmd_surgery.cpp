@@ -5,6 +5,7 @@
 #include "app/cli/progress_line.h"
 #include "app/cli/training_process.h"
 #include "core/io/hf_folder.h"
+#include "core/io/output_folder.h"
 #include "core/surgery/trainer.h"
 
 #include <cstdio>
@@ -45,13 +46,7 @@ surgery::SurgeryConfig config_from(const Args& a) {
     if (a.has("weights")) {
         std::vector<double> w;
         std::stringstream ss(a.get("weights"));
-        for (std::string x; std::getline(ss, x, ',');) {
-            try {
-                w.push_back(std::stod(x));
-            } catch (const std::exception&) {
-                throw Error("--weights expects four numbers forget,edit,update,retain, got \"" + a.get("weights") + "\"");
-            }
-        }
+        for (std::string x; std::getline(ss, x, ',');) w.push_back(Args::parse_double("weights", x));
         if (w.size() != 4) throw Error("--weights expects four numbers forget,edit,update,retain");
         c.w_forget = w[0], c.w_edit = w[1], c.w_update = w[2], c.w_retain = w[3];
     }
@@ -69,11 +64,15 @@ int run(const std::vector<std::string>& argv) {
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     const fs::path model_dir = a.positional()[0], out = a.require("out");
+    const bool overwrite = a.get("overwrite-out", "no") == "yes";
+    if (a.has("overwrite-out") && !overwrite && a.get("overwrite-out") != "no")
+        throw Error("--overwrite-out expects yes or no, got \"" + a.get("overwrite-out") + "\"");
+    // Every output is checked before minutes of loading and training: a failure writes nothing.
     std::error_code ec;
-    if (fs::exists(out) && fs::equivalent(out, model_dir, ec))
+    if (fs::exists(out, ec) && fs::equivalent(out, model_dir, ec))
         throw Error("--out is the input model folder: the input model is never modified; choose a new folder");
-    if (fs::exists(out) && !fs::is_empty(out) && a.get("overwrite-out") != "yes")
-        throw Error(out.string() + " already exists and is not empty (choose a new folder, or pass --overwrite-out yes)");
+    io::check_output_folder(out, model_dir, overwrite);
+    if (a.has("report")) io::check_report_path(a.get("report"), model_dir);
     const auto cfg = config_from(a);
     prepare_training_process("surgery", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
     const auto& stop = install_interrupt_flag();
@@ -133,12 +132,16 @@ int run(const std::vector<std::string>& argv) {
 
     io::HfWriteOptions w;
     w.dtype = m.config.torch_dtype;   // the format the user came with
-    w.overwrite = a.get("overwrite-out") == "yes";
+    w.overwrite = overwrite;
+    if (!a.has("report"))   // inside the folder, so it lands with the model in one rename
+        w.extra_text_files = {{"surgery_report.json", report.to_json()}, {"surgery_report.md", report.to_markdown()}};
     write_hf_folder(out, model_dir, m.config.to_json_text(), hf_named_tensors(m.net), w);
     const fs::path report_json = a.has("report") ? fs::path(a.get("report")) : out / "surgery_report.json";
-    report.save(report_json.string());
-    fs::path report_md = report_json;
-    report.save(report_md.replace_extension(".md").string());
+    if (a.has("report")) {
+        report.save(report_json.string());
+        fs::path report_md = report_json;
+        report.save(report_md.replace_extension(".md").string());
+    }
     print_report_summary(report);
     std::fprintf(stderr, "edited model: %s\nreport: %s (+ .md)\n", out.string().c_str(), report_json.string().c_str());
     return 0;
@@ -173,7 +176,8 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "                      default OUT_DIR/surgery_report.json\n"
                           "  --retain-pool FILE  broad retain pool for the KL term (default: known facts not probed,\n"
                           "                      or text sampled from the original model)\n"
-                          "  --overwrite-out yes replace an existing OUT_DIR\n") +
+                          "  --overwrite-out yes replace an existing OUT_DIR that llm-surgery wrote (never a folder it did not\n"
+                          "                      create: those are refused, as are the current and home folders)\n") +
                           kEvalOptionsHelp + kModelOptionsHelp,
                       run});
 

@@ -18,8 +18,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <system_error>
 #include <thread>
 #include <unistd.h>
@@ -124,13 +127,17 @@ struct WorkDir {
         std::error_code ec;
         if (out.empty()) {
             temporary = true;
-            path = fs::temp_directory_path(ec) / ("llm-surgery-bench-paper-" + std::to_string(::getpid()));
-            fs::remove_all(path, ec);
-        } else {
-            path = fs::absolute(out).lexically_normal();
-            if (fs::exists(path, ec) && !(fs::is_directory(path, ec) && fs::is_empty(path, ec)))
-                throw Error("output folder " + path.string() + " already exists: choose a new --out (or remove it)");
+            // mkdtemp: a fresh folder of our own (a predictable name in /tmp could be planted by another user).
+            std::string tmpl = (fs::temp_directory_path(ec) / "llm-surgery-bench-paper-XXXXXX").string();
+            if (::mkdtemp(tmpl.data()) == nullptr)
+                throw Error("cannot create a temporary folder in " + fs::temp_directory_path(ec).string() + ": " +
+                            std::strerror(errno) + " (set TMPDIR to a writable folder)");
+            path = tmpl;
+            return;
         }
+        path = fs::absolute(out).lexically_normal();
+        if (fs::exists(path, ec) && !(fs::is_directory(path, ec) && fs::is_empty(path, ec)))
+            throw Error("output folder " + path.string() + " already exists: choose a new --out (or remove it)");
         fs::create_directories(path, ec);
         if (ec) throw Error("cannot create the folder " + path.string() + ": " + ec.message());
     }

@@ -2,17 +2,22 @@
 #include "core/io/hf_folder.h"
 
 #include "core/common/error.h"
+#include "core/io/atomic_write.h"
+#include "core/io/json_input.h"
+#include "core/io/output_folder.h"
+#include "core/io/read_file.h"
 #include "core/io/safetensors.h"
 
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>   // renameat2, RENAME_EXCHANGE (glibc 2.28+)
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace llms::io {
 
@@ -24,42 +29,6 @@ const char* const kHfSideFiles[] = {"tokenizer.model",         "tokenizer.json",
                                     nullptr};
 
 namespace {
-
-// ---------------------------------------------------------------- paths
-
-// Absolute, normalized, without a trailing separator.
-fs::path clean(const fs::path& p) {
-    fs::path a = fs::absolute(p).lexically_normal();
-    if (!a.has_filename() && a.has_parent_path() && a != a.root_path()) a = a.parent_path();
-    return a;
-}
-
-// True when `inner` is `outer` or lies inside it: symlinks resolved (weakly_canonical), and bind mounts or
-// other aliases caught by comparing every existing ancestor of `inner` with `outer` by identity.
-bool same_or_inside(const fs::path& inner, const fs::path& outer) {
-    std::error_code ec;
-    fs::path i = fs::weakly_canonical(inner, ec);
-    if (ec || i.empty()) i = inner.lexically_normal();   // e.g. a folder we may not stat: compare as written
-    fs::path o = fs::weakly_canonical(outer, ec);
-    if (ec || o.empty()) o = outer.lexically_normal();
-    if (o.empty()) return false;
-    auto ii = i.begin();
-    bool prefix = true;
-    for (auto oi = o.begin(); oi != o.end(); ++oi, ++ii) {
-        if (oi->empty()) continue;   // a trailing separator
-        if (ii == i.end() || *ii != *oi) {
-            prefix = false;
-            break;
-        }
-    }
-    if (prefix) return true;
-    if (!fs::exists(outer, ec)) return false;
-    for (fs::path a = i; !a.empty(); a = a.parent_path()) {
-        if (fs::exists(a, ec) && fs::equivalent(a, outer, ec)) return true;
-        if (a == a.root_path()) break;
-    }
-    return false;
-}
 
 bool plain_file_name(const std::string& name) {
     return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
@@ -84,37 +53,51 @@ std::string torch_dtype_name(at::ScalarType t) {
 
 // ---------------------------------------------------------------- synced files
 
-void fsync_path(const fs::path& p, bool dir) {
-    const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
-    if (fd < 0) {
-        if (dir) return;   // best effort for folders
-        throw Error(p.string() + ": cannot open to flush to disk (" + std::strerror(errno) + ")");
-    }
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0 && !dir) throw Error(p.string() + ": flushing to disk failed (" + std::strerror(err) + ")");
-}
-
-void write_text(const fs::path& p, const std::string& text) {
-    {
-        std::ofstream f(p, std::ios::binary | std::ios::trunc);
-        if (!f) throw Error(p.string() + ": cannot create (check the folder is writable)");
-        f.write(text.data(), (std::streamsize)text.size());
-        f.flush();
-        if (!f) throw Error(p.string() + ": write failed (disk full?)");
-    }
-    fsync_path(p, false);
-}
-
+// A side file (a few MB at most) copied through the one atomic writer: regular files only, size-capped.
 void copy_file_synced(const fs::path& from, const fs::path& to) {
+    io::write_file_atomic(to, read_regular_file(from, kMaxDocumentBytes, "file to copy"));
+}
+
+// Whether source_dir's side file `name` is copied into the export: a regular file, or a symlink whose target
+// lies inside the model folder or, for a Hugging Face cache snapshot (".../snapshots/<rev>/"), inside the
+// repository's blobs folder. A link elsewhere (a cloned repo can carry "tokenizer_config.json -> ~/.ssh/id_rsa")
+// is refused: its bytes would be published with the edited model.
+bool side_file_to_copy(const fs::path& src, const std::string& name) {
     std::error_code ec;
-    fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
-    if (ec) throw Error(to.string() + ": cannot copy " + from.string() + " (" + ec.message() + ")");
-    fsync_path(to, false);
+    const fs::path p = src / name;
+    const auto st = fs::symlink_status(p, ec);
+    if (!fs::exists(st)) return false;
+    if (fs::is_regular_file(st)) return true;
+    if (!fs::is_symlink(st) || !fs::is_regular_file(p, ec)) return false;   // a folder, FIFO, device or dangling link
+    const fs::path target = fs::canonical(p, ec);
+    if (ec) return false;
+    if (same_or_inside(target, src)) return true;
+    const fs::path snapshots = src.parent_path();
+    if (snapshots.filename() == "snapshots" && same_or_inside(target, snapshots.parent_path() / "blobs")) return true;
+    throw Error(p.string() + " is a symbolic link to " + target.string() +
+                ", outside the model folder; it is not copied into the edited model (it could publish a private "
+                "file): replace the link with the file itself, or remove it");
 }
 
 std::string pid_suffix() { return std::to_string((long long)::getpid()); }
+
+// Removes "<out>.partial-<pid>" folders a killed writer left (often gigabytes): only those llm-surgery marked and
+// whose process is gone, so a write in progress in another process is never touched.
+void remove_dead_partials(const fs::path& out) {
+    std::error_code ec;
+    const std::string prefix = out.filename().string() + ".partial-";
+    for (fs::directory_iterator it(out.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind(prefix, 0) != 0) continue;
+        long long pid = 0;
+        const auto [p, err] = std::from_chars(name.data() + prefix.size(), name.data() + name.size(), pid);
+        if (err != std::errc() || p != name.data() + name.size() || pid <= 0) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;   // alive, or not ours to ask
+        if (!created_by_llm_surgery(it->path())) continue;
+        std::error_code rm;
+        fs::remove_all(it->path(), rm);
+    }
+}
 
 }  // namespace
 
@@ -122,32 +105,23 @@ std::string pid_suffix() { return std::to_string((long long)::getpid()); }
 
 void write_hf_folder(const fs::path& out_dir, const fs::path& source_dir, const std::string& config_json_text,
                      const std::vector<std::pair<std::string, at::Tensor>>& tensors, const HfWriteOptions& opt) {
-    if (out_dir.empty()) throw Error("no output folder given: choose a folder for the edited model");
-    const fs::path out = clean(out_dir);
-    if (!out.has_filename() || out == out.root_path())
-        throw Error(out.string() + ": cannot write a model folder at the file-system root; choose a subfolder");
+    check_output_folder(out_dir, source_dir, opt.overwrite);
+    const fs::path out = clean_path(out_dir);
     std::error_code ec;
 
     fs::path src;
     if (!source_dir.empty()) {
-        src = clean(source_dir);
+        src = clean_path(source_dir);
         if (!fs::is_directory(src, ec))
             throw Error(src.string() + ": the input model folder does not exist (its tokenizer files are copied "
                                        "from there)");
-        if (same_or_inside(out, src))
-            throw Error(out.string() + ": this is the input model folder " + src.string() +
-                        " or a folder inside it, and an edited model is never written over the input model; "
-                        "choose another output folder");
-        if (same_or_inside(src, out))
-            throw Error(out.string() + ": this folder contains the input model folder " + src.string() +
-                        ", and an edited model is never written over the input model; choose another output folder");
     }
 
     const at::ScalarType dtype = parse_dtype(opt.dtype);
 
-    json cfg;
+    nlohmann::ordered_json cfg;   // the source's keys in the source's order
     try {
-        cfg = json::parse(config_json_text);
+        cfg = nlohmann::ordered_json::parse(config_json_text);
     } catch (const json::exception& e) {
         throw Error(std::string("the model's config.json text is not valid JSON (") + e.what() +
                     "); this is a bug in the caller, please report it");
@@ -161,6 +135,14 @@ void write_hf_folder(const fs::path& out_dir, const fs::path& source_dir, const 
             if (!t.defined() || t.scalar_type() != stored) stored = at::ScalarType::Undefined;
     }
     if (!torch_dtype_name(stored).empty()) cfg["torch_dtype"] = torch_dtype_name(stored);
+    if (dtype == at::kHalf)   // float16 holds at most 65504: a larger weight would be written as infinity
+        for (const auto& [name, t] : tensors)
+            if (t.defined() && t.scalar_type() != at::kHalf && t.numel() > 0) {
+                const double peak = t.detach().abs().max().item<double>();
+                if (peak > 65504.0)
+                    throw Error(out.string() + ": tensor \"" + name + "\" holds values up to " + std::to_string(peak) +
+                                ", beyond float16's range (65504); export as bfloat16 or float32");
+            }
 
     for (const auto& [name, text] : opt.extra_text_files)
         if (!plain_file_name(name) || name == "config.json")
@@ -172,50 +154,57 @@ void write_hf_folder(const fs::path& out_dir, const fs::path& source_dir, const 
     }
 
     const bool out_exists = fs::exists(fs::symlink_status(out, ec));
-    if (out_exists) {
-        if (!fs::is_directory(out, ec))
-            throw Error(out.string() + ": exists and is not a folder; choose another output folder");
-        if (!fs::is_empty(out, ec) && !opt.overwrite)
-            throw Error(out.string() + ": exists and is not empty; choose a new folder or allow overwriting it");
-    }
+    std::vector<std::string> side_files;
+    if (!src.empty())
+        for (int i = 0; kHfSideFiles[i]; ++i)
+            if (side_file_to_copy(src, kHfSideFiles[i])) side_files.push_back(kHfSideFiles[i]);
 
     const fs::path parent = out.parent_path();
     fs::create_directories(parent, ec);
     if (ec) throw Error(parent.string() + ": cannot create the folder (" + ec.message() + ")");
+    remove_dead_partials(out);
     const fs::path tmp = parent / (out.filename().string() + ".partial-" + pid_suffix());
-    fs::remove_all(tmp, ec);   // a leftover of an earlier crash with the same pid
+    remove_owned_folder(tmp, "a leftover temporary folder");   // an earlier crash with the same pid
     if (!fs::create_directory(tmp, ec) || ec)
         throw Error(tmp.string() + ": cannot create the temporary folder (" + (ec ? ec.message() : "exists") +
                     "); check that " + parent.string() + " is writable");
 
     try {
+        write_output_marker(tmp, "a model folder");   // first: only a marked folder is ever deleted
+
         std::function<void(double)> weights_progress;
         if (opt.progress) weights_progress = [&](double f) { opt.progress(0.99 * f); };
         save_safetensors_sharded(tmp, tensors, opt.max_shard_bytes, {{"format", "pt"}}, dtype, weights_progress);
-        if (!src.empty())
-            for (int i = 0; kHfSideFiles[i]; ++i)
-                if (fs::is_regular_file(src / kHfSideFiles[i], ec))
-                    copy_file_synced(src / kHfSideFiles[i], tmp / kHfSideFiles[i]);
+        for (const auto& name : side_files) copy_file_synced(src / name, tmp / name);
         for (const auto& [name, from] : opt.extra_copied_files) copy_file_synced(from, tmp / name);
-        for (const auto& [name, text] : opt.extra_text_files) write_text(tmp / name, text);
-        write_text(tmp / "config.json", cfg.dump(2) + "\n");
-        fsync_path(tmp, true);
+        for (const auto& [name, text] : opt.extra_text_files) write_file_atomic(tmp / name, text);
+        write_file_atomic(tmp / "config.json", cfg.dump(2) + "\n");
+        fsync_folder(tmp);
 
-        // Swap into place; the old folder (if any) goes only once the new one is complete.
-        fs::path old;
-        if (out_exists) {
-            old = parent / (out.filename().string() + ".old-" + pid_suffix());
-            fs::remove_all(old, ec);
-            fs::rename(out, old);
+        // Into place. Over an existing folder: one atomic exchange (renameat2 RENAME_EXCHANGE), so at no moment is
+        // there nothing at out; the previous folder, now at tmp, goes once the new one is in place. File systems
+        // without the exchange (EINVAL) get two renames with the previous folder put back on failure.
+        if (out_exists && ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) == 0) {
+            fsync_folder(parent);
+            fs::remove_all(tmp, ec);
+        } else if (out_exists && errno != EINVAL) {
+            throw fs::filesystem_error("exchange", tmp, out, std::error_code(errno, std::generic_category()));
+        } else {
+            fs::path old;
+            if (out_exists) {
+                old = parent / (out.filename().string() + ".old-" + pid_suffix());
+                remove_owned_folder(old, "a leftover of an earlier overwrite");
+                fs::rename(out, old);
+            }
+            try {
+                fs::rename(tmp, out);
+            } catch (...) {
+                if (!old.empty()) fs::rename(old, out, ec);   // put the previous folder back
+                throw;
+            }
+            fsync_folder(parent);
+            if (!old.empty()) fs::remove_all(old, ec);
         }
-        try {
-            fs::rename(tmp, out);
-        } catch (...) {
-            if (!old.empty()) fs::rename(old, out, ec);   // put the previous folder back
-            throw;
-        }
-        fsync_path(parent, true);
-        if (!old.empty()) fs::remove_all(old, ec);
     } catch (const fs::filesystem_error& e) {
         fs::remove_all(tmp, ec);
         throw Error(out.string() + ": writing the model folder failed (" + e.code().message() + ": " +
@@ -238,16 +227,8 @@ bool looks_like_complete_hf_folder(const fs::path& dir, std::string* why) {
         std::error_code ec;
         if (!fs::is_directory(dir, ec)) return fail(dir.string() + ": not a folder");
         const fs::path config = dir / "config.json";
-        std::ifstream f(config, std::ios::binary);
-        if (!f) return fail(config.string() + ": missing or unreadable");
-        std::stringstream text;
-        text << f.rdbuf();
-        json j;
-        try {
-            j = json::parse(text.str());
-        } catch (const json::exception& e) {
-            return fail(config.string() + ": not valid JSON (" + e.what() + ")");
-        }
+        if (!fs::exists(config, ec)) return fail(config.string() + ": missing");
+        const json j = parse_json_input(read_regular_file(config, kMaxConfigBytes, "config.json"), config.string());
         if (!j.is_object()) return fail(config.string() + ": not a JSON object");
         const auto ckpt = SafetensorsCheckpoint::open_folder(dir);   // every header and shard validated
         if (ckpt.names().empty()) return fail(dir.string() + ": the weights hold no tensors");

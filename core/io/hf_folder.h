@@ -1,6 +1,7 @@
 // Writing an HF model folder atomically: config.json + safetensors (sharded above a size) + tokenizer files,
-// built in a sibling temporary folder "<out>.partial-<pid>" and renamed into place; never over (or inside, or
-// around) the input folder. Core-internal (torch types); the UI never includes it.
+// built in a sibling temporary folder "<out>.partial-<pid>" (marked as ours first: see output_folder.h) and
+// renamed into place (over an existing folder: one atomic exchange); never over (or inside, or around) the input
+// folder, and never over a folder llm-surgery did not write. Core-internal (torch types); the UI never includes it.
 #pragma once
 #include <ATen/Tensor.h>
 
@@ -23,13 +24,16 @@ struct HfWriteOptions {
     std::vector<std::pair<std::string, std::filesystem::path>> extra_copied_files;     // {name, source file}
 };
 
-// Files copied from source_dir when present (the tokenizer and generation settings); nullptr-terminated.
+// Files copied from source_dir when present (the tokenizer and generation settings); nullptr-terminated. A side
+// file that is a symlink must resolve inside source_dir (or its HF cache repo's blobs/), else the write is refused.
 extern const char* const kHfSideFiles[];
 
-// Writes config.json (config_json_text with "torch_dtype" set to the stored dtype), the weights
+// Writes config.json (config_json_text, normally the source's own config.json, keys and order kept, with only
+// "torch_dtype" set to the stored dtype), the marker file io::kOutputMarker, the weights
 // (model.safetensors, or shards + index above opt.max_shard_bytes) and the side files of source_dir (may be
-// empty) to out_dir. llms::Error when out_dir is, is inside, or contains source_dir; when out_dir exists and
-// is not an empty folder unless opt.overwrite; on any write failure (then nothing new is left at out_dir).
+// empty) to out_dir. llms::Error (io::check_output_folder) when out_dir is, is inside, or contains source_dir;
+// when out_dir exists and is not an empty folder, unless opt.overwrite and llm-surgery wrote it; on any write
+// failure (then nothing new is left at out_dir).
 void write_hf_folder(const std::filesystem::path& out_dir, const std::filesystem::path& source_dir,
                      const std::string& config_json_text, const std::vector<std::pair<std::string, at::Tensor>>& tensors,
                      const HfWriteOptions& opt = {});

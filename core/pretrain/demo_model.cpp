@@ -4,6 +4,9 @@
 #include "core/corpus/world_corpus.h"
 #include "core/facts/fact_set.h"
 #include "core/io/hf_folder.h"
+#include "core/io/json_input.h"
+#include "core/io/output_folder.h"
+#include "core/io/read_file.h"
 
 #include <cstdlib>
 #include <fcntl.h>
@@ -40,10 +43,10 @@ bool model_folder_ready(const fs::path& dir, std::string* why) {
     } catch (const std::exception& e) {
         return fail(std::string("known_facts.jsonl is damaged: ") + e.what());
     }
-    std::ifstream in(dir / "pretrain.json", std::ios::binary);
-    if (!in) return fail(dir.string() + ": pretrain.json is missing");
+    if (!fs::exists(dir / "pretrain.json", ec)) return fail(dir.string() + ": pretrain.json is missing");
     try {
-        const auto j = nlohmann::json::parse(in);
+        const auto j = io::parse_json_input(io::read_regular_file(dir / "pretrain.json", io::kMaxConfigBytes, "pretrain record"),
+                                            (dir / "pretrain.json").string());
         if (!j.is_object() || j.value("format", "") != "llm-surgery pretrain")
             return fail((dir / "pretrain.json").string() + " is not a pretrain record");
     } catch (const std::exception& e) {
@@ -98,20 +101,8 @@ private:
     int fd_ = -1;
 };
 
-struct ScratchCorpus {
-    fs::path path;
-    explicit ScratchCorpus(fs::path p) : path(std::move(p)) {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    ~ScratchCorpus() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
-
 // Removes the leftovers a killed build can leave beside dir: "<name>.partial-*" (io::write_hf_folder) and
-// ".<name>.*-tmp" scratch folders.
+// ".<name>.*-tmp" scratch folders, each only when it carries llm-surgery's marker (or is empty).
 void remove_leftovers(const fs::path& dir) {
     std::error_code ec;
     const std::string name = dir.filename().string();
@@ -119,9 +110,11 @@ void remove_leftovers(const fs::path& dir) {
         const std::string f = it->path().filename().string();
         const bool partial = f.rfind(name + ".partial-", 0) == 0;
         const bool scratch = f.rfind("." + name + ".", 0) == 0 && f.size() > 4 && f.compare(f.size() - 4, 4, "-tmp") == 0;
-        if (partial || scratch) {
-            std::error_code rm;
-            fs::remove_all(it->path(), rm);
+        if (!(partial || scratch)) continue;
+        try {
+            io::remove_owned_folder(it->path(), "a leftover of an earlier build");
+        } catch (const Error&) {
+            // not ours: left alone
         }
     }
 }
@@ -131,8 +124,7 @@ void remove_leftovers(const fs::path& dir) {
 DemoModelBuild build_demo_model(const DemoModelOptions& o, const std::function<void(const Progress&)>& on_progress,
                                 const std::atomic<bool>* stop) {
     DemoModelBuild b;
-    b.dir = o.dir.empty() ? demo_model_dir() : fs::absolute(o.dir).lexically_normal();
-    if (!b.dir.has_filename()) b.dir = b.dir.parent_path();
+    b.dir = io::clean_path(o.dir.empty() ? demo_model_dir() : o.dir);
     std::string why;
     if (!o.rebuild && model_folder_ready(b.dir, &why)) return b;
 
@@ -143,18 +135,22 @@ DemoModelBuild build_demo_model(const DemoModelOptions& o, const std::function<v
     remove_leftovers(b.dir);
     const bool exists = fs::exists(fs::symlink_status(b.dir, ec));
     const bool ready = exists && model_folder_ready(b.dir, &why);
-    if (exists && !ready) {   // damaged or half-written: never loaded, rebuilt from scratch
+    if (exists && !ready) {   // damaged: never loaded, rebuilt from scratch, but only if this program made it
+        if (!fs::is_directory(fs::symlink_status(b.dir, ec)))
+            throw Error(b.dir.string() + " exists and is not a folder; choose a new or empty folder for the demo model");
+        if (!fs::is_empty(b.dir, ec) && !io::created_by_llm_surgery(b.dir))
+            throw Error(b.dir.string() + " exists and is not a demo model folder (it holds files llm-surgery did not "
+                        "write); nothing was changed there: choose a new or empty folder for the demo model");
         b.replaced_reason = why;
-        fs::remove_all(b.dir, ec);
-        if (ec) throw Error("cannot remove the incomplete demo model " + b.dir.string() + " (" + ec.message() +
-                            "): delete it by hand and start again");
+        io::remove_owned_folder(b.dir, "the incomplete demo model folder");
     } else if (ready) {
         b.replaced_reason = "rebuild requested";
     }
 
     // The corpus, in a scratch folder beside the model.
     const fs::path world = o.world_data.empty() ? find_world_data() : o.world_data;
-    const ScratchCorpus corpus(b.dir.parent_path() / ("." + b.dir.filename().string() + ".corpus-tmp"));
+    const io::ScratchFolder corpus(b.dir.parent_path() / ("." + b.dir.filename().string() + ".corpus-tmp"),
+                                  "the demo model's scratch corpus");
     Progress p;
     p.phase = Progress::Phase::Corpus;
     p.message = "building the " + o.preset + " world corpus from " + world.string();

@@ -8,6 +8,7 @@
 #include "core/common/fused_adamw.h"
 #include "core/eval/exact_match.h"
 #include "core/facts/fact_set.h"
+#include "core/io/output_folder.h"
 #include "core/model/model_loader.h"
 #include "core/pretrain/lr_schedule.h"
 #include "core/pretrain/model_folder.h"
@@ -77,22 +78,6 @@ CorpusFiles locate_corpus(const fs::path& corpus) {
     if (fs::is_regular_file(dir / "corpus.json", ec)) f.manifest = dir / "corpus.json";
     return f;
 }
-
-// A scratch folder beside the output (tokenizer training files), removed when the run ends either way.
-struct ScratchDir {
-    fs::path path;
-    explicit ScratchDir(fs::path p) : path(std::move(p)) {
-        std::error_code ec;
-        fs::remove_all(path, ec);   // a crashed run's leftovers
-        fs::create_directories(path, ec);
-        if (ec) throw Error("cannot create the work folder " + path.string() + ": " + ec.message() +
-                            " (is the output's parent folder writable?)");
-    }
-    ~ScratchDir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 LlamaConfig model_config(const Preset& p, const Tokenizer& tok) {
     LlamaConfig c;
@@ -169,6 +154,7 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     std::error_code ec;
     if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)) && !o.overwrite)
         throw Error("output folder " + out.string() + " already exists: choose a new --out (or remove it)");
+    io::check_output_folder(out, {}, o.overwrite);   // before minutes of training, not after
 
     Result r;
     r.out = out;
@@ -198,7 +184,9 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
 
     // 1. Tokenizer ------------------------------------------------------------------------------
     fs::create_directories(out.parent_path(), ec);
-    const ScratchDir scratch(out.parent_path() / ("." + out.filename().string() + ".pretrain-tmp"));
+    // A scratch folder beside the output (tokenizer training files), removed when the run ends either way.
+    const io::ScratchFolder scratch(out.parent_path() / ("." + out.filename().string() + ".pretrain-tmp"),
+                                    "tokenizer training files");
     if (o.tokenizer.empty()) {
         report(Progress::Phase::Tokenizer, "training a " + std::to_string(p.vocab_size) + "-piece tokenizer", 0.0);
         TokenizerTrainOptions topt;

@@ -2,6 +2,7 @@
 // the source folder, tokenizer and side files copied from it).
 #include "core/common/error.h"
 #include "core/io/hf_folder.h"
+#include "core/io/output_folder.h"
 #include "core/session/session_impl.h"
 
 #include <nlohmann/json.hpp>
@@ -26,8 +27,9 @@ void Session::export_model(const std::filesystem::path& out_dir, int run_id, con
     o.overwrite = opt.overwrite;
     o.progress = progress;
     // known_facts.jsonl describes what the original knew: an edited model no longer matches it, so it is
-    // not copied; a note says where the folder came from.
-    nlohmann::json note = {{"source", I.card.dir},
+    // not copied; a note says where the folder came from (its name only: the folder may be published, and a full
+    // path would tell the world the user's name and disk layout).
+    nlohmann::json note = {{"source", io::clean_path(I.card.dir).filename().string()},
                            {"weights", run_id == 0 ? std::string("original") : "surgery run " + std::to_string(run_id)}};
     o.extra_text_files.push_back({"llm_surgery_export.json", note.dump(2) + "\n"});
     write_hf_folder(out_dir, I.card.dir, m.config.to_json_text(), tensors, o);
