@@ -210,6 +210,15 @@ private slots:
         f.close();
         QVERIFY(!panel.importFile(f.fileName(), true));
         QCOMPARE(panel.facts(), sample());
+
+        // A number beyond a double used to escape the reader as a JSON exception and terminate the app
+        // (input-safety review M1): now a dialog, and the table is kept.
+        QFile big(dir.filePath("big.jsonl"));
+        QVERIFY(big.open(QIODevice::WriteOnly));
+        big.write("{\"kind\":\"retain\",\"prompt\":\"p\",\"answer\":\" a\",\"tags\":1e400}\n");
+        big.close();
+        QVERIFY(!panel.importFile(big.fileName(), true));
+        QCOMPARE(panel.facts(), sample());
     }
 };
 

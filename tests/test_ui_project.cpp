@@ -132,6 +132,18 @@ private slots:
                                     << "unknown surgery method";
         QTest::newRow("bad type") << "{\"format\":\"llm-surgery-project\",\"version\":1,\"surgery\":{\"steps\":\"many\"}}"
                                   << "\"steps\"";
+        // Hostile files (input-safety review M1, M2, L4): each one line naming the file, never another exception.
+        QTest::newRow("format 5") << "{\"format\":5,\"version\":1}" << "not an llm-surgery project";
+        QTest::newRow("version as text") << "{\"format\":\"llm-surgery-project\",\"version\":\"1\"}" << "\"version\"";
+        QTest::newRow("run outcome 5") << "{\"format\":\"llm-surgery-project\",\"version\":1,\"runs\":[{\"outcome\":5}]}"
+                                       << "not a valid project file";
+        QTest::newRow("steps 1e300") << "{\"format\":\"llm-surgery-project\",\"version\":1,\"surgery\":{\"steps\":1e300}}"
+                                     << "must be an integer";
+        QTest::newRow("facts 200000 deep")
+            << "{\"format\":\"llm-surgery-project\",\"version\":1,\"facts\":" + QString(200000, '[') + QString(200000, ']') + "}"
+            << "nested deeper";
+        QTest::newRow("number beyond a double") << "{\"format\":\"llm-surgery-project\",\"version\":1,\"x\":1e400}"
+                                                << "not a valid project file";
     }
 
     void projectRefusals() {

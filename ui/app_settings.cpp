@@ -82,7 +82,7 @@ surgery::SurgeryConfig AppSettings::surgeryConfig() const {
     if (!j.isEmpty()) {
         try {
             return session::config_from_json(j.toStdString());
-        } catch (const Error&) {
+        } catch (const std::exception&) {
             // a settings file from another version: fall back to the preset
         }
     }

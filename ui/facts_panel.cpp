@@ -183,7 +183,7 @@ bool FactsPanel::importFile(const QString& path, bool replace) {
         settings_->setLastFactsDir(QFileInfo(path).absolutePath());
         Q_EMIT status(tr("Imported %1 facts from %2").arg(set.facts.size()).arg(QFileInfo(path).fileName()));
         return true;
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {   // not only llms::Error: never a crash
         showError(this, tr("Importing facts"), QString::fromStdString(e.what()));
         return false;
     }
@@ -195,7 +195,7 @@ bool FactsPanel::exportFile(const QString& path) {
         settings_->setLastFactsDir(QFileInfo(path).absolutePath());
         Q_EMIT status(tr("Saved %1 facts to %2").arg(model_->rowCount()).arg(path));
         return true;
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {   // not only llms::Error: never a crash
         showError(this, tr("Exporting facts"), QString::fromStdString(e.what()));
         return false;
     }

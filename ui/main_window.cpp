@@ -108,7 +108,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(par
             facts_->model()->loadFacts(surgery::build_demo_scenario(known, kDemoScenarioSeed));
             statusBar()->showMessage(tr("Loaded the demo scenario: %1 facts drawn from what the demo model knows")
                                          .arg(facts_->model()->rowCount()), 10000);
-        } catch (const Error& e) {
+        } catch (const std::exception& e) {   // not only llms::Error: never a crash
             statusBar()->showMessage(tr("No demo scenario: %1").arg(QString::fromStdString(e.what())), 10000);
         }
     });

@@ -77,7 +77,7 @@ bool ProjectManager::save(const QString& path) {
     if (QFileInfo(file).suffix().isEmpty()) file += QString(".") + kExtension;
     try {
         session::save_project(gather(), file.toStdString());
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {   // not only llms::Error: never a crash
         showError(qobject_cast<QWidget*>(facts_->window()), tr("Saving the project"), QString::fromStdString(e.what()));
         return false;
     }
@@ -94,7 +94,7 @@ bool ProjectManager::open(const QString& path) {
     try {
         const auto p = session::load_project(path.toStdString());
         apply(p);
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {   // not only llms::Error: never a crash
         showError(qobject_cast<QWidget*>(facts_->window()), tr("Opening the project"), QString::fromStdString(e.what()));
         return false;
     }
@@ -135,7 +135,7 @@ void ProjectManager::writeAutosave() {
     try {
         session::save_project(gather(), autosavePath().toStdString());
         autosaveDirty_ = false;
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {   // not only llms::Error: never a crash
         Q_EMIT status(tr("Autosave failed: %1").arg(QString::fromStdString(e.what())));
     }
 }
@@ -144,7 +144,7 @@ std::optional<session::Project> ProjectManager::pendingRecovery() const {
     if (!QFileInfo::exists(autosavePath())) return std::nullopt;
     try {
         return session::load_project(autosavePath().toStdString());
-    } catch (const Error&) {
+    } catch (const std::exception&) {
         return std::nullopt;   // unreadable leftovers are not worth a question
     }
 }

@@ -330,7 +330,7 @@ bool ResultsPanel::saveReport(const QString& path) {
         settings_->setLastExportDir(QFileInfo(path).absolutePath());
         Q_EMIT status(tr("Report saved to %1").arg(path));
         return true;
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {   // not only llms::Error: never a crash
         showError(this, tr("Saving the report"), QString::fromStdString(e.what()));
         return false;
     }

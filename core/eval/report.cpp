@@ -4,6 +4,7 @@
 #include "core/eval/answer_tokens.h"
 #include "core/eval/exact_match.h"
 #include "core/generate/generate.h"
+#include "core/io/atomic_write.h"
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
 
@@ -340,7 +341,9 @@ std::string Report::to_json() const {
         facts.push_back(f);
     }
     j["facts"] = facts;
-    return j.dump(2) + "\n";
+    // Completions and prompts are not always valid UTF-8 (CSV facts, a byte-level model's partial characters):
+    // replaced with U+FFFD rather than failing the whole report.
+    return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 std::string Report::to_markdown() const {
@@ -394,16 +397,7 @@ std::string Report::to_markdown() const {
 
 void Report::save(const std::string& path) const {
     const bool md = path.size() > 3 && path.compare(path.size() - 3, 3, ".md") == 0;
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary);
-        if (!f) throw Error(path + ": cannot write the report (is the folder there and writable?)");
-        f << (md ? to_markdown() : to_json());
-        if (!f.flush()) throw Error(path + ": writing the report failed (disk full?)");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw Error(path + ": cannot move the report into place: " + ec.message());
+    io::write_file_atomic(path, md ? to_markdown() : to_json());
 }
 
 }  // namespace llms::eval

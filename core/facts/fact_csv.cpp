@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <map>
+#include <set>
 #include <optional>
 
 namespace llms::facts {
@@ -155,11 +156,11 @@ FactSet parse_csv(std::string_view text, const std::string& source_name) {
 
     FactSet set;
     std::vector<int> lines;
+    std::set<int> syntax_bad;   // a set, not a scan of the issues per record: a million bad lines stay linear
+    for (const auto& i : issues) syntax_bad.insert(i.line);
     for (size_t r = 1; r < records.size(); ++r) {
         const Record& rec = records[r];
-        bool syntax_bad = false;
-        for (const auto& i : issues) syntax_bad |= i.line == rec.line;
-        if (syntax_bad) continue;
+        if (syntax_bad.count(rec.line)) continue;
         const int index = static_cast<int>(set.facts.size());
         if (rec.fields.size() != header.fields.size()) {
             issues.push_back(Issue{rec.line, "", "has " + std::to_string(rec.fields.size()) + " fields, the header has " +

@@ -6,6 +6,7 @@
 #include "core/common/error.h"
 #include "core/facts/fact_rules.h"
 #include "core/facts/text_file.h"
+#include "core/io/json_input.h"
 
 #include <nlohmann/json.hpp>
 
@@ -23,21 +24,19 @@ bool is_blank(std::string_view s) {
 
 // "[json.exception.parse_error.101] parse error at line 1, column 7: syntax error ..." ->
 // "invalid JSON at column 7: syntax error ..." (the line number is ours, the parser saw one line).
-std::string describe_parse_error(const json::parse_error& e) {
-    std::string what = e.what();
-    if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    if (auto p = what.find("column "); p != std::string::npos) return "invalid JSON at " + what.substr(p);
-    return "invalid JSON (byte " + std::to_string(e.byte) + "): " + what;
+std::string describe_parse_error(const std::string& reason) {
+    if (auto p = reason.find("column "); p != std::string::npos) return "invalid JSON at " + reason.substr(p);
+    return "invalid JSON: " + reason;
 }
 
 struct LineReader {
     int line;
     int index;   // position the fact would take in the set
     std::vector<Issue> issues;
+    std::set<std::string> fields;   // one problem per field and line is enough (a set: a line may hold 10^6 keys)
 
     void add(const std::string& field, std::string message) {
-        for (const auto& i : issues)
-            if (i.field == field) return;   // one problem per field and line is enough
+        if (!fields.insert(field).second) return;
         issues.push_back(Issue{line, field, std::move(message), index});
     }
 
@@ -126,7 +125,7 @@ FactSet parse_jsonl(std::string_view text, const std::string& source_name) {
         if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
         if (is_blank(s)) continue;
 
-        LineReader r{line, static_cast<int>(set.facts.size()), {}};
+        LineReader r{line, static_cast<int>(set.facts.size()), {}, {}};
         std::set<std::string> keys;
         std::vector<std::string> repeated;
         json::parser_callback_t cb = [&](int depth, json::parse_event_t ev, json& parsed) {
@@ -135,10 +134,8 @@ FactSet parse_jsonl(std::string_view text, const std::string& source_name) {
             return true;
         };
         json obj;
-        try {
-            obj = json::parse(s.begin(), s.end(), cb);
-        } catch (const json::parse_error& e) {
-            issues.push_back(Issue{line, "", describe_parse_error(e), -1});
+        if (std::string reason; !io::try_parse_json_input(s, &obj, &reason, cb)) {
+            issues.push_back(Issue{line, "", describe_parse_error(reason), -1});
             continue;
         }
         if (!obj.is_object()) {

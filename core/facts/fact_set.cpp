@@ -3,6 +3,7 @@
 
 #include "core/common/error.h"
 #include "core/facts/fact_rules.h"
+#include "core/tokenizer/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -68,8 +69,22 @@ static void check_list(const std::vector<std::string>& list, const char* field, 
         }
 }
 
+// Well-formed UTF-8 (core/tokenizer/utf8.h): the JSONL parser checks this itself; CSV fields and text typed
+// elsewhere are checked here, so no invalid byte reaches a report.
+static bool valid_utf8(std::string_view s) { return hf::first_invalid_utf8(s) == hf::kValidUtf8; }
+
 void check_fact(const Fact& f, int line, int index, std::vector<Issue>& out) {
     const std::string kind(kind_name(f.kind));
+    for (const auto& [field, text] : {std::pair<const char*, const std::string*>{"id", &f.id}, {"prompt", &f.prompt},
+                                      {"answer", &f.answer}, {"new_answer", &f.new_answer}, {"text", &f.text}})
+        if (!valid_utf8(*text)) add(out, line, index, field, "is not valid UTF-8 text (save the file as UTF-8)");
+    for (const auto& [field, list] : {std::pair<const char*, const std::vector<std::string>*>{"paraphrases", &f.paraphrases},
+                                      {"options", &f.options}, {"tags", &f.tags}})
+        for (const auto& item : *list)
+            if (!valid_utf8(item)) {
+                add(out, line, index, field, "is not valid UTF-8 text (save the file as UTF-8)");
+                break;
+            }
     if (f.is_document()) {
         if (!f.prompt.empty()) add(out, line, index, "prompt", "a document (\"text\") takes no prompt; make it a fact or drop the prompt");
         if (!f.answer.empty()) add(out, line, index, "answer", "a document (\"text\") takes no answer");

@@ -2,6 +2,9 @@
 #include "core/io/safetensors.h"
 
 #include "core/common/error.h"
+#include "core/io/atomic_write.h"
+#include "core/io/json_input.h"
+#include "core/io/read_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -34,11 +37,22 @@ constexpr const char* kDamaged = "the file is damaged or was not written as safe
 constexpr const char* kTruncated = "the file is truncated (an incomplete download or copy?); re-download or re-export it";
 
 // The name in double quotes.
+// The name in double quotes, control characters escaped: a crafted tensor name must not move the terminal's
+// cursor, set its title, or break a one-line error message.
 std::string q(std::string_view s) {
     std::string r;
     r.reserve(s.size() + 2);
     r += '"';
-    r += s;
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7F) {
+            char esc[8];
+            std::snprintf(esc, sizeof esc, "\\x%02x", u);
+            r += esc;
+        } else {
+            r += c;
+        }
+    }
     r += '"';
     return r;
 }
@@ -73,16 +87,6 @@ std::string shape_str(const std::vector<int64_t>& shape) {
     return s + "]";
 }
 
-// nlohmann's messages start with "[json.exception.parse_error.101] "; the user needs only the rest.
-std::string json_reason(const std::exception& e) {
-    std::string m = e.what();
-    if (!m.empty() && m[0] == '[') {
-        auto p = m.find("] ");
-        if (p != std::string::npos) m = m.substr(p + 2);
-    }
-    return m;
-}
-
 // ---------------------------------------------------------------- the mapping
 
 // The whole file, mapped copy-on-write: reads come from the page cache, an in-place write to a tensor
@@ -100,7 +104,8 @@ struct Mapping {
 };
 
 std::shared_ptr<const Mapping> map_file(const fs::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO named model.safetensors must not block the open; the S_ISREG check below refuses it.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         const int err = errno;
         if (err == ENOENT) throw Error(path.string() + ": file not found");
@@ -141,7 +146,7 @@ std::shared_ptr<const Mapping> map_file(const fs::path& path) {
 int64_t as_count(const json& v, const fs::path& path, const std::string& name, const char* field, bool& negative) {
     negative = false;
     if (!v.is_number_integer())
-        throw Error(path.string() + ": tensor " + q(name) + ": " + field + " must hold integers, found " + v.dump() +
+        throw Error(path.string() + ": tensor " + q(name) + ": " + field + " must hold integers, found " + json_preview(v) +
                     "; " + kDamaged);
     if (v.is_number_unsigned()) {
         const uint64_t u = v.get<uint64_t>();
@@ -165,7 +170,7 @@ TensorInfo parse_entry(const fs::path& path, const std::string& name, const json
 
     auto d = e.find("dtype");
     if (d == e.end()) throw Error(where + "header entry has no \"dtype\"; " + kDamaged);
-    if (!d->is_string()) throw Error(where + "\"dtype\" must be a string, found " + d->dump() + "; " + kDamaged);
+    if (!d->is_string()) throw Error(where + "\"dtype\" must be a string, found " + json_preview(*d) + "; " + kDamaged);
     t.dtype = d->get<std::string>();
     if (element_size(t.dtype) == 0)
         throw Error(where + "dtype " + t.dtype + " is not supported (supported: " + kSupported +
@@ -173,23 +178,23 @@ TensorInfo parse_entry(const fs::path& path, const std::string& name, const json
 
     auto s = e.find("shape");
     if (s == e.end()) throw Error(where + "header entry has no \"shape\"; " + kDamaged);
-    if (!s->is_array()) throw Error(where + "\"shape\" must be an array of integers, found " + s->dump() + "; " + kDamaged);
+    if (!s->is_array()) throw Error(where + "\"shape\" must be an array of integers, found " + json_preview(*s) + "; " + kDamaged);
     for (const auto& v : *s) {
         bool negative = false;
         const int64_t dim = as_count(v, path, name, "shape", negative);
         if (negative)
-            throw Error(where + "shape " + s->dump() + " has a negative dimension; " + kDamaged);
+            throw Error(where + "shape " + json_preview(*s) + " has a negative dimension; " + kDamaged);
         t.shape.push_back(dim);
     }
 
     auto o = e.find("data_offsets");
     if (o == e.end()) throw Error(where + "header entry has no \"data_offsets\"; " + kDamaged);
     if (!o->is_array() || o->size() != 2)
-        throw Error(where + "\"data_offsets\" must be an array [begin, end], found " + o->dump() + "; " + kDamaged);
+        throw Error(where + "\"data_offsets\" must be an array [begin, end], found " + json_preview(*o) + "; " + kDamaged);
     bool nb = false, ne = false;
     const int64_t b = as_count((*o)[0], path, name, "data_offsets", nb);
     const int64_t en = as_count((*o)[1], path, name, "data_offsets", ne);
-    if (nb || ne) throw Error(where + "data_offsets " + o->dump() + " are negative; " + kDamaged);
+    if (nb || ne) throw Error(where + "data_offsets " + json_preview(*o) + " are negative; " + kDamaged);
     t.begin = (uint64_t)b;
     t.end = (uint64_t)en;
     return t;
@@ -244,9 +249,9 @@ SafetensorsFile SafetensorsFile::open(const fs::path& path) {
         return true;
     };
     try {
-        header = json::parse(h, h + n, note_names);
-    } catch (const json::exception& e) {
-        throw Error(p + ": header is not valid JSON (" + json_reason(e) + "); " + kDamaged);
+        header = parse_json_input(std::string_view(h, n), p + ": header", note_names);
+    } catch (const Error& e) {
+        throw Error(std::string(e.what()) + "; " + kDamaged);
     }
     if (!twice.empty()) throw Error(p + ": header names tensor " + q(twice) + " twice; " + kDamaged);
     if (!header.is_object())
@@ -262,7 +267,7 @@ SafetensorsFile SafetensorsFile::open(const fs::path& path) {
                             "; " + kDamaged);
             for (auto m = it->begin(); m != it->end(); ++m) {
                 if (!m->is_string())
-                    throw Error(p + ": __metadata__ value for " + q(m.key()) + " must be a string, found " + m->dump() +
+                    throw Error(p + ": __metadata__ value for " + q(m.key()) + " must be a string, found " + json_preview(*m) +
                                 "; " + kDamaged);
                 impl->metadata[m.key()] = m->get<std::string>();
             }
@@ -343,19 +348,6 @@ std::string pickle_refusal_message(const fs::path& file) {
 
 namespace {
 
-std::string read_small_file(const fs::path& path) {
-    std::error_code ec;
-    const auto size = fs::file_size(path, ec);
-    if (ec) throw Error(path.string() + ": cannot read (" + ec.message() + ")");
-    if (size > kMaxHeaderBytes) throw Error(path.string() + ": " + std::to_string(size) + " bytes is too large for an index file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(path.string() + ": cannot open for reading");
-    std::string text((size_t)size, '\0');
-    in.read(text.data(), (std::streamsize)size);
-    if (!in || (uint64_t)in.gcount() != size) throw Error(path.string() + ": read failed");
-    return text;
-}
-
 // A weight_map value must name a file inside the folder.
 bool plain_relative(const fs::path& p) {
     if (p.empty() || p.is_absolute()) return false;
@@ -377,6 +369,9 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open_folder(const fs::path& dir) {
     const fs::path single = dir / "model.safetensors";
     const fs::path index = dir / "model.safetensors.index.json";
 
+    if (fs::exists(single, ec) && fs::exists(index, ec))
+        throw Error(dir.string() + ": holds both model.safetensors and model.safetensors.index.json, so which weights "
+                                   "are meant is ambiguous (one is probably stale): remove the one that does not belong");
     if (fs::exists(single, ec)) {
         c.files_.push_back(SafetensorsFile::open(single));
         for (const auto& t : c.files_[0].tensors()) c.where_.emplace(t.name, 0);
@@ -387,9 +382,9 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open_folder(const fs::path& dir) {
         const std::string ip = index.string();
         json j;
         try {
-            j = json::parse(read_small_file(index));
-        } catch (const json::exception& e) {
-            throw Error(ip + ": not valid JSON (" + json_reason(e) + "); re-download or re-export the model");
+            j = parse_json_input(read_regular_file(index, kMaxHeaderBytes, "shard index"), ip);
+        } catch (const Error& e) {
+            throw Error(std::string(e.what()) + "; re-download or re-export the model");
         }
         if (!j.is_object()) throw Error(ip + ": must be a JSON object with a \"weight_map\"");
         if (j.contains("metadata") && !j["metadata"].is_object())
@@ -403,7 +398,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open_folder(const fs::path& dir) {
         for (auto it = wm->begin(); it != wm->end(); ++it) {
             if (!it->is_string())
                 throw Error(ip + ": weight_map entry for tensor " + q(it.key()) + " must be a file name, found " +
-                            it->dump());
+                            json_preview(*it));
             const std::string shard = it->get<std::string>();
             if (!plain_relative(shard))
                 throw Error(ip + ": weight_map entry for tensor " + q(it.key()) + " names " + q(shard) +
@@ -514,26 +509,6 @@ std::vector<Item> plan(const fs::path& where, const std::vector<std::pair<std::s
     return items;
 }
 
-void write_all(int fd, const void* data, size_t n, const fs::path& tmp) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-        const ssize_t w = ::write(fd, p, std::min<size_t>(n, 1u << 30));
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            throw Error(tmp.string() + ": write failed (" + std::strerror(errno) + "); check free space and retry");
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-void fsync_dir(const fs::path& dir) {
-    const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return;   // best effort: the data itself is already synced
-    ::fsync(fd);
-    ::close(fd);
-}
-
 struct Progress {
     uint64_t total = 0, done = 0;
     const std::function<void(double)>* cb = nullptr;
@@ -563,57 +538,15 @@ void write_file(const fs::path& path, std::vector<Item> items, const std::map<st
     h.append((8 - h.size() % 8) % 8, ' ');
     const uint64_t n = h.size();
 
-    fs::path tmp = path;
-    tmp += ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        throw Error(tmp.string() + ": cannot create (" + std::strerror(errno) + "); check the folder exists and is writable");
-    try {
-        write_all(fd, &n, 8, tmp);
-        write_all(fd, h.data(), h.size(), tmp);
+    write_file_atomic(path, [&](int fd) {
+        write_all(fd, &n, 8, path);
+        write_all(fd, h.data(), h.size(), path);
         for (const Item& it : items) {
             at::Tensor c = it.tensor->detach().to(at::kCPU, it.stored).contiguous();   // one tensor at a time
-            write_all(fd, c.data_ptr(), it.bytes, tmp);
+            write_all(fd, c.data_ptr(), it.bytes, path);
             progress.add(it.bytes);
         }
-        if (::fsync(fd) != 0)
-            throw Error(tmp.string() + ": fsync failed (" + std::strerror(errno) + "); check the disk and retry");
-        if (::close(fd) != 0)
-            throw Error(tmp.string() + ": close failed (" + std::strerror(errno) + "); check the disk and retry");
-    } catch (...) {
-        ::close(fd);   // harmless EBADF if already closed
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw;
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        throw Error(path.string() + ": cannot move the written file into place (" + ec.message() + ")");
-    }
-    fsync_dir(path.parent_path());
-}
-
-void write_text_atomically(const fs::path& path, const std::string& text) {
-    fs::path tmp = path;
-    tmp += ".tmp";
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error(tmp.string() + ": cannot create (" + std::strerror(errno) + ")");
-    try {
-        write_all(fd, text.data(), text.size(), tmp);
-        if (::fsync(fd) != 0 || ::close(fd) != 0)
-            throw Error(tmp.string() + ": write failed (" + std::strerror(errno) + "); check the disk and retry");
-    } catch (...) {
-        ::close(fd);
-        std::error_code ec;
-        fs::remove(tmp, ec);
-        throw;
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) throw Error(path.string() + ": cannot move the written file into place (" + ec.message() + ")");
-    fsync_dir(path.parent_path());
+    });
 }
 
 }  // namespace
@@ -665,7 +598,7 @@ void save_safetensors_sharded(const fs::path& dir, const std::vector<std::pair<s
         for (const Item& it : shards[i]) weight_map[*it.name] = name;
     }
     const json index = {{"metadata", {{"total_size", pr.total}}}, {"weight_map", weight_map}};
-    write_text_atomically(dir / "model.safetensors.index.json", index.dump(2) + "\n");
+    write_file_atomic(dir / "model.safetensors.index.json", index.dump(2) + "\n");
 }
 
 }  // namespace llms::io

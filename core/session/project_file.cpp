@@ -2,11 +2,14 @@
 #include "core/session/project_file.h"
 
 #include "core/common/error.h"
+#include "core/io/atomic_write.h"
+#include "core/io/json_input.h"
+#include "core/io/read_file.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <sstream>
+#include <type_traits>
 
 namespace llms::session {
 
@@ -66,10 +69,14 @@ json config_json(const surgery::SurgeryConfig& c) {
 template <class T>
 void read(const json& j, const char* key, T* out, const std::string& where) {
     if (!j.contains(key)) return;   // older files: keep the default
+    const json& v = j.at(key);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>)
+        if (!v.is_number_integer())   // a float such as 1e300 would convert with undefined behaviour
+            throw Error(where + ": field \"" + key + "\" must be an integer, found " + io::json_preview(v));
     try {
-        *out = j.at(key).get<T>();
+        *out = v.get<T>();
     } catch (const json::exception&) {
-        throw Error(where + ": field \"" + key + "\" has the wrong type (" + j.at(key).dump() + ")");
+        throw Error(where + ": field \"" + key + "\" has the wrong type (" + io::json_preview(v) + ")");
     }
 }
 
@@ -253,6 +260,8 @@ json probe_json(const SampleOptions& s) {
     return {{"max_new_tokens", s.max_new_tokens}, {"temperature", s.temperature}, {"top_p", s.top_p}, {"seed", s.seed}};
 }
 
+Project project_from(const json& j, const std::string& source);   // below project_from_json
+
 }  // namespace
 
 bool Project::operator==(const Project& o) const { return project_to_json(*this) == project_to_json(o); }
@@ -268,15 +277,24 @@ std::string project_to_json(const Project& p) {
 
 Project project_from_json(const std::string& text, const std::string& source) {
     json j;
+    if (std::string reason; !io::try_parse_json_input(text, &j, &reason))
+        throw Error(source + ": not a valid project file (" + reason + "); open a file saved by llm-surgery");
+    // Any value of the wrong type deeper in the file (a number where text belongs...) is a one-line error too.
     try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        throw Error(source + ": not a valid project file (JSON error at byte " + std::to_string(e.byte) +
+        return project_from(j, source);
+    } catch (const json::exception& e) {
+        throw Error(source + ": not a valid project file (a field has the wrong type: " + e.what() +
                     "); open a file saved by llm-surgery");
     }
-    if (!j.is_object() || j.value("format", "") != kFormat)
+}
+
+namespace {
+
+Project project_from(const json& j, const std::string& source) {
+    if (!j.is_object() || !j.contains("format") || j["format"] != kFormat)
         throw Error(source + ": not an llm-surgery project (missing \"format\": \"" + kFormat + "\")");
-    const int version = j.value("version", 0);
+    int version = 0;
+    read(j, "version", &version, source);
     if (version < 1 || version > kVersion)
         throw Error(source + ": project version " + std::to_string(version) + " is not supported (this build reads " +
                     std::to_string(kVersion) + "); update llm-surgery");
@@ -295,26 +313,12 @@ Project project_from_json(const std::string& text, const std::string& source) {
     return p;
 }
 
-void save_project(const Project& p, const std::filesystem::path& path) {
-    const auto tmp = path.string() + ".tmp";
-    {
-        std::ofstream f(tmp, std::ios::binary);
-        if (!f) throw Error(path.string() + ": cannot write the project (is the folder there and writable?)");
-        f << project_to_json(p);
-        if (!f.flush()) throw Error(path.string() + ": writing the project failed (disk full?)");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) throw Error(path.string() + ": cannot move the project into place: " + ec.message());
-}
+}  // namespace
+
+void save_project(const Project& p, const std::filesystem::path& path) { io::write_file_atomic(path, project_to_json(p)); }
 
 Project load_project(const std::filesystem::path& path) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw Error(path.string() + ": cannot open the project file (does it exist and is it readable?)");
-    std::ostringstream s;
-    s << f.rdbuf();
-    if (f.bad()) throw Error(path.string() + ": reading the project file failed");
-    return project_from_json(s.str(), path.string());
+    return project_from_json(io::read_regular_file(path, io::kMaxDocumentBytes, "project file"), path.string());
 }
 
 std::string config_to_json(const surgery::SurgeryConfig& c) { return config_json(c).dump(); }
