@@ -47,7 +47,8 @@ int run(const std::vector<std::string>& argv) {
                         {"completion", completion_text(tok, ids, r.token_ids)},
                         {"token_ids", r.token_ids},
                         {"token_logprobs", r.token_logprobs}};
-    std::cout << j.dump() << "\n";
+    // A prompt or completion is not always valid UTF-8 (a byte-level model may stop mid-character): U+FFFD there.
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
 }
 

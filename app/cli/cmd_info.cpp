@@ -3,6 +3,8 @@
 #include "core/common/error.h"
 #include "core/io/safetensors.h"
 #include "core/model/llama_config.h"
+#include "core/model/llama_layout.h"
+#include "core/model/model_loader.h"
 #include "core/tokenizer/tokenizer.h"
 
 #include <cstdio>
@@ -28,12 +30,18 @@ int run(const std::vector<std::string>& argv) {
     const std::filesystem::path dir = a.positional()[0];
     const auto c = LlamaConfig::load(dir / "config.json");
     const auto ckpt = io::SafetensorsCheckpoint::open_folder(dir);   // validates every header
-    const int64_t n = c.num_parameters();
+    check_checkpoint_layout(dir, c, ckpt);   // names and shapes against config.json: a broken folder is an error
+    const int64_t n = checked_num_parameters(c, (dir / "config.json").string());
 
     nlohmann::json tok = {{"present", std::filesystem::exists(dir / "tokenizer.model")}};
     if (tok["present"]) {
         try {
-            tok["vocab_size"] = Tokenizer::load(dir / "tokenizer.model").vocab_size();
+            const int pieces = Tokenizer::load(dir / "tokenizer.model").vocab_size();
+            tok["vocab_size"] = pieces;
+            if (pieces > c.vocab_size)
+                tok["error"] = (dir / "tokenizer.model").string() + " has " + std::to_string(pieces) +
+                               " pieces, more than the model's vocab_size " + std::to_string(c.vocab_size) +
+                               ": they do not belong together";
         } catch (const Error& e) {
             tok["error"] = e.what();
         }
@@ -62,7 +70,7 @@ int run(const std::vector<std::string>& argv) {
         {"tokenizer", tok},
     };
     if (a.flag("json")) {
-        std::cout << j.dump(2) << "\n";
+        std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";   // a non-UTF-8 path
         return 0;
     }
     std::printf("model        %s\n", dir.string().c_str());

@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 
 #include <charconv>
+#include <cmath>
 
 namespace llms::cli {
 
@@ -55,16 +56,16 @@ int Args::get_int(const std::string& key, int fallback) const {
 uint64_t Args::get_u64(const std::string& key, uint64_t fallback) const {
     return has(key) ? parse_number<uint64_t>(key, get(key)) : fallback;
 }
+double Args::parse_double(const std::string& key, const std::string& s) {
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
+        throw Error("option --" + key + " expects a finite number, got \"" + s + "\"");
+    return v;
+}
+
 double Args::get_double(const std::string& key, double fallback) const {
-    if (!has(key)) return fallback;
-    const std::string s = get(key);
-    try {
-        size_t used = 0;
-        double v = std::stod(s, &used);
-        if (used == s.size()) return v;
-    } catch (const std::exception&) {
-    }
-    throw Error("option --" + key + " expects a number, got \"" + s + "\"");
+    return has(key) ? parse_double(key, get(key)) : fallback;
 }
 
 void Args::check_known(const std::set<std::string>& known) const {

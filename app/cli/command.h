@@ -22,7 +22,10 @@ public:
     std::string get(const std::string& key, const std::string& fallback = "") const;
     std::string require(const std::string& key) const;               // Error if absent
     int get_int(const std::string& key, int fallback) const;         // Error if not an integer
-    double get_double(const std::string& key, double fallback) const;
+    double get_double(const std::string& key, double fallback) const;   // Error unless a whole finite number
+
+    // A whole finite decimal number (no blanks, no "nan", "inf" or hex); Error naming --key otherwise.
+    static double parse_double(const std::string& key, const std::string& text);
     uint64_t get_u64(const std::string& key, uint64_t fallback) const;
     // Error naming the first option not in `known` (typos must not be ignored silently), then
     // an option that came last without its value.

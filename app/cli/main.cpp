@@ -36,7 +36,9 @@ int main(int argc, char** argv) {
         std::cerr << "llm-surgery-cli " << argv[1] << ": " << e.what() << "\n";
         return 1;
     } catch (const std::exception& e) {
-        std::cerr << "llm-surgery-cli " << argv[1] << ": unexpected error: " << e.what() << "\n";
+        // A library's message (LibTorch appends a C++ backtrace after the first line): its first line only.
+        const std::string what = e.what();
+        std::cerr << "llm-surgery-cli " << argv[1] << ": unexpected error: " << what.substr(0, what.find('\n')) << "\n";
         return 1;
     }
 }

@@ -9,6 +9,7 @@ LoadedModel load_for_cli(const Args& a, const std::filesystem::path& dir, bool n
     if (a.has("threads")) {
         const int n = a.get_int("threads", 0);
         if (n < 1) throw Error("--threads must be at least 1");
+        if (n > 1024) throw Error("--threads " + std::to_string(n) + " is more than any machine has; give at most the core count");
         at::set_num_threads(n);
     }
     LoadOptions opt;

@@ -25,12 +25,17 @@ struct LlamaConfig {
     int64_t eos_token_id = 2;
     std::string torch_dtype = "float32";   // as stored: "float32" | "bfloat16" | "float16"
     int64_t sliding_window = 0;            // Mistral; 0 = none
+    // config.json exactly as read (empty for a config built in code): an export writes it back with only
+    // torch_dtype updated, so every key the model came with (eos lists, use_cache, transformers_version...) stays.
+    std::string source_json;
 
     // Parses and validates config.json; unknown architectures, missing or inconsistent fields
     // throw llms::Error naming the file and the field.
     static LlamaConfig from_json_text(const std::string& text, const std::string& source = "config.json");
     static LlamaConfig load(const std::filesystem::path& config_json);
-    std::string to_json_text() const;      // HF-compatible config.json
+    // config.json for an export: source_json as it was (key order kept) when there is one, else generated
+    // from the fields above.
+    std::string to_json_text() const;
 
     int64_t num_parameters() const;        // all weights, counting a tied head once
 };

@@ -1,7 +1,9 @@
 #include "core/model/model_loader.h"
 
 #include "core/common/error.h"
+#include "core/common/memory_available.h"
 #include "core/io/safetensors.h"
+#include "core/model/llama_layout.h"
 
 #include <torch/torch.h>
 
@@ -48,10 +50,41 @@ std::string dtype_name(at::ScalarType t) {
     }
 }
 
-static std::string shape_str(at::IntArrayRef s) {
-    std::string r = "[";
-    for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-    return r + "]";
+static std::string shape_str(at::IntArrayRef s) { return shape_text(s.vec()); }
+
+void check_checkpoint_layout(const fs::path& dir, const LlamaConfig& c, const io::SafetensorsCheckpoint& ckpt) {
+    (void)checked_num_parameters(c, (dir / "config.json").string());
+    const auto names = ckpt.names();
+    if (c.num_hidden_layers > static_cast<int64_t>(names.size() / 9))
+        throw Error(dir.string() + ": config.json says " + std::to_string(c.num_hidden_layers) + " layers (" +
+                    std::to_string(9 * c.num_hidden_layers + 2) + " tensors or more), but the checkpoint holds " +
+                    std::to_string(names.size()) + " (is config.json the one that belongs to these weights?)");
+    std::set<std::string> expected;
+    for (const auto& t : llama_tensor_layout(c)) {
+        expected.insert(t.name);
+        const io::TensorInfo* info = ckpt.find(t.name);
+        if (!info)
+            throw Error(dir.string() + ": tensor \"" + t.name + "\" is missing from the checkpoint (config.json says " +
+                        std::to_string(c.num_hidden_layers) + " layers" + (c.tie_word_embeddings ? "" : ", untied lm_head") +
+                        ")");
+        if (info->shape != t.shape)
+            throw Error(dir.string() + ": tensor \"" + t.name + "\" has shape " + shape_text(info->shape) +
+                        " but config.json implies " + shape_text(t.shape));
+    }
+    std::vector<std::string> unexpected;
+    for (const auto& n : names) {
+        if (expected.count(n)) continue;
+        if (n.size() >= 19 && n.compare(n.size() - 19, 19, "rotary_emb.inv_freq") == 0) continue;   // HF buffer
+        if (n == "lm_head.weight" && c.tie_word_embeddings) continue;   // tied copy some exporters write
+        unexpected.push_back(n);
+    }
+    if (!unexpected.empty()) {
+        std::string list;
+        for (size_t i = 0; i < unexpected.size() && i < 5; ++i) list += (i ? ", " : "") + unexpected[i];
+        if (unexpected.size() > 5) list += ", ... (" + std::to_string(unexpected.size()) + " in all)";
+        throw Error(dir.string() + ": unexpected tensors not used by " + c.architecture + ": " + list +
+                    " (is config.json the one that belongs to these weights?)");
+    }
 }
 
 static void attach_tokenizer(LoadedModel& m, bool want) {
@@ -62,7 +95,15 @@ static void attach_tokenizer(LoadedModel& m, bool want) {
         return;
     }
     try {
-        m.tokenizer = std::make_shared<Tokenizer>(Tokenizer::load(tok));
+        auto t = std::make_shared<Tokenizer>(Tokenizer::load(tok));
+        // Ids the embedding does not hold would fail deep in a forward pass (a poisoned context on CUDA).
+        if (t->vocab_size() > m.config.vocab_size) {
+            m.tokenizer_error = tok.string() + " has " + std::to_string(t->vocab_size()) +
+                                " pieces, more than the model's vocab_size " + std::to_string(m.config.vocab_size) +
+                                " in config.json: they do not belong together (ids in, ids out still work)";
+            return;
+        }
+        m.tokenizer = std::move(t);
     } catch (const Error& e) {
         m.tokenizer_error = e.what();
     }
@@ -78,40 +119,37 @@ LoadedModel load_model(const fs::path& dir, const LoadOptions& opt) {
     m.dtype = parse_dtype(opt.dtype, m.device);
 
     auto ckpt = io::SafetensorsCheckpoint::open_folder(dir);
+    // Everything the network will allocate is checked against the headers and the free memory first: a
+    // config.json that asks for terabytes or 10^8 layers is refused here, in milliseconds.
+    check_checkpoint_layout(dir, m.config, ckpt);
+    const int64_t params = checked_num_parameters(m.config, (dir / "config.json").string());
+    check_memory_fits(params * static_cast<int64_t>(c10::elementSize(m.dtype)), opt.device,
+                      "loading " + dir.string() + " (" + std::to_string(params) + " parameters as " +
+                          dtype_name(m.dtype) + ")",
+                      "close other programs, or choose a smaller --dtype (bfloat16 halves float32)");
     torch::NoGradGuard no_grad;
     m.net = LlamaForCausalLM(m.config, at::TensorOptions().dtype(m.dtype).device(m.device));
 
-    std::set<std::string> expected;
     const double total = std::max<double>(1.0, (double)ckpt.total_bytes());
     double done = 0;
     for (auto& [name, param] : hf_named_tensors(m.net)) {
-        expected.insert(name);
         const io::TensorInfo* info = ckpt.find(name);
-        if (!info)
-            throw Error(dir.string() + ": tensor \"" + name + "\" is missing from the checkpoint (config.json says " +
-                        std::to_string(m.config.num_hidden_layers) + " layers" +
-                        (m.config.tie_word_embeddings ? "" : ", untied lm_head") + ")");
-        if (at::IntArrayRef(info->shape) != param.sizes())
-            throw Error(dir.string() + ": tensor \"" + name + "\" has shape " + shape_str(info->shape) +
-                        " but config.json implies " + shape_str(param.sizes()));
+        if (!info || at::IntArrayRef(info->shape) != param.sizes())   // llama_tensor_layout disagrees with the net
+            throw Error(dir.string() + ": internal error: the network's tensor \"" + name + "\" " +
+                        shape_str(param.sizes()) + " is not in the checked layout; please report this bug");
         param.copy_(ckpt.tensor(name));
+        if (!param.isfinite().all().item<bool>())   // one pass over the weights; a damaged file must not load silently
+            throw Error(dir.string() + ": tensor \"" + name + "\" holds NaN or infinite values; the checkpoint is "
+                        "damaged (or was exported from a diverged run): re-download or re-export it");
         done += (double)(info->end - info->begin);
         if (opt.progress) opt.progress(done / total);
     }
-    std::vector<std::string> unexpected;
-    for (const auto& n : ckpt.names()) {
-        if (expected.count(n)) continue;
-        if (n.size() >= 19 && n.compare(n.size() - 19, 19, "rotary_emb.inv_freq") == 0) continue;   // HF buffer
-        if (n == "lm_head.weight" && m.config.tie_word_embeddings) continue;   // tied copy some exporters write
-        unexpected.push_back(n);
-    }
-    if (!unexpected.empty()) {
-        std::string list;
-        for (size_t i = 0; i < unexpected.size() && i < 5; ++i) list += (i ? ", " : "") + unexpected[i];
-        if (unexpected.size() > 5) list += ", ... (" + std::to_string(unexpected.size()) + " in all)";
-        throw Error(dir.string() + ": unexpected tensors not used by " + m.config.architecture + ": " + list +
-                    " (is config.json the one that belongs to these weights?)");
-    }
+    // A tied config with a separate lm_head in the file: the file's head is unused, so it must be the embedding
+    // (some exporters write the copy); a different one means config.json does not describe these weights.
+    if (m.config.tie_word_embeddings && ckpt.find("lm_head.weight") &&
+        !ckpt.tensor("lm_head.weight").to(at::kFloat).equal(ckpt.tensor("model.embed_tokens.weight").to(at::kFloat)))
+        throw Error(dir.string() + ": config.json says tie_word_embeddings, but the checkpoint's lm_head.weight differs "
+                    "from model.embed_tokens.weight; set \"tie_word_embeddings\": false if the head is its own");
     m.net->eval();
     attach_tokenizer(m, opt.tokenizer);
     return m;

@@ -38,8 +38,20 @@ at::Device parse_device(const std::string& s);          // Error for bad names o
 at::ScalarType parse_dtype(const std::string& s, const at::Device& d);   // "auto" resolved for d
 std::string dtype_name(at::ScalarType t);                // "float32" | "bfloat16" | "float16"
 
+namespace io {
+class SafetensorsCheckpoint;
+}
+
+// The checkpoint's tensor headers against what config.json implies, from the headers alone (nothing allocated):
+// every tensor present with its shape, no unexpected tensor (rotary_emb.inv_freq and a tied lm_head copy
+// ignored), a layer count the checkpoint can hold, sizes without overflow. llms::Error naming the tensor.
+void check_checkpoint_layout(const std::filesystem::path& dir, const LlamaConfig& config,
+                             const io::SafetensorsCheckpoint& ckpt);
+
 // Loads and validates the folder: every expected tensor present with the config's shape, unexpected
-// tensors refused (rotary_emb.inv_freq ignored), pickle checkpoints refused. Never modifies the folder.
+// tensors refused (rotary_emb.inv_freq ignored), pickle checkpoints refused, all before anything is allocated;
+// then the weights' memory in the load dtype is checked against the available RAM or GPU memory (llms::Error
+// with both numbers). Never modifies the folder.
 LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opt = {});
 
 // A fresh, randomly initialised model (pretraining, benchmarks).

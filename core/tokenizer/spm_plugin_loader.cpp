@@ -57,12 +57,19 @@ std::vector<fs::path> spm_plugin_candidates(const char* env_value) {
         out.push_back((dir / ".." / "lib" / "llm-surgery" / kSpmPluginFile).lexically_normal());
     }
 #ifdef LLMS_SPM_PLUGIN_BUILD_DIR
-    out.push_back(fs::path(LLMS_SPM_PLUGIN_BUILD_DIR) / kSpmPluginFile);
+    // The build folder only for binaries that live in the build tree (tests, benchmarks): an installed binary
+    // must not load a library from a folder another user may be able to write.
+    const fs::path build = fs::path(LLMS_SPM_PLUGIN_BUILD_DIR).lexically_normal();
+    if (!ec && exe.parent_path().lexically_normal().string().rfind(build.parent_path().string(), 0) == 0)
+        out.push_back(build / kSpmPluginFile);
 #endif
     return out;
 }
 
-SpmPlugin open_spm_plugin(const fs::path& path) {
+SpmPlugin open_spm_plugin(const fs::path& given) {
+    // Absolute: dlopen of a bare name would search the library path, not the file that was checked.
+    std::error_code aec;
+    const fs::path path = fs::absolute(given, aec);
     if (!is_file(path))
         throw Error("SentencePiece plugin " + path.string() + " does not exist or is not a file; " + kHowToFix);
     void* handle = dlopen(path.c_str(), dlopen_flags());   // never dlclose'd: lives as long as the process

@@ -2,6 +2,8 @@
 #include "core/tokenizer/tokenizer.h"
 
 #include "core/common/error.h"
+#include "core/io/read_file.h"
+#include "core/tokenizer/spm_model_check.h"
 #include "core/tokenizer/spm_plugin_loader.h"
 
 #include <fstream>
@@ -70,6 +72,9 @@ Tokenizer Tokenizer::load(const fs::path& model_file) {
     if (!std::ifstream(model_file, std::ios::binary).good())
         throw Error("tokenizer model " + model_file.string() + " cannot be opened for reading: check its "
                     "permissions");
+    // libsentencepiece trusts the file; a crafted one could crash the process, so its structure is checked first.
+    tokenizer::check_spm_model_bytes(io::read_regular_file(model_file, io::kMaxTokenizerBytes, "tokenizer model"),
+                                     model_file.string());
     const auto& plugin = tokenizer::spm_plugin();
     char err[kErrCap] = {};
     llms_spm_model* model = plugin.load_model(model_file.c_str(), err, sizeof err);
