@@ -1,5 +1,7 @@
 // The CLI as a user meets it: exit codes, one-line errors, --help everywhere, JSON contracts of info/generate/score.
 #include <QtTest/QtTest>
+#include <QDir>
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <fstream>
@@ -38,7 +40,7 @@ private Q_SLOTS:
     void help_on_every_subcommand() {
         auto top = cli({"--help"});
         QCOMPARE(top.code, 0);
-        for (auto cmd : {"info", "generate", "score", "surgery", "eval", "corpus", "pretrain", "demo-facts"}) {
+        for (auto cmd : {"info", "generate", "score", "surgery", "eval", "corpus", "pretrain", "demo-facts", "tokenize", "decode"}) {
             QVERIFY2(top.out.contains(cmd), cmd);
             auto r = cli({cmd, "--help"});
             QCOMPARE(r.code, 0);
@@ -132,6 +134,63 @@ private Q_SLOTS:
         // Sampling is reproducible per seed.
         QStringList s = {"generate", kTiny, "--prompt", "Hi", "--temperature", "1", "--top-p", "0.9", "--seed", "5", "--json"};
         QCOMPARE(cli(s).out, cli(s).out);
+    }
+
+    // `tokenize` with a model folder holding tokenizer.json (preferred over a tokenizer.model beside it): the ids
+    // the Hugging Face tokenizers library gives (tests/data/tokenizers/, made by make_reference.mjs), without and
+    // with special tokens; `decode` gives the text back.
+    void tokenizeMatchesHuggingFace_data() {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("llama3") << "llama3";
+        QTest::newRow("qwen3") << "qwen3";
+        QTest::newRow("llama2 (SentencePiece-style tokenizer.json)") << "llama2";
+    }
+    void tokenizeMatchesHuggingFace() {
+        QFETCH(QString, name);
+        const QString data = QString(LLMS_TEST_DATA) + "/tokenizers/";
+        QTemporaryDir dir;
+        const auto unzip = [&](const QString& from, const QString& to) {
+            QProcess gz;
+            gz.setStandardOutputFile(to);
+            gz.start("gzip", {"-dc", from});
+            return gz.waitForFinished(60000) && gz.exitCode() == 0;
+        };
+        const QString model = dir.filePath("model");
+        QVERIFY(QDir().mkpath(model));
+        QVERIFY(unzip(data + name + "/tokenizer.json.gz", model + "/tokenizer.json"));
+        QVERIFY(QFile::copy(data + name + "/tokenizer_config.json", model + "/tokenizer_config.json"));
+        QVERIFY(QFile::copy(kTiny + "/tokenizer.model", model + "/tokenizer.model"));   // present, not used
+        QVERIFY(unzip(data + name + "/reference.json.gz", dir.filePath("reference.json")));
+        std::ifstream sf((data + "strings.json").toStdString()), rf(dir.filePath("reference.json").toStdString());
+        const auto strings = nlohmann::json::parse(sf), ref = nlohmann::json::parse(rf)["cases"];
+        nlohmann::json some = nlohmann::json::array();
+        for (size_t i = 0; i < 300; ++i) some.push_back(strings[i]);
+        {
+            std::ofstream out(dir.filePath("strings.json").toStdString());
+            out << some.dump();
+        }
+        for (const bool special : {false, true}) {
+            QStringList args{"tokenize", model, "--file", dir.filePath("strings.json"), "--json"};
+            if (special) args << "--special";
+            const auto r = cli(args);
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            QVERIFY2(r.err.contains("tokenizer.json used"), qPrintable(r.err));
+            const auto got = nlohmann::json::parse(r.out.toStdString());
+            QCOMPARE(got.size(), some.size());
+            for (size_t i = 0; i < some.size(); ++i)
+                QVERIFY2(got[i] == ref[i][special ? "ids_special" : "ids"],
+                         qPrintable(QString("string %1: %2").arg(i).arg(QString::fromStdString(some[i].dump()))));
+        }
+        // decode of one line's ids gives the reference text (special tokens skipped).
+        const auto& c = ref[40];
+        QStringList ids;
+        for (const auto& id : c["ids_special"]) ids << QString::number(id.get<int>());
+        if (!ids.isEmpty()) {
+            const auto d = cli({"decode", model, "--ids", ids.join(','), "--json"});
+            QVERIFY2(d.code == 0, qPrintable(d.err));
+            QCOMPARE(QString::fromStdString(nlohmann::json::parse(d.out.toStdString())["text"].get<std::string>()),
+                     QString::fromStdString(c["decoded_skip_special"].get<std::string>()));
+        }
     }
 };
 

@@ -27,7 +27,7 @@ int run(const std::vector<std::string>& argv) {
 
     auto m = load_for_cli(a, a.positional()[0], true);
     const Tokenizer& tok = m.tok();
-    g.eos_id = tok.eos_id();
+    g.eos_ids = m.stop_ids();
     const auto ids = tok.encode(prompt);
     const bool json = a.flag("json");
 

@@ -33,13 +33,18 @@ int run(const std::vector<std::string>& argv) {
     check_checkpoint_layout(dir, c, ckpt);   // names and shapes against config.json: a broken folder is an error
     const int64_t n = checked_num_parameters(c, (dir / "config.json").string());
 
-    nlohmann::json tok = {{"present", std::filesystem::exists(dir / "tokenizer.model")}};
+    nlohmann::json tok = {{"present", Tokenizer::folder_has_tokenizer(dir)}};
     if (tok["present"]) {
         try {
-            const int pieces = Tokenizer::load(dir / "tokenizer.model").vocab_size();
+            std::string note;
+            const Tokenizer t = Tokenizer::load_folder(dir, &note);   // tokenizer.json preferred
+            const int pieces = t.vocab_size();
+            tok["file"] = t.model_file().filename().string();
+            tok["kind"] = t.kind();
             tok["vocab_size"] = pieces;
+            if (!note.empty()) tok["note"] = note;
             if (pieces > c.vocab_size)
-                tok["error"] = (dir / "tokenizer.model").string() + " has " + std::to_string(pieces) +
+                tok["error"] = t.model_file().string() + " has " + std::to_string(pieces) +
                                " pieces, more than the model's vocab_size " + std::to_string(c.vocab_size) +
                                ": they do not belong together";
         } catch (const Error& e) {
@@ -85,7 +90,10 @@ int run(const std::vector<std::string>& argv) {
                 (long long)c.max_position_embeddings, c.tie_word_embeddings ? "tied" : "untied");
     std::printf("tokenizer    %s\n", !tok["present"] ? "none (ids only)"
                                      : tok.contains("error") ? tok["error"].get<std::string>().c_str()
-                                                             : ("SentencePiece, " + std::to_string(tok["vocab_size"].get<int>()) + " pieces").c_str());
+                                                             : (tok["kind"].get<std::string>() + ", " +
+                                                                std::to_string(tok["vocab_size"].get<int>()) + " pieces" +
+                                                                (tok.contains("note") ? "; " + tok["note"].get<std::string>() : ""))
+                                                                   .c_str());
     std::printf("memory       inference %s (fp32) / %s (bf16), training %s (fp32 + AdamW)\n",
                 human_bytes(n * 4.0).c_str(), human_bytes(n * 2.0).c_str(), human_bytes(n * 16.0).c_str());
     return 0;

@@ -60,7 +60,7 @@ GenerateBenchResult run_generate_bench(const GenerateBenchOptions& options) {
     GenerateOptions g;
     g.max_new_tokens = o.new_tokens;
     g.temperature = 0.0;
-    g.eos_id = -1;
+    g.eos_ids.clear();   // never stop early: every run generates the same number of tokens
     std::optional<c10::InferenceMode> inference;
     if (o.inference_mode) inference.emplace();
     std::vector<double> total, first, cpu;

@@ -45,7 +45,7 @@ GenerateResult generate(LlamaForCausalLM& model, const std::vector<int32_t>& pro
         r.token_ids.push_back((int32_t)next);
         r.token_logprobs.push_back(lp);
         if (on_token && !on_token((int32_t)next, lp)) break;
-        if (next == opt.eos_id) break;
+        if (std::find(opt.eos_ids.begin(), opt.eos_ids.end(), next) != opt.eos_ids.end()) break;
         if (i + 1 == opt.max_new_tokens || cache.length() >= max_pos) break;
         auto step = at::full({1, 1}, next, at::TensorOptions().dtype(at::kLong).device(dev));
         logits = model->forward(step, {}, &cache).select(1, -1).squeeze(0).to(at::kCPU);

@@ -14,7 +14,7 @@ struct GenerateOptions {
     double temperature = 0.0;   // 0 = greedy
     double top_p = 1.0;         // nucleus sampling mass (sampling only)
     uint64_t seed = 0;
-    int64_t eos_id = -1;        // stop after emitting this id (-1: never)
+    std::vector<int64_t> eos_ids;   // stop after emitting any of these (LoadedModel::stop_ids(); none: never)
 };
 
 struct GenerateResult {

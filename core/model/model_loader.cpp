@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <set>
 
 namespace llms {
@@ -89,13 +90,14 @@ void check_checkpoint_layout(const fs::path& dir, const LlamaConfig& c, const io
 
 static void attach_tokenizer(LoadedModel& m, bool want) {
     if (!want) return;
-    const fs::path tok = m.dir / "tokenizer.model";
-    if (!fs::exists(tok)) {
-        m.tokenizer_error = m.dir.string() + ": no tokenizer.model in the model folder (text in/out needs it; ids work)";
+    if (!Tokenizer::folder_has_tokenizer(m.dir)) {
+        m.tokenizer_error = m.dir.string() + ": no tokenizer.json or tokenizer.model in the model folder (text in/out "
+                                             "needs one; ids work)";
         return;
     }
     try {
-        auto t = std::make_shared<Tokenizer>(Tokenizer::load(tok));
+        auto t = std::make_shared<Tokenizer>(Tokenizer::load_folder(m.dir, &m.tokenizer_note));
+        const fs::path tok = t->model_file();
         // Ids the embedding does not hold would fail deep in a forward pass (a poisoned context on CUDA).
         if (t->vocab_size() > m.config.vocab_size) {
             m.tokenizer_error = tok.string() + " has " + std::to_string(t->vocab_size()) +
@@ -107,6 +109,17 @@ static void attach_tokenizer(LoadedModel& m, bool want) {
     } catch (const Error& e) {
         m.tokenizer_error = e.what();
     }
+}
+
+std::vector<int64_t> LoadedModel::stop_ids() const {
+    std::vector<int64_t> ids = config.eos_token_ids;
+    ids.push_back(config.eos_token_id);
+    if (tokenizer)
+        for (const int32_t e : tokenizer->eos_ids()) ids.push_back(e);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    ids.erase(std::remove_if(ids.begin(), ids.end(), [](int64_t i) { return i < 0; }), ids.end());
+    return ids;
 }
 
 LoadedModel load_model(const fs::path& dir, const LoadOptions& opt) {

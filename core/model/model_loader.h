@@ -1,4 +1,4 @@
-// Opening an HF model folder: config.json + safetensors (single or sharded) + tokenizer.model.
+// Opening an HF model folder: config.json + safetensors (single or sharded) + tokenizer.json or tokenizer.model.
 // Torch types: core-internal; the UI reaches models through the torch-free session facade.
 #pragma once
 #include "core/model/llama.h"
@@ -17,7 +17,7 @@ namespace llms {
 struct LoadOptions {
     std::string device = "cpu";     // "cpu", "cuda", "cuda:1"
     std::string dtype = "auto";      // "auto" (fp32 on CPU, bf16 on CUDA), "float32", "bfloat16", "float16"
-    bool tokenizer = true;           // load tokenizer.model when present
+    bool tokenizer = true;           // load tokenizer.json (preferred) or tokenizer.model when present
     std::function<void(double fraction)> progress;   // 0..1 over tensor bytes copied
 };
 
@@ -29,6 +29,10 @@ struct LoadedModel {
     at::ScalarType dtype = at::kFloat;
     std::shared_ptr<Tokenizer> tokenizer;   // null when absent or unloadable: see tokenizer_error
     std::string tokenizer_error;
+    std::string tokenizer_note;             // which file was read when the folder has both kinds
+
+    // Every id that ends a generation: config.json's eos_token_id (list) and the tokenizer's.
+    std::vector<int64_t> stop_ids() const;
 
     // The tokenizer, or llms::Error saying why there is none (ids in, ids out still work).
     const Tokenizer& tok() const;

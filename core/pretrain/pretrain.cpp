@@ -94,6 +94,7 @@ LlamaConfig model_config(const Preset& p, const Tokenizer& tok) {
     c.tie_word_embeddings = p.tie_embeddings;
     c.bos_token_id = tok.bos_id();
     c.eos_token_id = tok.eos_id();
+    c.eos_token_ids = {c.eos_token_id};
     c.torch_dtype = "float32";
     return c;
 }

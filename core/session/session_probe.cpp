@@ -41,13 +41,13 @@ Completion complete(LoadedModel& m, const std::vector<int32_t>& prompt_ids, cons
     g.temperature = s.temperature;
     g.top_p = s.top_p;
     g.seed = s.seed;
-    g.eos_id = m.config.eos_token_id;
+    g.eos_ids = m.stop_ids();
     auto r = generate(m.net, prompt_ids, g);
     Completion c;
     std::vector<int32_t> prefix;
     std::string done;
     for (size_t i = 0; i < r.token_ids.size(); ++i) {
-        if (r.token_ids[i] == g.eos_id) break;
+        if (std::find(g.eos_ids.begin(), g.eos_ids.end(), r.token_ids[i]) != g.eos_ids.end()) break;
         prefix.push_back(r.token_ids[i]);
         const std::string t = completion_text(m.tok(), prompt_ids, prefix);
         TokenProb tp;

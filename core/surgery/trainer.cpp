@@ -110,7 +110,8 @@ struct Trainer::Impl {
         for (size_t from = 0; from + 1 < ids.size(); from += ctx - 1) {   // windows overlap by one token
             Row r;
             r.ids = chunk(ids, from, ctx);
-            if (from > 0) r.ids.insert(r.ids.begin(), (int32_t)m.tok().bos_id()), r.ids.pop_back();
+            // A continuation window starts with BOS like the first one, where the tokenizer has one (Qwen has not).
+            if (from > 0 && m.tok().bos_id() >= 0) r.ids.insert(r.ids.begin(), (int32_t)m.tok().bos_id()), r.ids.pop_back();
             r.term = term;
             r.pool = is_pool;
             if (r.ids.size() >= 2) rows.push_back(std::move(r));

@@ -1,5 +1,6 @@
 // StreamingDecoder: decode the ids so far, return the new suffix, and hold back a UTF-8 character
-// whose bytes are still arriving as byte-fallback pieces (<0xE6><0x9D> of "東" waits for <0xB1>).
+// whose bytes are still arriving as byte-fallback pieces (<0xE6><0x9D> of "東" waits for <0xB1>) or as byte-level
+// tokens (decoded as U+FFFD until complete).
 #include "core/tokenizer/tokenizer.h"
 
 namespace llms {
@@ -32,8 +33,12 @@ std::string StreamingDecoder::push(int32_t id) {
     const size_t hold = incomplete_utf8_tail(tail.data(), tail.size());
     std::string text = tok_.decode(std::vector<int32_t>(ids_.begin(), ids_.end() - static_cast<ptrdiff_t>(hold)));
     // Raw bytes of an unfinished character in the text itself are held back the same way.
-    const size_t complete =
+    size_t complete =
         text.size() - incomplete_utf8_tail(reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    // A byte-level tokenizer (tokenizer.json) renders a character whose bytes are still arriving as U+FFFD: held
+    // back as well (a U+FFFD that stays is printed with the next token).
+    constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+    if (std::string_view(text).substr(0, complete).ends_with(kReplacement)) complete -= kReplacement.size();
     if (complete <= emitted_) return {};
     std::string out = text.substr(emitted_, complete - emitted_);
     emitted_ = complete;

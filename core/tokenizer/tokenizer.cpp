@@ -1,162 +1,58 @@
-// Tokenizer: a loaded tokenizer.model held by the SentencePiece plugin (spm_plugin_loader.h).
+// Tokenizer: one of the tokenizer kinds (tokenizer_backend.h), chosen by the file it is loaded from.
 #include "core/tokenizer/tokenizer.h"
 
 #include "core/common/error.h"
-#include "core/io/read_file.h"
-#include "core/tokenizer/spm_model_check.h"
-#include "core/tokenizer/spm_plugin_loader.h"
+#include "core/tokenizer/tokenizer_backend.h"
 
-#include <fstream>
 #include <system_error>
 
 namespace llms {
 
 namespace fs = std::filesystem;
 
-struct Tokenizer::Impl {
-    const tokenizer::SpmPlugin* plugin = nullptr;
-    llms_spm_model* model = nullptr;
-    fs::path file;
-    int vocab = 0, bos = -1, eos = -1, unk = -1, pad = -1;
-    std::vector<int16_t> byte_of;   // [vocab] value of a byte-fallback piece <0xNN>, -1 for other pieces
+Tokenizer::Tokenizer(std::shared_ptr<const tokenizer::Backend> backend) : impl_(std::move(backend)) {}
 
-    Impl() = default;
-    Impl(const Impl&) = delete;
-    Impl& operator=(const Impl&) = delete;
-    ~Impl() {
-        if (model != nullptr) plugin->free_model(model);
-    }
-};
-
-namespace {
-
-constexpr size_t kErrCap = 1024;
-
-// "<0x0A>" -> 10; -1 when the text is not of that form.
-int parse_byte_piece(const std::string& p) {
-    if (p.size() != 6 || p.compare(0, 3, "<0x") != 0 || p[5] != '>') return -1;
-    int v = 0;
-    for (int i = 3; i < 5; ++i) {
-        const char c = p[i];
-        const int d = (c >= '0' && c <= '9') ? c - '0'
-                    : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                    : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-        if (d < 0) return -1;
-        v = v * 16 + d;
-    }
-    return v;
+Tokenizer Tokenizer::load(const fs::path& file) {
+    if (file.extension() == ".json") return Tokenizer(tokenizer::load_tokenizer_json(file));
+    return Tokenizer(tokenizer::load_sentencepiece(file));
 }
 
-std::string piece_of(const tokenizer::SpmPlugin& plugin, const llms_spm_model* model, int32_t id) {
-    std::string out(16, '\0');
-    int64_t n = plugin.piece(model, id, out.data(), out.size());
-    if (n > static_cast<int64_t>(out.size())) {
-        out.resize(static_cast<size_t>(n));
-        n = plugin.piece(model, id, out.data(), out.size());
-    }
-    if (n < 0) return {};
-    out.resize(static_cast<size_t>(n));
-    return out;
-}
-
-}  // namespace
-
-Tokenizer Tokenizer::load(const fs::path& model_file) {
+Tokenizer Tokenizer::load_folder(const fs::path& dir, std::string* note) {
     std::error_code ec;
-    if (!fs::exists(model_file, ec))
-        throw Error("tokenizer model " + model_file.string() + " not found: copy the model's tokenizer.model "
-                    "(SentencePiece) into its folder, or train one with the tokenizer trainer");
-    if (!fs::is_regular_file(model_file, ec))
-        throw Error("tokenizer model " + model_file.string() + " is not a regular file: point to the "
-                    "SentencePiece tokenizer.model file itself");
-    if (!std::ifstream(model_file, std::ios::binary).good())
-        throw Error("tokenizer model " + model_file.string() + " cannot be opened for reading: check its "
-                    "permissions");
-    // libsentencepiece trusts the file; a crafted one could crash the process, so its structure is checked first.
-    tokenizer::check_spm_model_bytes(io::read_regular_file(model_file, io::kMaxTokenizerBytes, "tokenizer model"),
-                                     model_file.string());
-    const auto& plugin = tokenizer::spm_plugin();
-    char err[kErrCap] = {};
-    llms_spm_model* model = plugin.load_model(model_file.c_str(), err, sizeof err);
-    if (model == nullptr)
-        throw Error("tokenizer model " + model_file.string() + " is not a readable SentencePiece model (" + err +
-                    "): the file is corrupt or of another format; copy tokenizer.model again from the "
-                    "original model");
-    auto impl = std::make_shared<Impl>();
-    impl->plugin = &plugin;
-    impl->model = model;
-    impl->file = model_file;
-    impl->vocab = plugin.piece_count(model);
-    impl->bos = plugin.bos_id(model);
-    impl->eos = plugin.eos_id(model);
-    impl->unk = plugin.unk_id(model);
-    impl->pad = plugin.pad_id(model);
-    if (impl->vocab <= 0)
-        throw Error("tokenizer model " + model_file.string() + " has no pieces: the file is corrupt; copy "
-                    "tokenizer.model again from the original model");
-    impl->byte_of.assign(static_cast<size_t>(impl->vocab), -1);
-    for (int32_t id = 0; id < impl->vocab; ++id)
-        if (plugin.is_byte(model, id)) impl->byte_of[id] = static_cast<int16_t>(parse_byte_piece(piece_of(plugin, model, id)));
-    Tokenizer t;
-    t.impl_ = std::move(impl);
-    return t;
-}
-
-fs::path Tokenizer::plugin_path() { return tokenizer::spm_plugin().path; }
-
-std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos) const {
-    const Impl& m = *impl_;
-    const size_t head = (add_bos && m.bos >= 0) ? 1 : 0;
-    std::vector<int32_t> ids(head + text.size() + 8);
-    char err[kErrCap] = {};
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        const int64_t n = m.plugin->encode(m.model, text.data(), text.size(), ids.data() + head,
-                                           ids.size() - head, err, sizeof err);
-        if (n < 0)
-            throw Error("tokenizer " + m.file.string() + " failed to encode a text of " +
-                        std::to_string(text.size()) + " bytes: " + err);
-        if (static_cast<size_t>(n) <= ids.size() - head) {
-            ids.resize(head + static_cast<size_t>(n));
-            if (head) ids[0] = m.bos;
-            return ids;
-        }
-        ids.resize(head + static_cast<size_t>(n));   // normalization expanded the text: retry with room
+    const bool json = fs::exists(dir / "tokenizer.json", ec), spm = fs::exists(dir / "tokenizer.model", ec);
+    if (note) note->clear();
+    if (json) {
+        if (note && spm) *note = "tokenizer.json used; the folder's tokenizer.model is not read (tokenizer.json is preferred)";
+        return load(dir / "tokenizer.json");
     }
-    throw Error("tokenizer " + m.file.string() + " gave inconsistent encode lengths; the plugin libllms_spm.so is "
-                "broken: rebuild the target llms_spm");
+    if (spm) return load(dir / "tokenizer.model");
+    throw Error(dir.string() + ": no tokenizer.json or tokenizer.model in the model folder (text in/out needs one; "
+                               "ids work): copy the model's tokenizer files into the folder");
 }
 
-std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
-    const Impl& m = *impl_;
-    std::string out(ids.size() * 8 + 16, '\0');
-    char err[kErrCap] = {};
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        const int64_t n = m.plugin->decode(m.model, ids.data(), ids.size(), out.data(), out.size(), err, sizeof err);
-        if (n < 0) throw Error("tokenizer " + m.file.string() + " cannot decode these ids: " + err);
-        const bool fit = static_cast<size_t>(n) <= out.size();
-        out.resize(static_cast<size_t>(n));
-        if (fit) return out;
-    }
-    throw Error("tokenizer " + m.file.string() + " gave inconsistent decode lengths; the plugin libllms_spm.so is "
-                "broken: rebuild the target llms_spm");
+bool Tokenizer::folder_has_tokenizer(const fs::path& dir) {
+    std::error_code ec;
+    return fs::exists(dir / "tokenizer.json", ec) || fs::exists(dir / "tokenizer.model", ec);
 }
 
-std::string Tokenizer::piece(int32_t id) const {
-    if (id < 0 || id >= impl_->vocab)
-        throw Error("token id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                    std::to_string(impl_->vocab) + ") of tokenizer " + impl_->file.string());
-    return piece_of(*impl_->plugin, impl_->model, id);
+std::vector<int32_t> Tokenizer::encode(std::string_view text, bool add_bos) const { return impl_->encode(text, add_bos); }
+std::vector<int32_t> Tokenizer::encode_with_special_tokens(std::string_view text) const {
+    std::vector<int32_t> ids = impl_->encode(text, true);
+    const auto suffix = impl_->special_suffix();
+    ids.insert(ids.end(), suffix.begin(), suffix.end());
+    return ids;
 }
 
-int Tokenizer::vocab_size() const { return impl_->vocab; }
-int Tokenizer::bos_id() const { return impl_->bos; }
-int Tokenizer::eos_id() const { return impl_->eos; }
-int Tokenizer::unk_id() const { return impl_->unk; }
-int Tokenizer::pad_id() const { return impl_->pad; }
-const fs::path& Tokenizer::model_file() const { return impl_->file; }
-
-int Tokenizer::byte_value(int32_t id) const {
-    return (id >= 0 && id < impl_->vocab) ? impl_->byte_of[static_cast<size_t>(id)] : -1;
-}
+std::string Tokenizer::decode(const std::vector<int32_t>& ids) const { return impl_->decode(ids); }
+std::string Tokenizer::piece(int32_t id) const { return impl_->piece(id); }
+int Tokenizer::vocab_size() const { return impl_->vocab_size(); }
+int Tokenizer::bos_id() const { return impl_->bos_id(); }
+int Tokenizer::eos_id() const { return impl_->eos_id(); }
+int Tokenizer::unk_id() const { return impl_->unk_id(); }
+int Tokenizer::pad_id() const { return impl_->pad_id(); }
+int Tokenizer::byte_value(int32_t id) const { return impl_->byte_value(id); }
+std::vector<int32_t> Tokenizer::eos_ids() const { return impl_->eos_ids(); }
+std::string Tokenizer::kind() const { return impl_->kind(); }
+const fs::path& Tokenizer::model_file() const { return impl_->model_file(); }
 
 }  // namespace llms
