@@ -257,7 +257,9 @@ void ModelPanel::showCard(const session::ModelCard& c) {
     auto row = [](const QString& k, const QString& v) { return QString("<tr><td style='color:#555; padding-right:12px'>%1</td><td>%2</td></tr>").arg(k, v); };
     QString h = QString("<h2 style='margin:0'>%1</h2><div style='color:#555'>%2</div><table cellspacing=3>")
                     .arg(QString::fromStdString(c.name).toHtmlEscaped(), QString::fromStdString(c.dir).toHtmlEscaped());
-    h += row(tr("Architecture"), QString::fromStdString(c.architecture));
+    h += row(tr("Architecture"), QString::fromStdString(c.architecture).toHtmlEscaped() +
+                                     (c.family_features.empty() ? QString() : " (" + QString::fromStdString(c.family_features) + ")"));
+    h += row(tr("Positions"), QString::fromStdString(c.positions).toHtmlEscaped());
     h += row(tr("Parameters"), humanCount(c.parameters));
     h += row(tr("Layers × hidden"), QString("%1 × %2 (MLP %3)").arg(c.layers).arg(c.hidden_size).arg(c.intermediate_size));
     h += row(tr("Attention heads"), c.kv_heads < c.heads ? tr("%1 query / %2 key-value (grouped), head size %3").arg(c.heads).arg(c.kv_heads).arg(c.head_dim)
@@ -266,7 +268,7 @@ void ModelPanel::showCard(const session::ModelCard& c) {
     h += row(tr("Context"), tr("%1 tokens").arg(c.context));
     h += row(tr("Weights"), tr("%1 in memory (stored as %2), %3").arg(QString::fromStdString(c.dtype), QString::fromStdString(c.stored_dtype), humanBytes(c.weight_bytes)));
     h += row(tr("Device"), QString::fromStdString(c.device));
-    h += row(tr("Tokenizer"), c.has_tokenizer ? tr("SentencePiece ✔") : tr("<span style='color:#a1261b'>missing: %1</span>").arg(QString::fromStdString(c.tokenizer_note).toHtmlEscaped()));
+    h += row(tr("Tokenizer"), c.has_tokenizer ? QString::fromStdString(c.tokenizer_kind).toHtmlEscaped() + " ✔" : tr("<span style='color:#a1261b'>missing: %1</span>").arg(QString::fromStdString(c.tokenizer_note).toHtmlEscaped()));
     h += row(tr("Known facts"), c.known_facts ? tr("%1 (known_facts.jsonl: broad retain pool + collateral check)").arg(c.known_facts)
                                               : tr("none shipped (the retain term samples text from the original model)"));
     h += "</table>";

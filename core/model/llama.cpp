@@ -2,6 +2,7 @@
 
 #include "core/model/activation_checkpoint.h"
 #include "core/model/rms_norm.h"
+#include "core/model/rope_frequencies.h"
 #include "core/model/rotary.h"
 #include "core/model/swiglu.h"
 
@@ -14,11 +15,12 @@ namespace llms {
 // ---------------------------------------------------------------------------------------------
 // Linear, RMSNorm
 
-LinearImpl::LinearImpl(int64_t in, int64_t out, const at::TensorOptions& opt) {
+LinearImpl::LinearImpl(int64_t in, int64_t out, const at::TensorOptions& opt, bool with_bias) {
     weight = register_parameter("weight", torch::empty({out, in}, opt));
+    if (with_bias) bias = register_parameter("bias", torch::empty({out}, opt));
 }
 
-at::Tensor LinearImpl::forward(const at::Tensor& x) { return at::linear(x, weight); }
+at::Tensor LinearImpl::forward(const at::Tensor& x) { return at::linear(x, weight, bias); }
 
 LlamaRMSNormImpl::LlamaRMSNormImpl(int64_t dim, double eps_, const at::TensorOptions& opt) : eps(eps_) {
     weight = register_parameter("weight", torch::ones({dim}, opt));
@@ -31,17 +33,27 @@ at::Tensor LlamaRMSNormImpl::forward(const at::Tensor& x) { return rms_norm(x, w
 
 LlamaAttentionImpl::LlamaAttentionImpl(const LlamaConfig& c, const at::TensorOptions& opt)
     : NH(c.num_attention_heads), NKV(c.num_key_value_heads), HD(c.head_dim) {
-    q_proj = register_module("q_proj", Linear(c.hidden_size, NH * HD, opt));
-    k_proj = register_module("k_proj", Linear(c.hidden_size, NKV * HD, opt));
-    v_proj = register_module("v_proj", Linear(c.hidden_size, NKV * HD, opt));
-    o_proj = register_module("o_proj", Linear(NH * HD, c.hidden_size, opt));
+    q_proj = register_module("q_proj", Linear(c.hidden_size, NH * HD, opt, c.qkv_bias));
+    k_proj = register_module("k_proj", Linear(c.hidden_size, NKV * HD, opt, c.qkv_bias));
+    v_proj = register_module("v_proj", Linear(c.hidden_size, NKV * HD, opt, c.qkv_bias));
+    o_proj = register_module("o_proj", Linear(NH * HD, c.hidden_size, opt, c.o_bias));
+    if (c.qk_norm) {
+        q_norm = register_module("q_norm", LlamaRMSNorm(HD, c.rms_norm_eps, opt));
+        k_norm = register_module("k_norm", LlamaRMSNorm(HD, c.rms_norm_eps, opt));
+    }
 }
 
 at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin,
                                        const at::Tensor& mask, at::Tensor* cache_k, at::Tensor* cache_v) {
     const int64_t B = x.size(0), T = x.size(1);
-    auto q = q_proj->forward(x).view({B, T, NH, HD}).transpose(1, 2);    // [B, NH, T, HD]
-    auto k = k_proj->forward(x).view({B, T, NKV, HD}).transpose(1, 2);   // [B, NKV, T, HD]
+    auto q = q_proj->forward(x).view({B, T, NH, HD});                    // [B, T, NH, HD]
+    auto k = k_proj->forward(x).view({B, T, NKV, HD});                   // [B, T, NKV, HD]
+    if (q_norm) {   // Qwen3: each head normalised over HD, before RoPE
+        q = q_norm->forward(q);
+        k = k_norm->forward(k);
+    }
+    q = q.transpose(1, 2);                                               // [B, NH, T, HD]
+    k = k.transpose(1, 2);                                               // [B, NKV, T, HD]
     auto v = v_proj->forward(x).view({B, T, NKV, HD}).transpose(1, 2);   // [B, NKV, T, HD]
     q = apply_rotary(q, cos, sin);                                       // core/model/rotary.h
     k = apply_rotary(k, cos, sin);
@@ -75,9 +87,9 @@ at::Tensor LlamaAttentionImpl::forward(const at::Tensor& x, const at::Tensor& co
 // MLP (SwiGLU) and the decoder layer
 
 LlamaMLPImpl::LlamaMLPImpl(const LlamaConfig& c, const at::TensorOptions& opt) {
-    gate_proj = register_module("gate_proj", Linear(c.hidden_size, c.intermediate_size, opt));
-    up_proj = register_module("up_proj", Linear(c.hidden_size, c.intermediate_size, opt));
-    down_proj = register_module("down_proj", Linear(c.intermediate_size, c.hidden_size, opt));
+    gate_proj = register_module("gate_proj", Linear(c.hidden_size, c.intermediate_size, opt, c.mlp_bias));
+    up_proj = register_module("up_proj", Linear(c.hidden_size, c.intermediate_size, opt, c.mlp_bias));
+    down_proj = register_module("down_proj", Linear(c.intermediate_size, c.hidden_size, opt, c.mlp_bias));
 }
 
 at::Tensor LlamaMLPImpl::forward(const at::Tensor& x) {
@@ -109,8 +121,7 @@ LlamaModelImpl::LlamaModelImpl(const LlamaConfig& c, const at::TensorOptions& op
     layers = register_module("layers", torch::nn::ModuleList());
     for (int64_t i = 0; i < c.num_hidden_layers; ++i) layers->push_back(LlamaDecoderLayer(c, opt));
     norm = register_module("norm", LlamaRMSNorm(c.hidden_size, c.rms_norm_eps, opt));
-    // inv_freq[i] = 1 / theta^(2i/HD), computed in fp32 as HF does.
-    inv_freq_ = 1.0 / at::pow(c.rope_theta, at::arange(0, c.head_dim, 2, at::kFloat) / (double)c.head_dim);
+    inv_freq_ = rope_inv_freq(c);   // core/model/rope_frequencies.h: with the config's rope_scaling
 }
 
 std::pair<at::Tensor, at::Tensor> LlamaModelImpl::rope(const at::Tensor& positions, at::ScalarType dt) {

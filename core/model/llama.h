@@ -1,4 +1,4 @@
-// The Llama family (LlamaForCausalLM, MistralForCausalLM) in LibTorch. Modules are registered under the
+// The Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM) in LibTorch. Modules are registered under the
 // HF tensor names (model.layers.{i}.self_attn.q_proj.weight, ...), so loading a checkpoint is a name lookup
 // plus a shape check. Torch types: include from core/ .cpp files only, never from ui/.
 //
@@ -22,12 +22,14 @@ struct KVCache {
     void clear() { k.clear(); v.clear(); }
 };
 
-// y = x W^T (no bias). Parameter created uninitialised at the requested dtype/device: loading a
-// checkpoint then costs one copy, never a random init of a full-size fp32 model first.
+// y = x W^T (+ b when the family has biases: Qwen2's q/k/v, attention_bias, mlp_bias). Parameters created
+// uninitialised at the requested dtype/device: loading a checkpoint then costs one copy, never a random init of a
+// full-size fp32 model first.
 struct LinearImpl : torch::nn::Module {
-    LinearImpl(int64_t in, int64_t out, const at::TensorOptions& opt);
+    LinearImpl(int64_t in, int64_t out, const at::TensorOptions& opt, bool with_bias = false);
     at::Tensor forward(const at::Tensor& x);   // [..., in] -> [..., out]
     at::Tensor weight;                          // [out, in]
+    at::Tensor bias;                            // [out], undefined when none
 };
 TORCH_MODULE(Linear);
 
@@ -49,6 +51,7 @@ struct LlamaAttentionImpl : torch::nn::Module {
     Linear k_proj{nullptr};   // [NKV*HD, C]
     Linear v_proj{nullptr};   // [NKV*HD, C]
     Linear o_proj{nullptr};   // [C, NH*HD]
+    LlamaRMSNorm q_norm{nullptr}, k_norm{nullptr};   // [HD] each, Qwen3 only
     int64_t NH, NKV, HD;
 };
 TORCH_MODULE(LlamaAttention);

@@ -1,14 +1,16 @@
-// LlamaConfig: the hyper-parameters of a Llama-family model, read from an HF config.json.
-// Torch-free (the UI's model card shows it).
+// LlamaConfig: the hyper-parameters of a Llama-family model, read from an HF config.json: LlamaForCausalLM
+// (rope_scaling llama3 / linear, attention_bias, mlp_bias), MistralForCausalLM (sliding window),
+// Qwen2ForCausalLM (q/k/v biases), Qwen3ForCausalLM (q_norm / k_norm). Torch-free (the UI's model card shows it).
 #pragma once
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace llms {
 
 struct LlamaConfig {
-    std::string architecture = "LlamaForCausalLM";   // or "MistralForCausalLM"
+    std::string architecture = "LlamaForCausalLM";   // or Mistral-, Qwen2-, Qwen3ForCausalLM
     std::string model_type = "llama";
     int64_t hidden_size = 0;            // C
     int64_t intermediate_size = 0;      // MLP hidden width
@@ -23,8 +25,18 @@ struct LlamaConfig {
     bool tie_word_embeddings = false;
     int64_t bos_token_id = 1;
     int64_t eos_token_id = 2;
+    std::vector<int64_t> eos_token_ids{2};   // every id config.json lists (Llama 3 Instruct: <|end_of_text|>, <|eot_id|>)
     std::string torch_dtype = "float32";   // as stored: "float32" | "bfloat16" | "float16"
     int64_t sliding_window = 0;            // Mistral; 0 = none
+    bool qkv_bias = false;                 // q/k/v_proj.bias: attention_bias (Llama, Qwen3); always for Qwen2
+    bool o_bias = false;                   // o_proj.bias: attention_bias (Llama, Qwen3); never for Qwen2
+    bool mlp_bias = false;                 // gate/up/down_proj.bias (Llama's mlp_bias)
+    bool qk_norm = false;                  // Qwen3: RMSNorm over head_dim of each q and k head, before RoPE
+    // rope_scaling: "default" (none), "linear" (positions / factor) or "llama3" (Llama 3.1+ frequency bands).
+    std::string rope_type = "default";
+    double rope_factor = 1.0;
+    double rope_low_freq_factor = 1.0, rope_high_freq_factor = 4.0;   // llama3
+    int64_t rope_original_max_position = 0;                            // llama3: original_max_position_embeddings
     // config.json exactly as read (empty for a config built in code): an export writes it back with only
     // torch_dtype updated, so every key the model came with (eos lists, use_cache, transformers_version...) stays.
     std::string source_json;

@@ -20,9 +20,11 @@ struct TensorShape {
 int64_t checked_num_parameters(const LlamaConfig& c, const std::string& source = "config.json");
 
 // Every weight of the model in the order the network registers them: model.embed_tokens.weight [V, C]; per layer
-// self_attn.{q,k,v,o}_proj.weight [NH·HD, C] [NKV·HD, C] [NKV·HD, C] [C, NH·HD], mlp.{gate,up}_proj.weight [I, C],
-// mlp.down_proj.weight [C, I], input_layernorm.weight and post_attention_layernorm.weight [C]; model.norm.weight
-// [C]; lm_head.weight [V, C] unless tied. Call checked_num_parameters first: this builds 9·L + 3 entries.
+// self_attn.{q,k,v,o}_proj.weight [NH·HD, C] [NKV·HD, C] [NKV·HD, C] [C, NH·HD] (with .bias [out] where the
+// family has them), self_attn.{q,k}_norm.weight [HD] (Qwen3), mlp.{gate,up}_proj.weight [I, C],
+// mlp.down_proj.weight [C, I] (+ .bias with mlp_bias), input_layernorm.weight and post_attention_layernorm.weight
+// [C]; model.norm.weight [C]; lm_head.weight [V, C] unless tied. Call checked_num_parameters first: this builds
+// 9·L + 3 entries or more.
 std::vector<TensorShape> llama_tensor_layout(const LlamaConfig& c);
 
 // Tensor shape as text: "[512, 64]".

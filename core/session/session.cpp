@@ -121,7 +121,23 @@ ModelCard Session::open(const std::filesystem::path& dir, const OpenOptions& opt
     c.dtype = dtype_name(m.dtype);
     c.device = m.device.str();
     c.weight_bytes = Impl::bytes_of(I.original);
+    {
+        std::ostringstream p;
+        p << "RoPE θ " << m.config.rope_theta;
+        if (m.config.rope_type == "linear") p << ", linear scaling ×" << m.config.rope_factor;
+        if (m.config.rope_type == "llama3")
+            p << ", llama3 scaling ×" << m.config.rope_factor << " (original context " << m.config.rope_original_max_position << ")";
+        c.positions = p.str();
+        std::vector<std::string> f;
+        if (m.config.qkv_bias) f.push_back(m.config.o_bias ? "attention biases" : "q/k/v biases");
+        if (m.config.mlp_bias) f.push_back("MLP biases");
+        if (m.config.qk_norm) f.push_back("q_norm / k_norm");
+        if (m.config.sliding_window > 0) f.push_back("sliding window " + std::to_string(m.config.sliding_window));
+        for (const auto& x : f) c.family_features += (c.family_features.empty() ? "" : ", ") + x;
+    }
     c.has_tokenizer = m.tokenizer != nullptr;
+    if (m.tokenizer)
+        c.tokenizer_kind = m.tokenizer->kind() + (m.tokenizer_note.empty() ? "" : "; " + m.tokenizer_note);
     c.tokenizer_note = m.tokenizer_error;
     I.card = c;
 

@@ -22,6 +22,8 @@ struct ModelCard {
     std::string dir;
     std::string name;               // folder name
     std::string architecture;       // "LlamaForCausalLM"
+    std::string positions;          // "RoPE θ 500000, llama3 scaling ×32 (original context 8192)"
+    std::string family_features;    // "q/k/v biases", "q_norm / k_norm", "sliding window 4096", ... or ""
     int64_t parameters = 0;
     int64_t hidden_size = 0, intermediate_size = 0, layers = 0, heads = 0, kv_heads = 0, head_dim = 0;
     int64_t vocab_size = 0, context = 0;
@@ -31,6 +33,8 @@ struct ModelCard {
     std::string device;
     int64_t weight_bytes = 0;       // parameters on the device
     bool has_tokenizer = false;
+    std::string tokenizer_kind;     // "SentencePiece (tokenizer.model)", "byte-level BPE (tokenizer.json)", and which
+                                    // file was read when the folder has both
     std::string tokenizer_note;     // why there is none
     size_t known_facts = 0;         // facts from known_facts.jsonl (retain pool + collateral probes)
 };
