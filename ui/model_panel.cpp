@@ -43,7 +43,7 @@ ModelPanel::ModelPanel(SessionController* controller, AppSettings* settings, QWi
     : QWidget(parent), controller_(controller), settings_(settings) {
     open_ = new QAction(tr("&Open model folder…"), this);
     open_->setShortcut(QKeySequence::Open);
-    open_->setToolTip(tr("A Hugging Face folder: config.json, *.safetensors and tokenizer.model (Ctrl+O)"));
+    open_->setToolTip(tr("A Hugging Face folder: config.json, *.safetensors and tokenizer.json or tokenizer.model (Ctrl+O)"));
     auto* openButton = new QPushButton(tr("Open model folder…  (Ctrl+O)"), this);
     openButton->setStyleSheet("padding:6px 14px; font-weight:bold");
     connect(openButton, &QPushButton::clicked, open_, &QAction::trigger);
@@ -66,7 +66,7 @@ ModelPanel::ModelPanel(SessionController* controller, AppSettings* settings, QWi
             [this] { settings_->setLoadDtype(dtype_->currentData().toString()); });
 
     auto* intro = new QLabel(tr("<h2>1. Open the model to operate on</h2>"
-                                "A Hugging Face Llama-family folder (config.json + safetensors + tokenizer.model). "
+                                "A Hugging Face folder (config.json + safetensors + tokenizer.json or tokenizer.model; Llama, Mistral, Qwen2, Qwen3). "
                                 "You can also drop a folder anywhere on this window. The original weights are kept, "
                                 "so you can always compare with them or go back."),
                              this);

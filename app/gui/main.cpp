@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     cli.setApplicationDescription("Edit what a local language model knows: forget, update and retain facts.");
     cli.addHelpOption();
     cli.addVersionOption();
-    QCommandLineOption model("model", "Open this model folder (config.json + safetensors + tokenizer.model).", "DIR");
+    QCommandLineOption model("model", "Open this model folder (config.json + safetensors + tokenizer.json or tokenizer.model).", "DIR");
     QCommandLineOption facts("facts", "Load this fact set (JSONL or CSV).", "FILE");
     QCommandLineOption shot("screenshot", "Render the window to FILE (PNG) after loading the model (--model, else the "
                                           "demo model) and, with --facts or --surgery, after a short surgery; then quit.", "FILE");

@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include <iomanip>
 #include <sstream>
 
 namespace llms::session {
@@ -123,7 +124,7 @@ ModelCard Session::open(const std::filesystem::path& dir, const OpenOptions& opt
     c.weight_bytes = Impl::bytes_of(I.original);
     {
         std::ostringstream p;
-        p << "RoPE θ " << m.config.rope_theta;
+        p << "RoPE θ " << std::defaultfloat << std::setprecision(12) << m.config.rope_theta;
         if (m.config.rope_type == "linear") p << ", linear scaling ×" << m.config.rope_factor;
         if (m.config.rope_type == "llama3")
             p << ", llama3 scaling ×" << m.config.rope_factor << " (original context " << m.config.rope_original_max_position << ")";

@@ -25,7 +25,7 @@ public:
     Session& operator=(const Session&) = delete;
 
     // ---- model -------------------------------------------------------------------------------------
-    // Loads a HF folder (config.json + safetensors + tokenizer.model), keeps a CPU copy of the original
+    // Loads a HF folder (config.json + safetensors + tokenizer.json or .model), keeps a CPU copy of the original
     // weights and forgets the previous model and its run history. progress: 0..1. Throws llms::Error.
     ModelCard open(const std::filesystem::path& dir, const OpenOptions& opt = {},
                    const std::function<void(double)>& progress = {});
