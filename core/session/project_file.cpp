@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <sstream>
 #include <type_traits>
 
@@ -117,6 +118,24 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
     return c;
 }
 
+// An integer value; nlohmann would convert a float (1e300) with a cast that is undefined behaviour outside the
+// type's range, so anything but an integer in range is an error (found by fuzz/fuzz_project).
+template <class T>
+T as_int(const json& v, const std::string& where) {
+    const bool ok = v.is_number_integer() &&
+                    (v.is_number_unsigned() ? v.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<T>::max())
+                                            : v.get<int64_t>() >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                                                  v.get<int64_t>() <= static_cast<int64_t>(std::numeric_limits<T>::max()));
+    if (!ok) throw Error(where + ": expected an integer, found " + io::json_preview(v));
+    return v.get<T>();
+}
+
+template <class T>
+T int_field(const json& j, const char* key, T fallback, const std::string& where) {
+    if (!j.is_object() || !j.contains(key) || j.at(key).is_null()) return fallback;
+    return as_int<T>(j.at(key), where + ": field \"" + key + "\"");
+}
+
 // ---- report (eval::Report::to_json read back) --------------------------------------------------------------
 std::optional<double> opt_num(const json& j, const char* key) {
     if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
@@ -126,7 +145,7 @@ std::optional<double> opt_num(const json& j, const char* key) {
 eval::SetMetrics set_from(const json& j) {
     eval::SetMetrics s;
     if (!j.is_object()) return s;
-    s.n = j.value("n", 0);
+    s.n = int_field<decltype(s.n)>(j, "n", 0, "report");
     s.exact_match = j.value("exact_match", 0.0);
     s.answer_prob = j.value("answer_prob", 0.0);
     s.nll = j.value("nll", 0.0);
@@ -154,9 +173,9 @@ eval::Report report_from(const json& j) {
     r.model = j.value("model", "");
     r.method = j.value("method", "");
     r.preset = j.value("preset", "");
-    r.steps = j.value("steps", 0);
+    r.steps = int_field<decltype(r.steps)>(j, "steps", 0, "report");
     r.seconds = j.value("seconds", 0.0);
-    r.tokens = j.value("tokens", (int64_t)0);
+    r.tokens = int_field<decltype(r.tokens)>(j, "tokens", 0, "report");
     r.outcome = j.value("outcome", "");
     const bool has_before = j.contains("forget") && j["forget"].contains("before") && !j["forget"]["before"].is_null();
     eval::Measurement before, after;
@@ -233,21 +252,22 @@ RunRecord run_from(const json& j, const std::string& where) {
     const json o = j.value("outcome", json::object());
     r.outcome.end = end_from(o.value("end", "completed"));
     r.outcome.message = o.value("message", "");
-    r.outcome.steps_done = o.value("steps_done", 0);
+    r.outcome.steps_done = int_field<decltype(r.outcome.steps_done)>(o, "steps_done", 0, where + ", outcome");
     r.outcome.seconds = o.value("seconds", 0.0);
-    r.outcome.tokens = o.value("tokens", (int64_t)0);
+    r.outcome.tokens = int_field<decltype(r.outcome.tokens)>(o, "tokens", 0, where + ", outcome");
     try {
         for (const auto& s : j.value("steps", json::array())) {
             surgery::StepMetrics m;
-            m.step = s.at(0);
+            m.step = as_int<decltype(m.step)>(s.at(0), where + ", steps");
             m.loss_forget = s.at(1), m.loss_edit = s.at(2), m.loss_update = s.at(3), m.loss_retain = s.at(4);
             m.total = s.at(5), m.grad_norm = s.at(6), m.lr = s.at(7), m.tokens_per_s = s.at(8), m.seconds = s.at(9);
-            m.active_forget = s.at(10);
-            m.steps = s.size() > 11 ? s.at(11).get<int>() : r.config.steps;
+            m.active_forget = as_int<decltype(m.active_forget)>(s.at(10), where + ", steps");
+            m.steps = s.size() > 11 ? as_int<int>(s.at(11), where + ", steps") : r.config.steps;
             r.steps.push_back(m);
         }
         for (const auto& e : j.value("evals", json::array()))
-            r.evals.push_back({e.at(0).get<int>(), e.at(1).get<double>(), e.at(2).get<double>(), e.at(3).get<double>()});
+            r.evals.push_back({as_int<int>(e.at(0), where + ", evals"), e.at(1).get<double>(), e.at(2).get<double>(),
+                               e.at(3).get<double>()});
         if (j.contains("report") && !j["report"].is_null()) r.report = report_from(j["report"]);
     } catch (const json::exception& e) {
         throw Error(where + ": malformed metrics (" + e.what() + ")");
