@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer harness, then merges what it found into the committed corpus (see docs/reliability.md).
 #   fuzz/run.sh NAME [SECONDS=1800] [BUILD_DIR=build-fuzz]
-# NAME: safetensors safetensors_index config facts_jsonl facts_csv project spm_model. Runs under nice on one core,
+# NAME: safetensors safetensors_index config facts_jsonl facts_csv project spm_model tokenizer_json chat_template. Runs under nice on one core,
 # new inputs go to BUILD_DIR/fuzz-work/NAME/, crashes to BUILD_DIR/fuzz-artifacts/NAME/ (crash-*, leak-*,
 # timeout-*, oom-*), the log to BUILD_DIR/fuzz-logs/NAME.log. Then `-merge=1 -use_counters=0` adds to
 # fuzz/corpus/NAME/ only the new inputs that reach new edges (hit counts ignored, to keep the committed corpus small;
@@ -16,13 +16,14 @@ shift $(( $# < 3 ? $# : 3 ))
 exe=$build/bin/fuzz_$name
 [ -x "$exe" ] || { echo "$exe: build it first (docs/reliability.md, Fuzzing)"; exit 2; }
 case $name in
-  safetensors|project) max_len=8192 ;;
+  safetensors|project|chat_template|tokenizer_json) max_len=8192 ;;
   spm_model) max_len=16384 ;;
   *) max_len=4096 ;;
 esac
 case $name in
   facts_csv) dict=fuzz/dict/csv.dict ;;
   spm_model) dict= ;;
+  chat_template) dict=fuzz/dict/jinja.dict ;;
   *) dict=fuzz/dict/json.dict ;;
 esac
 work=$build/fuzz-work/$name
@@ -33,10 +34,13 @@ flags=(-max_total_time="$secs" -max_len="$max_len" -rss_limit_mb=2048 -timeout=1
        -artifact_prefix="$art/" ${dict:+-dict=$dict})
 echo "nice -n 19 $exe ${flags[*]} $* $work fuzz/corpus/$name" | tee "$log"
 set +e
-nice -n 19 "$exe" "${flags[@]}" "$@" "$work" "fuzz/corpus/$name" >>"$log" 2>&1
+# CPU seconds go to the log too: under nice, a run shares the cores with whatever else runs, so wall time alone
+# overstates the fuzzing done.
+/usr/bin/time -f "time:: wall %e s, cpu %U s user + %S s sys, max rss %M KB" \
+  nice -n 19 "$exe" "${flags[@]}" "$@" "$work" "fuzz/corpus/$name" >>"$log" 2>&1
 rc=$?
 set -e
-grep -E "^stat::|^#[0-9]+.*DONE|ERROR|SUMMARY" "$log" | tail -20 || true
+grep -E "^stat::|^time::|^#[0-9]+.*DONE|ERROR|SUMMARY" "$log" | tail -20 || true
 echo "libFuzzer exit status $rc; artifacts in $art/:"
 ls "$art"
 echo "merging new coverage into fuzz/corpus/$name/"
