@@ -363,6 +363,21 @@ private Q_SLOTS:
         const quint64 n = header.size();
         std::memcpy(st.data(), &n, 8);
         QTest::newRow("safetensors header 200000 deep") << "model.safetensors" << (st + header) << "nested deeper";
+        // L11: 300,000 zero-size tensors. nlohmann's callback parser rescanned the header's members at each one's
+        // end (hours at this size); the linear parse reads it in about a second, and the layout check refuses it.
+        QByteArray many = "{";
+        for (int i = 0; i < 300000; ++i)
+            many += (i ? ",\"t" : "\"t") + QByteArray::number(i) + "\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}";
+        many += "}";
+        QByteArray many_st(8, '\0');
+        const quint64 many_n = many.size();
+        std::memcpy(many_st.data(), &many_n, 8);
+        QTest::newRow("safetensors header of 300000 tensors") << "model.safetensors" << (many_st + many) << "model.safetensors";
+        QByteArray big_st(8, '\0');
+        const quint64 big_n = 17ull << 20;
+        std::memcpy(big_st.data(), &big_n, 8);
+        QTest::newRow("safetensors header of 17 MiB") << "model.safetensors" << (big_st + QByteArray(big_n, ' '))
+                                                      << "exceeds the 16 MiB";
         QTest::newRow("config.json rope_theta 1e400") << "config.json" << config_with(R"("rope_theta": 1e400)") << "config.json";
         QTest::newRow("config.json model_type 5") << "config.json" << config_with(R"("model_type": 5)") << "must be a string";
         QTest::newRow("config.json eos list of text") << "config.json" << config_with(R"("eos_token_id": ["x"])")

@@ -128,10 +128,8 @@ FactSet parse_jsonl(std::string_view text, const std::string& source_name) {
         LineReader r{line, static_cast<int>(set.facts.size()), {}, {}};
         std::set<std::string> keys;
         std::vector<std::string> repeated;
-        json::parser_callback_t cb = [&](int depth, json::parse_event_t ev, json& parsed) {
-            if (ev == json::parse_event_t::key && depth == 1 && !keys.insert(parsed.get<std::string>()).second)
-                repeated.push_back(parsed.get<std::string>());
-            return true;
+        const io::JsonKeyObserver cb = [&](int depth, const std::string& key) {
+            if (depth == 1 && !keys.insert(key).second) repeated.push_back(key);
         };
         json obj;
         if (std::string reason; !io::try_parse_json_input(s, &obj, &reason, cb)) {

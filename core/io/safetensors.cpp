@@ -1,4 +1,4 @@
-// safetensors reader (mmap, strict header validation) and writer (tmp + fsync + rename), single or sharded.
+// safetensors reader (mmap and pread, strict header validation) and writer (tmp + fsync + rename), single or sharded.
 #include "core/io/safetensors.h"
 
 #include "core/common/error.h"
@@ -31,7 +31,13 @@ static_assert(std::endian::native == std::endian::little, "safetensors is little
 
 namespace {
 
-constexpr uint64_t kMaxHeaderBytes = 100ull << 20;   // the reference implementation's limit
+// Header and index caps. The reference implementation allows a 100 MB header, but parsed as JSON that costs several GB
+// (a 99 MB header of one shape of zeros peaked at 2.5 GB). A real header holds about 100 bytes per tensor (Llama 3.1
+// 405B: under 2,000 tensors per shard) and a real index about 100 bytes per tensor (DeepSeek-V3's 91,000 tensors:
+// 9 MB), so these leave room while bounding the parse to a few hundred MB.
+constexpr uint64_t kMaxHeaderBytes = 16ull << 20;
+constexpr uint64_t kMaxIndexBytes = 32ull << 20;
+constexpr size_t kMaxRank = 64;
 constexpr const char* kSupported = "F32, BF16, F16";
 constexpr const char* kDamaged = "the file is damaged or was not written as safetensors; re-download or re-export it";
 constexpr const char* kTruncated = "the file is truncated (an incomplete download or copy?); re-download or re-export it";
@@ -90,15 +96,17 @@ std::string shape_str(const std::vector<int64_t>& shape) {
 // ---------------------------------------------------------------- the mapping
 
 // The whole file, mapped copy-on-write: reads come from the page cache, an in-place write to a tensor
-// copies only the touched page and never reaches the file.
+// copies only the touched page and never reaches the file. The descriptor stays open for read().
 struct Mapping {
     void* addr = nullptr;
     size_t size = 0;
+    int fd = -1;
     Mapping() = default;
     Mapping(const Mapping&) = delete;
     Mapping& operator=(const Mapping&) = delete;
     ~Mapping() {
         if (addr) ::munmap(addr, size);
+        if (fd >= 0) ::close(fd);
     }
     const uint8_t* bytes() const { return static_cast<const uint8_t*>(addr); }
 };
@@ -132,12 +140,31 @@ std::shared_ptr<const Mapping> map_file(const fs::path& path) {
     if (p == MAP_FAILED && errno == ENOMEM)   // strict overcommit may refuse a writable private map
         p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
     const int err = errno;
-    ::close(fd);   // the mapping keeps the file alive
-    if (p == MAP_FAILED)
+    if (p == MAP_FAILED) {
+        ::close(fd);
         throw Error(path.string() + ": cannot memory-map the file (" + std::strerror(err) + ")");
+    }
     m->addr = p;
     m->size = size;
+    m->fd = fd;
     return m;
+}
+
+// n bytes at `offset` of the mapped file's descriptor into dst; llms::Error when the file now ends early.
+void read_exact(const Mapping& m, const fs::path& path, uint64_t offset, void* dst, uint64_t n) {
+    auto* out = static_cast<uint8_t*>(dst);
+    while (n > 0) {
+        const ssize_t got = ::pread(m.fd, out, std::min<uint64_t>(n, 1ull << 30), static_cast<off_t>(offset));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw Error(path.string() + ": cannot read (" + std::strerror(errno) + ")");
+        if (got == 0)
+            throw Error(path.string() + ": the file ends at byte " + std::to_string(offset) + " although it held " +
+                        std::to_string(m.size) + " bytes when it was opened: another program truncated or " +
+                        "replaced it; wait until it is finished and open the model again");
+        out += got;
+        offset += static_cast<uint64_t>(got);
+        n -= static_cast<uint64_t>(got);
+    }
 }
 
 // ---------------------------------------------------------------- header validation
@@ -179,6 +206,9 @@ TensorInfo parse_entry(const fs::path& path, const std::string& name, const json
     auto s = e.find("shape");
     if (s == e.end()) throw Error(where + "header entry has no \"shape\"; " + kDamaged);
     if (!s->is_array()) throw Error(where + "\"shape\" must be an array of integers, found " + json_preview(*s) + "; " + kDamaged);
+    if (s->size() > kMaxRank)
+        throw Error(where + "shape has " + std::to_string(s->size()) + " dimensions (at most " +
+                    std::to_string(kMaxRank) + " are read); " + kDamaged);
     for (const auto& v : *s) {
         bool negative = false;
         const int64_t dim = as_count(v, path, name, "shape", negative);
@@ -229,27 +259,26 @@ SafetensorsFile SafetensorsFile::open(const fs::path& path) {
     const std::string p = path.string();
     const uint64_t file_size = impl->map->size;
 
-    uint64_t n = 0;
-    std::memcpy(&n, impl->map->bytes(), 8);
+    uint64_t n = 0;   // the header is read with pread too: no SIGBUS if the file shrinks meanwhile
+    read_exact(*impl->map, path, 0, &n, 8);
     if (n == 0) throw Error(p + ": header length is 0 (a safetensors header is at least \"{}\"); " + kDamaged);
     if (n > kMaxHeaderBytes)
-        throw Error(p + ": header length " + std::to_string(n) + " bytes exceeds the 100 MB limit; " + kDamaged);
+        throw Error(p + ": header length " + std::to_string(n) + " bytes exceeds the 16 MiB this program reads (real " +
+                    "headers are well under 1 MB); " + kDamaged);
     if (n > file_size - 8)
         throw Error(p + ": header length " + std::to_string(n) + " bytes runs past the end of the " +
                     std::to_string(file_size) + "-byte file; " + kTruncated);
 
-    const char* h = reinterpret_cast<const char*>(impl->map->bytes() + 8);
+    std::string h(n, '\0');
+    read_exact(*impl->map, path, 8, h.data(), n);
     json header;
     std::set<std::string> names;
     std::string twice;   // a tensor named twice: JSON keeps the last silently, so the header is ambiguous
-    const json::parser_callback_t note_names = [&](int depth, json::parse_event_t event, json& parsed) {
-        if (event == json::parse_event_t::key && depth == 1 && !names.insert(parsed.get<std::string>()).second &&
-            twice.empty())
-            twice = parsed.get<std::string>();
-        return true;
+    const JsonKeyObserver note_names = [&](int depth, const std::string& key) {
+        if (depth == 1 && !names.insert(key).second && twice.empty()) twice = key;
     };
     try {
-        header = parse_json_input(std::string_view(h, n), p + ": header", note_names);
+        header = parse_json_input(h, p + ": header", note_names);
     } catch (const Error& e) {
         throw Error(std::string(e.what()) + "; " + kDamaged);
     }
@@ -334,6 +363,15 @@ at::Tensor SafetensorsFile::tensor(std::string_view name) const {
     return at::from_blob(const_cast<uint8_t*>(src), t->shape, [keep](void*) {}, opts);
 }
 
+at::Tensor SafetensorsFile::read(std::string_view name) const {
+    const TensorInfo* t = find(name);
+    if (!t) throw Error(impl_->path.string() + ": no tensor " + q(name) + " in this file");
+    at::Tensor out = at::empty(t->shape, at::TensorOptions().dtype(scalar_type(t->dtype)).device(at::kCPU));
+    const uint64_t data_start = static_cast<uint64_t>(impl_->data - impl_->map->bytes());
+    read_exact(*impl_->map, impl_->path, data_start + t->begin, out.data_ptr(), t->end - t->begin);
+    return out;
+}
+
 // ---------------------------------------------------------------- SafetensorsCheckpoint
 
 std::string pickle_refusal_message(const fs::path& file) {
@@ -382,7 +420,7 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open_folder(const fs::path& dir) {
         const std::string ip = index.string();
         json j;
         try {
-            j = parse_json_input(read_regular_file(index, kMaxHeaderBytes, "shard index"), ip);
+            j = parse_json_input(read_regular_file(index, kMaxIndexBytes, "shard index"), ip);
         } catch (const Error& e) {
             throw Error(std::string(e.what()) + "; re-download or re-export the model");
         }
@@ -463,6 +501,12 @@ at::Tensor SafetensorsCheckpoint::tensor(std::string_view name) const {
     auto it = where_.find(name);
     if (it == where_.end()) throw Error(dir_.string() + ": the checkpoint has no tensor " + q(name));
     return files_[it->second].tensor(name);
+}
+
+at::Tensor SafetensorsCheckpoint::read(std::string_view name) const {
+    auto it = where_.find(name);
+    if (it == where_.end()) throw Error(dir_.string() + ": the checkpoint has no tensor " + q(name));
+    return files_[it->second].read(name);
 }
 
 uint64_t SafetensorsCheckpoint::total_bytes() const {

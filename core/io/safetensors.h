@@ -1,9 +1,11 @@
 // safetensors: memory-mapped reader and writer (F32, BF16, F16; single file or sharded with an index).
 // Format: u64 little-endian header length N, N bytes of JSON {name: {dtype, shape, data_offsets:[b,e]},
 // "__metadata__": {str: str}}, then the data buffer; offsets are relative to the buffer start.
-// Reading maps the file (copy-on-write, never written back): a tensor is a view of the mapped bytes, so
+// Reading maps the file (copy-on-write, never written back): tensor() is a view of the mapped bytes, so
 // opening an N-byte checkpoint allocates no N bytes of memory; writing a returned tensor in place only
-// copies the touched pages. Writing goes to "<path>.tmp", fsync, then rename: a crash never leaves a
+// copies the touched pages. read() copies a tensor out with pread instead: a file truncated or replaced by another
+// program while it is read gives an llms::Error there, where touching a vanished page of a mapping kills the
+// process with SIGBUS; the model loader uses read(). Writing goes to "<path>.tmp", fsync, then rename: a crash never leaves a
 // half-written file under the final name.
 #pragma once
 #include <ATen/Tensor.h>
@@ -38,8 +40,12 @@ public:
     const TensorInfo* find(std::string_view name) const;      // nullptr if absent
     const std::map<std::string, std::string>& metadata() const;
     // A CPU tensor over the mapped bytes (zero-copy when aligned), in the stored dtype.
-    // The mapping stays alive as long as the tensor does. Throws if the name is absent.
+    // The mapping stays alive as long as the tensor does. Throws if the name is absent. Touching it after another
+    // program truncated the file raises SIGBUS: for weights that are read once, use read().
     at::Tensor tensor(std::string_view name) const;
+    // A CPU tensor of its own holding the stored bytes (pread from the file), in the stored dtype. llms::Error if
+    // the name is absent or the file ends early (it changed after open).
+    at::Tensor read(std::string_view name) const;
 
     struct Impl;
 private:
@@ -54,6 +60,7 @@ public:
     std::vector<std::string> names() const;                   // sorted
     const TensorInfo* find(std::string_view name) const;
     at::Tensor tensor(std::string_view name) const;           // as SafetensorsFile::tensor
+    at::Tensor read(std::string_view name) const;             // as SafetensorsFile::read
     uint64_t total_bytes() const;                             // sum of tensor data sizes
     const std::vector<SafetensorsFile>& files() const;        // the file, or the shards in index order
 

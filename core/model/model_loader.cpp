@@ -150,7 +150,7 @@ LoadedModel load_model(const fs::path& dir, const LoadOptions& opt) {
         if (!info || at::IntArrayRef(info->shape) != param.sizes())   // llama_tensor_layout disagrees with the net
             throw Error(dir.string() + ": internal error: the network's tensor \"" + name + "\" " +
                         shape_str(param.sizes()) + " is not in the checked layout; please report this bug");
-        param.copy_(ckpt.tensor(name));
+        param.copy_(ckpt.read(name));   // pread: a file truncated meanwhile is an error, not SIGBUS
         if (!param.isfinite().all().item<bool>())   // one pass over the weights; a damaged file must not load silently
             throw Error(dir.string() + ": tensor \"" + name + "\" holds NaN or infinite values; the checkpoint is "
                         "damaged (or was exported from a diverged run): re-download or re-export it");
@@ -160,7 +160,7 @@ LoadedModel load_model(const fs::path& dir, const LoadOptions& opt) {
     // A tied config with a separate lm_head in the file: the file's head is unused, so it must be the embedding
     // (some exporters write the copy); a different one means config.json does not describe these weights.
     if (m.config.tie_word_embeddings && ckpt.find("lm_head.weight") &&
-        !ckpt.tensor("lm_head.weight").to(at::kFloat).equal(ckpt.tensor("model.embed_tokens.weight").to(at::kFloat)))
+        !ckpt.read("lm_head.weight").to(at::kFloat).equal(ckpt.read("model.embed_tokens.weight").to(at::kFloat)))
         throw Error(dir.string() + ": config.json says tie_word_embeddings, but the checkpoint's lm_head.weight differs "
                     "from model.embed_tokens.weight; set \"tie_word_embeddings\": false if the head is its own");
     m.net->eval();

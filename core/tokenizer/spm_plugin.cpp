@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -81,14 +82,13 @@ int32_t llms_spm_abi_version(void) { return LLMS_SPM_ABI_VERSION; }
 llms_spm_model* llms_spm_load(const char* path, char* err, size_t err_cap) {
     try {
         if (path == nullptr) { set_error(err, err_cap, "no model path given"); return nullptr; }
-        auto model = new llms_spm_model();
+        auto model = std::make_unique<llms_spm_model>();   // freed if Load throws too
         const auto status = model->sp.Load(path);
         if (!status.ok()) {
-            delete model;
             set_error(err, err_cap, status.ToString());
             return nullptr;
         }
-        return model;
+        return model.release();
     } catch (const std::exception& e) {
         set_error(err, err_cap, e.what());
     } catch (...) {
