@@ -372,6 +372,20 @@ at::Tensor SafetensorsFile::read(std::string_view name) const {
     return out;
 }
 
+void SafetensorsFile::read_into(std::string_view name, at::Tensor& dst) const {
+    const TensorInfo* t = find(name);
+    if (!t) throw Error(impl_->path.string() + ": no tensor " + q(name) + " in this file");
+    if (at::IntArrayRef(t->shape) != dst.sizes())
+        throw Error(impl_->path.string() + ": tensor " + q(name) + " is " + shape_str(t->shape) + ", not " +
+                    shape_str(std::vector<int64_t>(dst.sizes().begin(), dst.sizes().end())));
+    if (dst.device().is_cpu() && dst.is_contiguous() && dst.scalar_type() == scalar_type(t->dtype)) {
+        const uint64_t data_start = static_cast<uint64_t>(impl_->data - impl_->map->bytes());
+        read_exact(*impl_->map, impl_->path, data_start + t->begin, dst.data_ptr(), t->end - t->begin);
+        return;
+    }
+    dst.copy_(read(name));
+}
+
 // ---------------------------------------------------------------- SafetensorsCheckpoint
 
 std::string pickle_refusal_message(const fs::path& file) {
@@ -507,6 +521,12 @@ at::Tensor SafetensorsCheckpoint::read(std::string_view name) const {
     auto it = where_.find(name);
     if (it == where_.end()) throw Error(dir_.string() + ": the checkpoint has no tensor " + q(name));
     return files_[it->second].read(name);
+}
+
+void SafetensorsCheckpoint::read_into(std::string_view name, at::Tensor& dst) const {
+    auto it = where_.find(name);
+    if (it == where_.end()) throw Error(dir_.string() + ": the checkpoint has no tensor " + q(name));
+    files_[it->second].read_into(name, dst);
 }
 
 uint64_t SafetensorsCheckpoint::total_bytes() const {

@@ -46,6 +46,10 @@ public:
     // A CPU tensor of its own holding the stored bytes (pread from the file), in the stored dtype. llms::Error if
     // the name is absent or the file ends early (it changed after open).
     at::Tensor read(std::string_view name) const;
+    // read() into `dst` (same shape): straight into its memory when it is a contiguous CPU tensor of the stored
+    // dtype (no second copy: loading a bf16 model into bf16 weights peaks at the weights' size), else read() and
+    // copy_ (dtype conversion, device transfer).
+    void read_into(std::string_view name, at::Tensor& dst) const;
 
     struct Impl;
 private:
@@ -61,6 +65,7 @@ public:
     const TensorInfo* find(std::string_view name) const;
     at::Tensor tensor(std::string_view name) const;           // as SafetensorsFile::tensor
     at::Tensor read(std::string_view name) const;             // as SafetensorsFile::read
+    void read_into(std::string_view name, at::Tensor& dst) const;   // as SafetensorsFile::read_into
     uint64_t total_bytes() const;                             // sum of tensor data sizes
     const std::vector<SafetensorsFile>& files() const;        // the file, or the shards in index order
 

@@ -1,5 +1,7 @@
 #include "core/model/model_loader.h"
 
+#include "core/chat/chat_prompts.h"
+
 #include "core/common/error.h"
 #include "core/common/memory_available.h"
 #include "core/io/safetensors.h"
@@ -88,6 +90,16 @@ void check_checkpoint_layout(const fs::path& dir, const LlamaConfig& c, const io
     }
 }
 
+// The chat template, rendered with the tokenizer's BOS / EOS texts. A broken one leaves the model usable without it.
+static void attach_chat(LoadedModel& m) {
+    try {
+        if (auto format = chat::ChatFormat::from_folder(m.dir, *m.tokenizer))
+            m.chat = std::make_shared<const chat::ChatFormat>(std::move(*format));
+    } catch (const Error& e) {
+        m.chat_error = std::string(e.what()) + " (the model works; prompts cannot be wrapped in its chat format)";
+    }
+}
+
 static void attach_tokenizer(LoadedModel& m, bool want) {
     if (!want) return;
     if (!Tokenizer::folder_has_tokenizer(m.dir)) {
@@ -108,7 +120,16 @@ static void attach_tokenizer(LoadedModel& m, bool want) {
         m.tokenizer = std::move(t);
     } catch (const Error& e) {
         m.tokenizer_error = e.what();
+        return;
     }
+    attach_chat(m);
+}
+
+const chat::ChatFormat& require_chat(const LoadedModel& m) {
+    if (m.chat) return *m.chat;
+    if (!m.chat_error.empty()) throw Error(m.chat_error);
+    throw Error(m.dir.string() + ": the model has no chat template (no chat_template.jinja, no \"chat_template\" in "
+                "tokenizer_config.json): it is not an instruct model, so use its prompts without the chat format");
 }
 
 std::vector<int64_t> LoadedModel::stop_ids() const {
@@ -150,7 +171,7 @@ LoadedModel load_model(const fs::path& dir, const LoadOptions& opt) {
         if (!info || at::IntArrayRef(info->shape) != param.sizes())   // llama_tensor_layout disagrees with the net
             throw Error(dir.string() + ": internal error: the network's tensor \"" + name + "\" " +
                         shape_str(param.sizes()) + " is not in the checked layout; please report this bug");
-        param.copy_(ckpt.read(name));   // pread: a file truncated meanwhile is an error, not SIGBUS
+        ckpt.read_into(name, param);   // pread: no second copy; a file truncated meanwhile is an error, not SIGBUS
         if (!param.isfinite().all().item<bool>())   // one pass over the weights; a damaged file must not load silently
             throw Error(dir.string() + ": tensor \"" + name + "\" holds NaN or infinite values; the checkpoint is "
                         "damaged (or was exported from a diverged run): re-download or re-export it");

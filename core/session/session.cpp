@@ -1,8 +1,10 @@
 // Session: the open model, its original weights, the run history and which weights are live.
 #include "core/session/session.h"
 
+#include "core/chat/chat_prompts.h"
 #include "core/common/error.h"
 #include "core/facts/text_file.h"
+#include "core/io/safetensors.h"
 #include "core/session/session_impl.h"
 
 #include <torch/torch.h>
@@ -29,6 +31,24 @@ Weights Session::Impl::copy_out() {
     for (auto& [name, p] : hf_named_tensors(model().net))
         w.push_back(p.detach().to(at::kCPU, /*non_blocking=*/false, /*copy=*/true));
     return w;
+}
+
+void Session::Impl::keep_original() {
+    torch::NoGradGuard ng;
+    const auto ckpt = io::SafetensorsCheckpoint::open_folder(model().dir);
+    original.clear();
+    original_file_bytes = 0;
+    for (auto& [name, p] : hf_named_tensors(model().net)) {
+        if (p.device().is_cpu() && ckpt.find(name)) {
+            at::Tensor view = ckpt.tensor(name);   // zero-copy unless misaligned
+            if (view.scalar_type() == p.scalar_type() && view.sizes() == p.sizes()) {
+                original_file_bytes += view.numel() * view.element_size();
+                original.push_back(view);
+                continue;
+            }
+        }
+        original.push_back(p.detach().to(at::kCPU, /*non_blocking=*/false, /*copy=*/true));
+    }
 }
 
 void Session::Impl::load_into(const Weights& w) {
@@ -100,7 +120,7 @@ ModelCard Session::open(const std::filesystem::path& dir, const OpenOptions& opt
     I.active = 0;
     I.next_id = 1;
     I.m.emplace(std::move(loaded));
-    I.original = I.copy_out();
+    I.keep_original();
 
     const LoadedModel& m = *I.m;
     ModelCard c;
@@ -140,6 +160,8 @@ ModelCard Session::open(const std::filesystem::path& dir, const OpenOptions& opt
     if (m.tokenizer)
         c.tokenizer_kind = m.tokenizer->kind() + (m.tokenizer_note.empty() ? "" : "; " + m.tokenizer_note);
     c.tokenizer_note = m.tokenizer_error;
+    c.chat_template = m.chat ? m.chat->file().filename().string() : "";
+    c.chat_note = m.chat_error;
     I.card = c;
 
     // Facts the model knows (shipped beside the demo model): retain pool + collateral probes.
@@ -168,7 +190,7 @@ MemoryUse Session::memory() const {
     MemoryUse u;
     if (!impl_->m) return u;
     u.model_bytes = impl_->card.weight_bytes;
-    u.original_bytes = Impl::bytes_of(impl_->original);
+    u.original_bytes = Impl::bytes_of(impl_->original) - impl_->original_file_bytes;   // RAM copies only
     for (auto& [id, w] : impl_->run_weights) u.runs_bytes += Impl::bytes_of(w);
     return u;
 }

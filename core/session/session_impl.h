@@ -16,7 +16,11 @@ using Weights = std::vector<at::Tensor>;   // every parameter, hf_named_tensors 
 struct Session::Impl {
     std::optional<LoadedModel> m;
     ModelCard card;
-    Weights original;                      // CPU copy taken right after loading
+    // The weights as opened: views of the mapped checkpoint file where it stores them in the live dtype on the CPU
+    // (file pages from the page cache: no second copy in RAM; read back when the original is needed), else CPU
+    // copies taken right after loading. original_file_bytes: the mapped part.
+    Weights original;
+    int64_t original_file_bytes = 0;
     std::map<int, Weights> run_weights;    // kept edited weights by run id
     std::vector<RunRecord> history;
     int active = 0;                        // whose weights are in m->net: 0 original, else a run id
@@ -37,6 +41,7 @@ struct Session::Impl {
     LoadedModel& model();                  // Error when no model is open
     const Tokenizer& tok();                // Error when the model has no tokenizer
     Weights copy_out();                    // live weights -> CPU copies
+    void keep_original();                  // sets original / original_file_bytes right after loading
     void load_into(const Weights& w);      // CPU copies -> live weights (no grad)
     const Weights& weights_of(int run);    // Error when dropped
     // Runs fn with run `run`'s weights live, then puts the active weights back.
