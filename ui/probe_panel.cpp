@@ -8,6 +8,7 @@
 #include "ui/token_html.h"
 
 #include <QAction>
+#include <QCheckBox>
 #include <QCompleter>
 #include <QDoubleSpinBox>
 #include <QGridLayout>
@@ -82,6 +83,9 @@ ProbePanel::ProbePanel(SessionController* controller, FactsPanel* facts, AppSett
     seed_ = new QSpinBox(this);
     seed_->setRange(0, 1 << 30);
     seed_->setToolTip(tr("Sampling only: the same seed gives the same sample (both models use it)"));
+    chat_ = new QCheckBox(tr("Chat"), this);
+    chat_->setToolTip(tr("Instruct models: ask the prompt as a user turn of the model's chat template, so the answer "
+                         "follows the assistant header (needs a chat template in the model folder)"));
 
     auto* promptRow = new QHBoxLayout;
     promptRow->addWidget(new QLabel(tr("Prompt:"), this));
@@ -96,6 +100,7 @@ ProbePanel::ProbePanel(SessionController* controller, FactsPanel* facts, AppSett
     sampleRow->addWidget(topP_);
     sampleRow->addWidget(new QLabel(tr("Seed:"), this));
     sampleRow->addWidget(seed_);
+    sampleRow->addWidget(chat_);
     sampleRow->addStretch();
     auto* legend = new QLabel(probabilityLegendHtml(), this);
     sampleRow->addWidget(legend);
@@ -192,6 +197,7 @@ session::SampleOptions ProbePanel::sampleOptions() const {
     o.temperature = temperature_->value();
     o.top_p = topP_->value();
     o.seed = (uint64_t)seed_->value();
+    o.chat = chat_->isEnabled() && chat_->isChecked();
     return o;
 }
 
@@ -200,6 +206,7 @@ void ProbePanel::setSampleOptions(const session::SampleOptions& o) {
     temperature_->setValue(o.temperature);
     topP_->setValue(o.top_p);
     seed_->setValue((int)o.seed);
+    chat_->setChecked(o.chat);
 }
 
 void ProbePanel::probe() {
@@ -217,7 +224,7 @@ void ProbePanel::probe() {
 
 void ProbePanel::probeAllFacts() {
     if (!controller_->hasModel() || controller_->running()) return;
-    controller_->probeFacts(facts_->facts());
+    controller_->probeFacts(facts_->facts(), sampleOptions().chat);
     allSummary_->setText(tr("Probing %1 facts on both models…").arg(facts_->facts().facts.size()));
 }
 
@@ -257,6 +264,7 @@ void ProbePanel::updateEnabled() {
     probeAll_->setEnabled(ok);
     probeButton_->setEnabled(ok);
     probeAllButton_->setEnabled(ok);
+    chat_->setEnabled(controller_->card() && !controller_->card()->chat_template.empty());
 }
 
 void ProbePanel::updateCompleter() {

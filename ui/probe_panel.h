@@ -7,6 +7,7 @@
 #include <QWidget>
 
 class QAction;
+class QCheckBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -52,6 +53,7 @@ private:
     AppSettings* settings_;
     QLineEdit* prompt_;
     QSpinBox *maxTokens_, *seed_;
+    QCheckBox* chat_;
     QDoubleSpinBox *temperature_, *topP_;
     QPushButton *probeButton_, *probeAllButton_;
     QTextBrowser *original_, *edited_;

@@ -122,8 +122,8 @@ void SessionController::probe(const QString& prompt, const session::SampleOption
     post([w = worker_.get(), prompt, opt, facts] { w->probe(prompt, opt, facts); });
 }
 
-void SessionController::probeFacts(const facts::FactSet& set) {
-    post([w = worker_.get(), set] { w->probeFacts(set); });
+void SessionController::probeFacts(const facts::FactSet& set, bool chat) {
+    post([w = worker_.get(), set, chat] { w->probeFacts(set, chat); });
 }
 
 void SessionController::startSurgery(const facts::FactSet& set, const surgery::SurgeryConfig& config, bool fromOriginal) {

@@ -26,7 +26,7 @@ public:
     void openModel(const QString& dir, const session::OpenOptions& opt = {});
     void ask(const QStringList& prompts);
     void probe(const QString& prompt, const session::SampleOptions& opt, const facts::FactSet& facts);
-    void probeFacts(const facts::FactSet& set);
+    void probeFacts(const facts::FactSet& set, bool chat);
     void startSurgery(const facts::FactSet& set, const surgery::SurgeryConfig& config, bool fromOriginal = true);
     void pause(bool paused);         // immediate (an atomic the trainer checks every step)
     void stop();                     // immediate: the run ends after its current step

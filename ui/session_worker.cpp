@@ -58,8 +58,8 @@ void SessionWorker::probe(const QString& prompt, const session::SampleOptions& o
     task(tr("Probing"), [&] { Q_EMIT probed(session_->probe(prompt.toStdString(), opt, facts)); });
 }
 
-void SessionWorker::probeFacts(const facts::FactSet& set) {
-    task(tr("Probing all facts"), [&] { Q_EMIT factsProbed(session_->probe_facts(set)); });
+void SessionWorker::probeFacts(const facts::FactSet& set, bool chat) {
+    task(tr("Probing all facts"), [&] { Q_EMIT factsProbed(session_->probe_facts(set, chat)); });
 }
 
 void SessionWorker::runSurgery(const facts::FactSet& set, const surgery::SurgeryConfig& config, bool fromOriginal) {

@@ -37,7 +37,7 @@ public:
     void openModel(const QString& dir, const session::OpenOptions& opt);
     void ask(const QStringList& prompts);
     void probe(const QString& prompt, const session::SampleOptions& opt, const facts::FactSet& facts);
-    void probeFacts(const facts::FactSet& set);
+    void probeFacts(const facts::FactSet& set, bool chat);
     void runSurgery(const facts::FactSet& set, const surgery::SurgeryConfig& config, bool fromOriginal);
     void revertToOriginal();
     void useRun(int id);

@@ -79,6 +79,12 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     top->addRow(tr("Method:"), method_);
     top->addRow(QString(), methodHelp_);
     top->addRow(tr("Preset:"), preset_);
+    chatPrompts_ = new QCheckBox(tr("wrap prompts in the model's chat template"));
+    chatPrompts_->setToolTip(tr("Instruct models: every prompt of the facts (training, targets, report) is asked as a "
+                                "user turn of the model's chat template, so the answer is trained after the "
+                                "assistant header, as the model is used in a chat. Needs a chat template in the "
+                                "model folder (see the Model tab)."));
+    top->addRow(tr("Prompts:"), chatPrompts_);
 
     // ---- advanced -----------------------------------------------------------------------------------
     steps_ = ispin(1, 100000, tr("Most optimisation steps. With early stop the run usually ends sooner, as soon as "
@@ -209,6 +215,9 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     connect(klAnswers_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
     connect(precision_, &QComboBox::currentIndexChanged, this, &SurgerySettingsForm::onEdited);
     connect(checkpoint_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
+    connect(chatPrompts_, &QCheckBox::toggled, this, [this] {   // not part of a preset: no "+custom"
+        if (!loading_) Q_EMIT changed();
+    });
 
     setConfig(surgery::SurgeryConfig::preset_named("demo"));
 }
@@ -221,7 +230,8 @@ void SurgerySettingsForm::setAdvancedVisible(bool on) {
 
 void SurgerySettingsForm::applyPreset(const QString& name) {
     auto c = surgery::SurgeryConfig::preset_named(name.toStdString());
-    c.method = config().method;   // a preset sets the numbers, not the method
+    c.method = config().method;   // a preset sets the numbers, not the method or the prompts' format
+    c.chat_prompts = chatPrompts_->isChecked();
     setConfig(c);
     Q_EMIT changed();
 }
@@ -254,6 +264,7 @@ surgery::SurgeryConfig SurgerySettingsForm::config() const {
     c.blowup_factor = blowup_->value();
     c.precision = precision_->currentData().toString().toStdString();
     c.checkpoint_layers = checkpoint_->isChecked();
+    c.chat_prompts = chatPrompts_->isChecked();
     return c;
 }
 
@@ -291,6 +302,7 @@ void SurgerySettingsForm::setConfig(const surgery::SurgeryConfig& c) {
     blowup_->setValue(c.blowup_factor);
     precision_->setCurrentIndex(std::max(0, precision_->findData(QString::fromStdString(c.precision))));
     checkpoint_->setChecked(c.checkpoint_layers);
+    chatPrompts_->setChecked(c.chat_prompts);
     loading_ = false;
     problems_->setText(problems().join("\n"));
 }

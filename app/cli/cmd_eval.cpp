@@ -9,7 +9,7 @@ namespace llms::cli {
 namespace {
 
 int run(const std::vector<std::string>& argv) {
-    Args a(argv, {"json"});
+    Args a(argv, {"json", "chat"});
     auto known = kModelOptions;
     known.insert(kEvalOptions.begin(), kEvalOptions.end());
     known.insert({"reference", "report", "json", "seed"});
@@ -19,6 +19,7 @@ int run(const std::vector<std::string>& argv) {
     // Known facts (collateral) come from the reference when given: it is the model they were verified on.
     const std::filesystem::path base = a.has("reference") ? std::filesystem::path(a.get("reference")) : model_dir;
     auto in = read_eval_inputs(a, base, a.get_u64("seed", 0));
+    if (a.flag("chat")) wrap_in_chat(in, model_dir);
     if (!in.notes.empty() && !a.flag("json")) std::fprintf(stderr, "%s", in.notes.c_str());
 
     eval::Evaluator ev(in.set, in.collateral, in.heldout);

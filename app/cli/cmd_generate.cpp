@@ -1,5 +1,6 @@
 // llm-surgery-cli generate MODEL_DIR --prompt TEXT [...]
 #include "app/cli/model_options.h"
+#include "core/chat/chat_prompts.h"
 #include "core/eval/exact_match.h"
 #include "core/generate/generate.h"
 
@@ -10,9 +11,9 @@ namespace llms::cli {
 namespace {
 
 int run(const std::vector<std::string>& argv) {
-    Args a(argv, {"json"});
+    Args a(argv, {"json", "chat"});
     auto known = kModelOptions;
-    known.insert({"prompt", "max-new-tokens", "temperature", "top-p", "seed", "json"});
+    known.insert({"prompt", "max-new-tokens", "temperature", "top-p", "seed", "json", "chat"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     const std::string prompt = a.require("prompt");
@@ -28,13 +29,15 @@ int run(const std::vector<std::string>& argv) {
     auto m = load_for_cli(a, a.positional()[0], true);
     const Tokenizer& tok = m.tok();
     g.eos_ids = m.stop_ids();
-    const auto ids = tok.encode(prompt);
+    // --chat: what the model reads is the prompt as a user turn of its chat template.
+    const std::string model_prompt = a.flag("chat") ? require_chat(m).wrap(prompt) : prompt;
+    const auto ids = tok.encode(model_prompt);
     const bool json = a.flag("json");
 
     // The decoder starts from the prompt so the completion keeps its leading space ("is" + " Paris").
     StreamingDecoder stream(tok);
     for (int32_t id : ids) stream.push(id);
-    if (!json) std::cout << prompt << std::flush;
+    if (!json) std::cout << model_prompt << std::flush;
     auto r = generate(m.net, ids, g, [&](int32_t id, float) {
         if (!json) std::cout << stream.push(id) << std::flush;
         return true;
@@ -44,6 +47,7 @@ int run(const std::vector<std::string>& argv) {
         return 0;
     }
     nlohmann::json j = {{"prompt", prompt},
+                        {"model_prompt", model_prompt},
                         {"completion", completion_text(tok, ids, r.token_ids)},
                         {"token_ids", r.token_ids},
                         {"token_logprobs", r.token_logprobs}};
@@ -54,13 +58,15 @@ int run(const std::vector<std::string>& argv) {
 
 CommandRegistrar reg({"generate", "complete a prompt (greedy or sampled), streaming",
                       std::string("usage: llm-surgery-cli generate MODEL_DIR --prompt TEXT [--max-new-tokens N]\n"
-                                  "         [--temperature T] [--top-p P] [--seed S] [--json]\n\n"
-                                  "  --prompt TEXT         the text to continue (BOS is prepended)\n"
+                                  "         [--temperature T] [--top-p P] [--seed S] [--chat] [--json]\n\n"
+                                  "  --prompt TEXT         the text to continue (the tokenizer's BOS, if any, is prepended)\n"
+                                  "  --chat                instruct models: the prompt as a user turn of the model's\n"
+                                  "                        chat template, the completion after the assistant header\n"
                                   "  --max-new-tokens N    default 32; stops early at EOS\n"
                                   "  --temperature T       0 (default) is greedy\n"
                                   "  --top-p P             nucleus sampling mass, default 1\n"
                                   "  --seed S              sampling seed, default 0\n"
-                                  "  --json                print {prompt, completion, token_ids, token_logprobs}\n") +
+                                  "  --json                print {prompt, model_prompt, completion, token_ids, token_logprobs}\n") +
                           kModelOptionsHelp,
                       run});
 

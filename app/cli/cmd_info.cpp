@@ -1,5 +1,7 @@
 // llm-surgery-cli info MODEL_DIR [--json]
 #include "app/cli/command.h"
+#include "core/chat/chat_template.h"
+#include "core/chat/chat_template_file.h"
 #include "core/common/error.h"
 #include "core/io/safetensors.h"
 #include "core/model/llama_config.h"
@@ -51,6 +53,20 @@ int run(const std::vector<std::string>& argv) {
             tok["error"] = e.what();
         }
     }
+    // The chat template (instruct models): where it is, and whether the renderer takes it.
+    nlohmann::json chat = nullptr;
+    try {
+        if (const auto t = chat::read_chat_template(dir)) {
+            chat = {{"file", t->file.filename().string()}};
+            try {
+                (void)chat::ChatTemplate(t->text, t->file.string());
+            } catch (const Error& e) {
+                chat["error"] = e.what();
+            }
+        }
+    } catch (const Error& e) {
+        chat = {{"error", e.what()}};
+    }
     nlohmann::json j = {
         {"path", dir.string()},
         {"architecture", c.architecture},
@@ -73,6 +89,7 @@ int run(const std::vector<std::string>& argv) {
          {{"inference_float32", n * 4}, {"inference_bfloat16", n * 2},
           {"training_float32_adamw", n * 16}}},   // weights + grads + two AdamW moments
         {"tokenizer", tok},
+        {"chat_template", chat},
     };
     if (a.flag("json")) {
         std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";   // a non-UTF-8 path
@@ -94,6 +111,10 @@ int run(const std::vector<std::string>& argv) {
                                                                 std::to_string(tok["vocab_size"].get<int>()) + " pieces" +
                                                                 (tok.contains("note") ? "; " + tok["note"].get<std::string>() : ""))
                                                                    .c_str());
+    std::printf("chat         %s\n", chat.is_null() ? "no chat template (not an instruct model)"
+                                     : chat.contains("error") ? chat["error"].get<std::string>().c_str()
+                                                              : ("template from " + chat["file"].get<std::string>() +
+                                                                 " (--chat wraps prompts in it)").c_str());
     std::printf("memory       inference %s (fp32) / %s (bf16), training %s (fp32 + AdamW)\n",
                 human_bytes(n * 4.0).c_str(), human_bytes(n * 2.0).c_str(), human_bytes(n * 16.0).c_str());
     return 0;

@@ -42,6 +42,7 @@ surgery::SurgeryConfig config_from(const Args& a) {
     // On a GPU the default is bf16 autocast over fp32 master weights (the weights load as float32 below).
     c.precision = a.get("precision", c.device.rfind("cuda", 0) == 0 ? "bf16" : c.precision);
     if (a.flag("checkpoint-layers")) c.checkpoint_layers = true;
+    if (a.flag("chat")) c.chat_prompts = true;
     if (a.flag("no-early-stop")) c.early_stop = false;
     if (a.has("weights")) {
         std::vector<double> w;
@@ -55,12 +56,12 @@ surgery::SurgeryConfig config_from(const Args& a) {
 }
 
 int run(const std::vector<std::string>& argv) {
-    Args a(argv, {"no-early-stop", "checkpoint-layers"});
+    Args a(argv, {"no-early-stop", "checkpoint-layers", "chat"});
     auto known = kModelOptions;
     known.insert(kEvalOptions.begin(), kEvalOptions.end());
     known.insert({"out", "method", "preset", "steps", "lr", "weights", "seed", "report", "batch-size", "schedule",
                   "warmup", "eval-every", "train", "no-early-stop", "overwrite-out", "pool-rows", "forget-bound",
-                  "npo-beta", "kl-on", "precision", "checkpoint-layers"});
+                  "npo-beta", "kl-on", "precision", "checkpoint-layers", "chat"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     const fs::path model_dir = a.positional()[0], out = a.require("out");
@@ -77,10 +78,12 @@ int run(const std::vector<std::string>& argv) {
     prepare_training_process("surgery", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
     const auto& stop = install_interrupt_flag();
 
+    // The facts (and with --chat the template) before minutes of loading: a bad fact file fails at once.
+    auto in = read_eval_inputs(a, model_dir, cfg.seed);
+    if (cfg.chat_prompts) wrap_in_chat(in, model_dir);
     std::fprintf(stderr, "loading %s\n", model_dir.string().c_str());
     // fp32 weights unless --dtype says otherwise: AdamW's small updates vanish in bf16 weights.
     auto m = load_for_cli(a, model_dir, true, "float32");
-    auto in = read_eval_inputs(a, model_dir, cfg.seed);
     if (!in.notes.empty()) std::fprintf(stderr, "%s", in.notes.c_str());
     std::fprintf(stderr, "facts: %zu forget, %zu update, %zu retain; method %s, preset %s\n",
                  in.set.count(facts::Kind::Forget), in.set.count(facts::Kind::Update), in.set.count(facts::Kind::Retain),

@@ -1,5 +1,6 @@
 #include "app/cli/eval_inputs.h"
 
+#include "core/chat/chat_prompts.h"
 #include "core/common/error.h"
 
 #include <cstdio>
@@ -77,6 +78,18 @@ void print_report_summary(const eval::Report& r) {
         std::printf("held-out perplexity %s%.3f\n",
                     r.before && r.before->fluency_ppl ? (std::to_string(*r.before->fluency_ppl).substr(0, 6) + " -> ").c_str() : "",
                     *r.after.fluency_ppl);
+}
+
+void wrap_in_chat(EvalInputs& in, const fs::path& model_dir) {
+    const auto found = chat::ChatFormat::from_folder(model_dir, Tokenizer::load_folder(model_dir));
+    if (!found)
+        throw Error(model_dir.string() + ": --chat, but the model has no chat template (no chat_template.jinja, no "
+                    "\"chat_template\" in tokenizer_config.json): it is not an instruct model; leave out --chat");
+    const chat::ChatFormat& chat = *found;
+    in.set = chat::wrap_fact_prompts(in.set, chat);
+    in.collateral = chat::wrap_fact_prompts(in.collateral, chat);
+    in.retain_pool = chat::wrap_fact_prompts(in.retain_pool, chat);
+    in.notes += "prompts: as user turns of the chat template in " + chat.file().string() + "\n";
 }
 
 }  // namespace llms::cli

@@ -14,6 +14,10 @@
 
 namespace llms {
 
+namespace chat {
+class ChatFormat;
+}
+
 struct LoadOptions {
     std::string device = "cpu";     // "cpu", "cuda", "cuda:1"
     std::string dtype = "auto";      // "auto" (fp32 on CPU, bf16 on CUDA), "float32", "bfloat16", "float16"
@@ -30,6 +34,10 @@ struct LoadedModel {
     std::shared_ptr<Tokenizer> tokenizer;   // null when absent or unloadable: see tokenizer_error
     std::string tokenizer_error;
     std::string tokenizer_note;             // which file was read when the folder has both kinds
+    // The folder's chat template with the tokenizer's BOS / EOS texts (core/chat/chat_prompts.h); null when the
+    // folder has none, no tokenizer, or one that cannot be used: see chat_error.
+    std::shared_ptr<const chat::ChatFormat> chat;
+    std::string chat_error;
 
     // Every id that ends a generation: config.json's eos_token_id (list) and the tokenizer's.
     std::vector<int64_t> stop_ids() const;
@@ -45,6 +53,10 @@ std::string dtype_name(at::ScalarType t);                // "float32" | "bfloat1
 namespace io {
 class SafetensorsCheckpoint;
 }
+
+// The model's chat format for wrapping prompts, or llms::Error saying why there is none (what = "... has no chat
+// template", or why it cannot be used).
+const chat::ChatFormat& require_chat(const LoadedModel& m);
 
 // The checkpoint's tensor headers against what config.json implies, from the headers alone (nothing allocated):
 // every tensor present with its shape, no unexpected tensor (rotary_emb.inv_freq and a tied lm_head copy

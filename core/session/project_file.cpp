@@ -64,7 +64,8 @@ json config_json(const surgery::SurgeryConfig& c) {
             {"blowup_factor", c.blowup_factor},
             {"device", c.device},
             {"precision", c.precision},
-            {"checkpoint_layers", c.checkpoint_layers}};
+            {"checkpoint_layers", c.checkpoint_layers},
+            {"chat_prompts", c.chat_prompts}};
 }
 
 template <class T>
@@ -115,6 +116,7 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
     read(j, "device", &c.device, where);
     read(j, "precision", &c.precision, where);
     read(j, "checkpoint_layers", &c.checkpoint_layers, where);
+    read(j, "chat_prompts", &c.chat_prompts, where);
     return c;
 }
 

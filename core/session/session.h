@@ -44,10 +44,12 @@ public:
     // Greedy answers of the active weights, cut at the first newline or EOS ("ask the model").
     std::vector<std::string> ask(const std::vector<std::string>& prompts, int max_new_tokens = 12);
     // The original and the active weights answer the same prompt; answer probabilities for the answers
-    // of any fact in `facts` with this prompt, else for each model's own first phrase.
+    // of any fact in `facts` with this prompt, else for each model's own first phrase. opt.chat: the prompt as a
+    // user turn in the model's chat template (Error when it has none), answers without their leading space.
     ProbeResult probe(const std::string& prompt, const SampleOptions& opt, const facts::FactSet& facts = {});
-    // Every fact (not documents): original vs active greedy completion, target probability and a verdict.
-    std::vector<FactProbe> probe_facts(const facts::FactSet& set);
+    // Every fact (not documents): original vs active greedy completion, target probability and a verdict. With
+    // chat, each prompt as a user turn in the model's chat template (Error when it has none).
+    std::vector<FactProbe> probe_facts(const facts::FactSet& set, bool chat = false);
 
     // ---- surgery -----------------------------------------------------------------------------------------
     // Runs the trainer on the model (starting from the original weights, or from the active run when

@@ -1,4 +1,5 @@
 // Probing: the original and the live weights answer prompts; answer probabilities; per-fact verdicts.
+#include "core/chat/chat_prompts.h"
 #include "core/common/error.h"
 #include "core/eval/answer_tokens.h"
 #include "core/eval/exact_match.h"
@@ -112,7 +113,9 @@ ProbeResult Session::probe(const std::string& prompt, const SampleOptions& opt, 
     auto& I = *impl_;
     auto& m = I.model();
     if (trim(prompt).empty()) throw Error("the prompt is empty: type a prompt to probe (e.g. \"The capital of France is\")");
-    const auto ids = I.tok().encode(prompt);
+    // What the model reads: the prompt, or with opt.chat the prompt as a user turn of its chat template.
+    const std::string model_prompt = opt.chat ? require_chat(m).wrap(prompt) : prompt;
+    const auto ids = I.tok().encode(model_prompt);
     check_prompt_fits(m, ids, prompt);
     torch::NoGradGuard ng;
 
@@ -120,8 +123,11 @@ ProbeResult Session::probe(const std::string& prompt, const SampleOptions& opt, 
     r.prompt = prompt;
     r.edited_run = I.active;
     // Which answers to score: those of facts with this prompt, else each model's own first phrase.
-    for (const auto& f : facts.facts) {
-        if (f.is_document() || trim(f.prompt) != trim(prompt)) continue;
+    const facts::FactSet asked = opt.chat ? chat::wrap_fact_prompts(facts, require_chat(m)) : facts;
+    for (size_t i = 0; i < facts.facts.size(); ++i) {
+        const auto& user = facts.facts[i];
+        const auto& f = asked.facts[i];   // answers as the model is asked for them (chat: no leading space)
+        if (user.is_document() || trim(user.prompt) != trim(prompt)) continue;
         if (f.kind == facts::Kind::Update) {
             if (!f.answer.empty()) r.answers.push_back({"old answer", f.answer});
             r.answers.push_back({"new answer", f.new_answer});
@@ -139,15 +145,20 @@ ProbeResult Session::probe(const std::string& prompt, const SampleOptions& opt, 
         if (!b.empty() && trim(b) != trim(a)) r.answers.push_back({"edited's answer", b});
     }
     I.with_weights(0, [&] {
-        for (auto& a : r.answers) a.p_original = answer_probability(m, prompt, a.answer);
+        for (auto& a : r.answers) a.p_original = answer_probability(m, model_prompt, a.answer);
     });
-    for (auto& a : r.answers) a.p_edited = I.active == 0 ? a.p_original : answer_probability(m, prompt, a.answer);
+    for (auto& a : r.answers)
+        a.p_edited = I.active == 0 ? a.p_original : answer_probability(m, model_prompt, a.answer);
     return r;
 }
 
-std::vector<FactProbe> Session::probe_facts(const facts::FactSet& set) {
+std::vector<FactProbe> Session::probe_facts(const facts::FactSet& user_set, bool chat) {
     auto& I = *impl_;
     auto& m = I.model();
+    // The model reads `set` (chat: prompts wrapped, answers without their leading space); the probes show the
+    // user's prompts.
+    const facts::FactSet set = chat ? chat::wrap_fact_prompts(user_set, require_chat(m)) : user_set;
+    std::vector<std::string> model_prompts;
     std::vector<FactProbe> out;
     std::vector<std::vector<int32_t>> prompts;
     int max_new = 4;
@@ -157,11 +168,12 @@ std::vector<FactProbe> Session::probe_facts(const facts::FactSet& set) {
         FactProbe p;
         p.fact = (int)i;
         p.kind = f.kind;
-        p.prompt = f.prompt;
+        p.prompt = user_set.facts[i].prompt;
         p.target = f.kind == facts::Kind::Update ? f.new_answer : f.answer;
         if (trim(p.target).empty()) continue;
         prompts.push_back(I.tok().encode(f.prompt));
-        check_prompt_fits(m, prompts.back(), f.prompt);
+        check_prompt_fits(m, prompts.back(), p.prompt);
+        model_prompts.push_back(f.prompt);
         max_new = std::max<int>(max_new, (int)I.tok().encode(p.target, false).size() + 4);
         out.push_back(std::move(p));
     }
@@ -172,7 +184,7 @@ std::vector<FactProbe> Session::probe_facts(const facts::FactSet& set) {
             auto& p = out[i];
             const auto text = cut_at_newline(texts[i]);
             const bool hit = starts_with_answer(text, p.target);
-            const double prob = answer_probability(m, p.prompt, p.target);
+            const double prob = answer_probability(m, model_prompts[i], p.target);
             (before ? p.before : p.after) = text;
             (before ? p.hit_before : p.hit_after) = hit;
             (before ? p.p_before : p.p_after) = prob;

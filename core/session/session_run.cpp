@@ -1,5 +1,6 @@
 // A surgery run through the session: pick the starting weights, train, measure original vs edited,
 // keep the edited weights and the record.
+#include "core/chat/chat_prompts.h"
 #include "core/common/error.h"
 #include "core/session/session_impl.h"
 #include "core/surgery/trainer.h"
@@ -24,7 +25,7 @@ std::string now_text() {
 
 }  // namespace
 
-const RunRecord& Session::run(const facts::FactSet& set, const surgery::SurgeryConfig& config,
+const RunRecord& Session::run(const facts::FactSet& user_set, const surgery::SurgeryConfig& config,
                               const surgery::RunCallbacks& callbacks, bool from_original,
                               const std::function<void(const std::string&)>& on_phase) {
     auto& I = *impl_;
@@ -37,14 +38,23 @@ const RunRecord& Session::run(const facts::FactSet& set, const surgery::SurgeryC
     RunRecord rec;
     rec.id = I.next_id;
     rec.started = now_text();
-    rec.facts = set;
+    rec.facts = user_set;
     rec.config = config;
-    if (from_original) revert_to_original();
-    rec.base = I.active;
 
     // Known facts split into the trainer's broad retain pool and the report's collateral probes.
     eval::KnownSplit split;
-    if (!I.known.facts.empty()) split = eval::split_known_facts(I.known, set, config.seed);
+    if (!I.known.facts.empty()) split = eval::split_known_facts(I.known, user_set, config.seed);
+    // Instruct models: every prompt of the run in the model's chat format (Error before anything changes when the
+    // model has no usable template).
+    facts::FactSet set = user_set;
+    if (config.chat_prompts) {
+        const chat::ChatFormat& chat = require_chat(m);
+        set = chat::wrap_fact_prompts(user_set, chat);
+        split.collateral = chat::wrap_fact_prompts(split.collateral, chat);
+        split.retain_pool = chat::wrap_fact_prompts(split.retain_pool, chat);
+    }
+    if (from_original) revert_to_original();
+    rec.base = I.active;
 
     // The original model's measurement (cached while the facts and collateral are unchanged).
     if (!I.eval_cache || !(I.eval_cache->set == set) || !(I.eval_cache->collateral == split.collateral)) {

@@ -36,12 +36,15 @@ struct ModelCard {
     std::string tokenizer_kind;     // "SentencePiece (tokenizer.model)", "byte-level BPE (tokenizer.json)", and which
                                     // file was read when the folder has both
     std::string tokenizer_note;     // why there is none
+    std::string chat_template;      // the file the chat template was read from ("tokenizer_config.json",
+                                    // "chat_template.jinja"), "" when none
+    std::string chat_note;          // why a template present cannot be used
     size_t known_facts = 0;         // facts from known_facts.jsonl (retain pool + collateral probes)
 };
 
 struct MemoryUse {
     int64_t model_bytes = 0;        // live weights on the device
-    int64_t original_bytes = 0;     // CPU copy of the original weights
+    int64_t original_bytes = 0;     // CPU copies of the original weights (not those read from the mapped file)
     int64_t runs_bytes = 0;         // CPU copies of run weights kept for comparison/export
 };
 
@@ -50,6 +53,7 @@ struct SampleOptions {
     double temperature = 0.0;       // 0 = greedy
     double top_p = 1.0;
     uint64_t seed = 0;
+    bool chat = false;              // the prompt as a user turn in the model's chat template (instruct models)
 };
 
 struct TokenProb {

@@ -49,6 +49,10 @@ struct SurgeryConfig {
     // exported weights are fp32.
     std::string precision = "fp32";
     bool checkpoint_layers = false;  // recompute each decoder layer in the backward (activation memory / L)
+    // Instruct models: every fact prompt (training, targets, report, probes) wrapped in the model's chat template as
+    // one user turn plus the generation prompt, so the answer is trained after the assistant header
+    // (core/chat/chat_prompts.h; the caller wraps the sets: session::Session::run, the CLI's surgery and eval).
+    bool chat_prompts = false;
 
     // "paper": the official recipe (weights 0.1/0.1/2.0/0.5, AdamW 2e-4, betas 0.9/0.95, wd 0.01, clip 1.0).
     // "demo": tuned for the demo model and scenario (meets the targets with no manual tuning).
