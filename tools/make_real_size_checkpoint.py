@@ -61,8 +61,11 @@ MODELS = {
 }
 
 
-def scaled(name, shape, g):
-    """One random tensor as tools/make_tiny_checkpoints.random_weights draws it."""
+def scaled(name, shape, g, hidden):
+    """One random tensor as tools/make_tiny_checkpoints.random_weights draws it, but the embeddings (tied to the head)
+    N(0, (5 / sqrt(hidden))^2): with the final norm's 0.4 scale the logits then have a standard deviation near 2 at
+    any hidden size, as in the tiny checkpoints (N(0, 1) at hidden 2048 gives logits near 18: every next token at
+    probability 1)."""
     x = torch.randn(shape, generator=g, dtype=torch.float32)
     if name == "model.norm.weight":
         return 0.4 * (1.0 + 0.2 * x)
@@ -71,7 +74,7 @@ def scaled(name, shape, g):
     if name.endswith(".bias"):
         return 0.5 * x
     if name in ("model.embed_tokens.weight", "lm_head.weight"):
-        return x
+        return x * (5.0 / hidden ** 0.5)
     x = x / (shape[1] ** 0.5)
     return 1.5 * x if name.endswith(("q_proj.weight", "k_proj.weight")) else x
 
@@ -105,7 +108,7 @@ def main():
         f.write(struct.pack("<Q", len(h)))
         f.write(h)
         for i, (name, shape) in enumerate(shapes.items()):
-            f.write(tiny.tensor_bytes(scaled(name, shape, g), "BF16"))
+            f.write(tiny.tensor_bytes(scaled(name, shape, g, config.hidden_size), "BF16"))
             print(f"\r{i + 1}/{len(shapes)} tensors", end="", file=sys.stderr, flush=True)
     os.replace(path + ".tmp", path)
     print(f"\n{path}: {offset / 1e9:.2f} GB of bf16 weights", file=sys.stderr)

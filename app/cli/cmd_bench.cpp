@@ -103,7 +103,7 @@ int run_surgery(const Args& a, const std::vector<std::string>& argv) {
 int run_generate(const Args& a, const std::vector<std::string>& argv) {
     auto known = kShapeOptions;
     known.insert({"random", "new-tokens", "prompt-tokens", "runs", "threads", "seed", "inference-mode", "malloc-tuning",
-                  "json"});
+                  "json", "dtype"});
     a.check_known(known);
     bench::GenerateBenchOptions o;
     const bool random = a.flag("random");
@@ -118,6 +118,7 @@ int run_generate(const Args& a, const std::vector<std::string>& argv) {
     o.threads = threads_option(a);
     o.seed = a.get_u64("seed", o.seed);
     o.inference_mode = on_off(a, "inference-mode", false);
+    o.dtype = a.get("dtype", o.dtype);
     apply_thread_wait_policy("bench", argv);   // as the desktop app's probes (re-exec)
     malloc_tuning(a);
     const auto r = bench::run_generate_bench(o);
@@ -125,8 +126,10 @@ int run_generate(const Args& a, const std::vector<std::string>& argv) {
         std::cout << bench::generate_bench_json(r) << "\n";
         return 0;
     }
-    std::printf("probe  %s (%.2f M params) | %d prompt + %d new tokens, greedy, KV cache | %d threads (%s)\n",
-                r.model.c_str(), r.params / 1e6, o.prompt_tokens, o.new_tokens, r.options.threads, r.thread_wait.c_str());
+    std::printf("probe  %s (%.2f M params, %s) | %d prompt + %d new tokens, greedy, KV cache | %d threads (%s)\n",
+                r.model.c_str(), r.params / 1e6, r.dtype.c_str(), o.prompt_tokens, o.new_tokens, r.options.threads,
+                r.thread_wait.c_str());
+    std::printf("  open          %.1f s; peak RSS %.0f MB (loading included)\n", r.load_s, r.peak_rss_mb);
     std::printf("  latency       %.1f ms (median of %d; min %.1f, max %.1f); first token %.1f ms; CPU time %.1f ms\n",
                 r.median_ms, o.runs, r.min_ms, r.max_ms, r.first_token_ms, r.cpu_ms);
     std::printf("  throughput    %.0f tokens/s\n", r.tokens_per_s);
@@ -198,6 +201,7 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "                                     [--checkpoint-layers]\n"
                       "       llm-surgery-cli bench generate MODEL_DIR|--random [--new-tokens N] [--prompt-tokens N]\n"
                       "                                     [--runs N] [--threads N] [--inference-mode on|off]\n"
+                      "                                     [--dtype auto|float32|bfloat16]\n"
                       "                                     [shape options with --random] [--json]\n"
                       "       llm-surgery-cli bench paper [--out DIR] [--seed S] [--threads N] [--quick] [--world-data DIR]\n"
                       "                                     [--json]\n\n"
@@ -225,7 +229,8 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "bench generate: latency of the app's probe: greedy generation with the KV cache of --new-tokens\n"
                       "(32) after a random --prompt-tokens (16) prompt; median of --runs (10) after one warm-up.\n"
                       "MODEL_DIR is an HF folder; --random uses a random model of the shape options (the demo shape).\n"
-                      "  --inference-mode on|off  generate under c10::InferenceMode (default off: as the app does)\n\n"
+                      "  --inference-mode on|off  generate under c10::InferenceMode (default off: as the app does)\n"
+                      "  --dtype D           the weights' dtype (default auto: float32 on the CPU)\n\n"
                       "bench paper: the LLM Surgery paper's protocol on the demo world. Subjects are split into A, B, C;\n"
                       "D_unlearn = true sentences about A, D_edit = true sentences about B, D_update = fictitious sentences\n"
                       "about B (attributes swapped among B's subjects), D_retain = sentences about C. theta_pre is pretrained\n"

@@ -33,17 +33,21 @@ GenerateBenchResult run_generate_bench(const GenerateBenchOptions& options) {
     o.threads = threads.threads();
 
     LoadedModel m;
+    LoadOptions lo;
+    lo.dtype = o.dtype;
+    lo.tokenizer = false;   // ids in, ids out
+    const auto load_start = std::chrono::steady_clock::now();
     if (o.model_dir.empty()) {
         const LlamaConfig c = shape_config(o.shape, o.prompt_tokens + o.new_tokens);
         o.shape.ffn = c.intermediate_size;
-        m = make_model(c, LoadOptions{}, o.seed);
+        m = make_model(c, lo, o.seed);
         r.model = "random";
     } else {
-        LoadOptions lo;
-        lo.tokenizer = false;   // ids in, ids out
         m = load_model(o.model_dir, lo);
         r.model = o.model_dir.string();
     }
+    r.load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+    r.dtype = dtype_name(m.dtype);
     const LlamaConfig& c = m.config;
     r.params = c.num_parameters();
     if (o.prompt_tokens + o.new_tokens > c.max_position_embeddings)
@@ -109,7 +113,9 @@ std::string generate_bench_json(const GenerateBenchResult& r) {
                         {"max_ms", r.max_ms},
                         {"first_token_ms", r.first_token_ms},
                         {"tokens_per_s", r.tokens_per_s},
-                        {"peak_rss_mb", r.peak_rss_mb}};
+                        {"peak_rss_mb", r.peak_rss_mb},
+                        {"load_s", r.load_s},
+                        {"dtype", r.dtype}};
     if (r.model == "random")
         j["shape"] = {{"dim", o.shape.dim}, {"ffn", o.shape.ffn}, {"layers", o.shape.layers}, {"heads", o.shape.heads},
                       {"kv_heads", o.shape.kv_heads}, {"vocab", o.shape.vocab}};

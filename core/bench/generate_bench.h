@@ -18,6 +18,7 @@ struct GenerateBenchOptions {
     int threads = 0;                   // 0: physical cores
     bool inference_mode = false;       // run under c10::InferenceMode (no autograd bookkeeping per op)
     uint64_t seed = 0;
+    std::string dtype = "auto";        // the weights' dtype (LoadOptions::dtype): "auto" (fp32 on the CPU), "bfloat16", ...
 };
 
 struct GenerateBenchResult {
@@ -28,7 +29,9 @@ struct GenerateBenchResult {
     double cpu_ms = 0;                 // median CPU time of a probe (all threads, user + system)
     double first_token_ms = 0;         // median time to the first new token (the prompt's forward)
     double tokens_per_s = 0;           // new_tokens / median
-    double peak_rss_mb = 0;
+    double peak_rss_mb = 0;            // the process's peak, loading included
+    double load_s = 0;                 // opening the model folder (or building the random model)
+    std::string dtype;                 // as loaded
     std::string thread_wait;           // the OpenMP wait policy in effect (core/common/thread_wait_policy.h)
 };
 

@@ -323,11 +323,22 @@ struct Trainer::Impl {
             Batch b = make_batch(part);
             Autocast ac(bf16, m.device.type());   // the run's precision, like the training forwards
             auto p = forward_packed(b);
-            auto logp = at::log_softmax(m.net->logits(p.hidden.index_select(0, p.slot)), -1);   // [N, V] fp32
-            auto [top, idx] = logp.topk(K, -1);                                                  // [N, K]
-            top = top.to(at::kCPU), idx = idx.to(at::kCPU);
-            auto target = logp.gather(-1, b.targets.reshape(-1).index_select(0, p.where).unsqueeze(-1))
-                              .squeeze(-1).to(at::kCPU);                                           // [N]
+            const auto hidden = p.hidden.index_select(0, p.slot);                        // [N, C]
+            const auto targets = b.targets.reshape(-1).index_select(0, p.where);         // [N]
+            // The vocabulary projection in chunks of positions: [N, V] fp32 at once is gigabytes at a real
+            // vocabulary (7,680 positions x 128,256 = 3.9 GB, twice: logits and log-softmax).
+            const int64_t N = hidden.size(0), V = m.config.vocab_size;
+            const int64_t chunk = std::max<int64_t>(1, vocab_chunk_bytes(m.device) / (V * 4));
+            std::vector<at::Tensor> tops, idxs, tgts;
+            for (int64_t i = 0; i < N; i += chunk) {
+                const int64_t n = std::min(chunk, N - i);
+                const auto logp = at::log_softmax(m.net->logits(hidden.narrow(0, i, n)), -1);   // [n, V] fp32
+                auto [t, ix] = logp.topk(K, -1);                                                 // [n, K]
+                tops.push_back(t.to(at::kCPU));
+                idxs.push_back(ix.to(at::kCPU));
+                tgts.push_back(logp.gather(-1, targets.narrow(0, i, n).unsqueeze(-1)).squeeze(-1).to(at::kCPU));
+            }
+            const auto top = at::cat(tops), idx = at::cat(idxs), target = at::cat(tgts);   // [N, K], [N, K], [N]
             int64_t n = 0;   // the batch's real positions, row by row
             for (Row* r : part) {
                 const int64_t L = (int64_t)r->ids.size() - 1;
