@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -23,7 +24,10 @@ namespace llms::eval {
 namespace {
 
 constexpr int64_t kTopK = 64;     // θ0 cached as top-K log-probs + remainder mass (see surgery/objective.h)
-constexpr size_t kChunk = 32;     // rows per forward
+constexpr size_t kChunk = 32;     // rows per forward, at most
+// ... and fewer when [rows, T, V] fp32 would pass this: each such tensor (logits, log-softmax, the KL's temporaries)
+// is that big, and at a real vocabulary 32 rows are a gigabyte each (a Llama-3.2-1B evaluation reached 22 GB).
+constexpr int64_t kChunkBytes = 256ll << 20;
 
 struct RefDist {
     at::Tensor idx, logp;         // [L-1, K] CPU
@@ -94,8 +98,11 @@ struct Evaluator::Impl {
         torch::NoGradGuard ng;
         const auto dev = m.device;
         const int64_t K = std::min<int64_t>(kTopK, m.config.vocab_size);
-        for (size_t s = 0; s < items.size(); s += kChunk) {
-            const size_t e = std::min(items.size(), s + kChunk);
+        int64_t longest = 1;
+        for (const auto& it : items) longest = std::max<int64_t>(longest, (int64_t)it.tokens.ids.size() - 1);
+        const size_t rows = (size_t)std::clamp<int64_t>(kChunkBytes / (longest * m.config.vocab_size * 4), 1, kChunk);
+        for (size_t s = 0; s < items.size(); s += rows) {
+            const size_t e = std::min(items.size(), s + rows);
             const int64_t R = (int64_t)(e - s);
             int64_t T = 1;
             for (size_t i = s; i < e; ++i) T = std::max<int64_t>(T, (int64_t)items[i].tokens.ids.size() - 1);
