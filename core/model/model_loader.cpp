@@ -1,7 +1,6 @@
 #include "core/model/model_loader.h"
 
 #include "core/chat/chat_prompts.h"
-
 #include "core/common/error.h"
 #include "core/common/memory_available.h"
 #include "core/io/safetensors.h"
