@@ -18,7 +18,8 @@ ChatFormat::ChatFormat(const std::string& template_text, std::filesystem::path f
 std::optional<ChatFormat> ChatFormat::from_folder(const std::filesystem::path& dir, const Tokenizer& tok) {
     const auto text = read_chat_template(dir);
     if (!text) return std::nullopt;
-    const bool adds_bos = tok.bos_id() >= 0 && tok.encode("a", true).front() == tok.bos_id();
+    const std::vector<int32_t> probe = tok.encode("a", true);   // does the tokenizer put a BOS before a text?
+    const bool adds_bos = tok.bos_id() >= 0 && !probe.empty() && probe.front() == tok.bos_id();
     return ChatFormat(text->text, text->file, tok.bos_id() >= 0 ? tok.piece(tok.bos_id()) : "",
                       tok.eos_id() >= 0 ? tok.piece(tok.eos_id()) : "", adds_bos);
 }
