@@ -1,6 +1,7 @@
 #include "core/surgery/vocab_chunks.h"
 
 #include <ATen/ATen.h>
+#include <ATen/autocast_mode.h>
 
 #include <algorithm>
 #include <vector>
@@ -17,10 +18,17 @@ GatheredLogp gather_logp(LlamaForCausalLM& net, const at::Tensor& hidden, const 
                 "gather_logp: hidden must be [R, T, C] and ids [R, T, N]");
     const int64_t R = hidden.size(0), T = hidden.size(1), V = net->config.vocab_size;
     const int64_t rows = std::max<int64_t>(1, chunk_bytes / std::max<int64_t>(1, T * V * 4));
+    // Under autocast, at::linear casts the head's weight on every call, and autocast caches the cast only for a
+    // weight that requires grad: with a frozen head each chunk's graph kept a copy of its own (525 MB for Llama 3's
+    // 128,256 x 2,048 head, one per row: a 1B surgery ran out of 24 GB). Cast once; the chunks share it.
+    at::Tensor head = net->lm_head_weight();                                       // [V, C]
+    const bool cpu = hidden.device().is_cpu();
+    if (cpu ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled())
+        head = head.to(cpu ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype());
     std::vector<at::Tensor> logp, argmax;
     for (int64_t r = 0; r < R; r += rows) {
         const int64_t n = std::min(rows, R - r);
-        auto lp = at::log_softmax(net->logits(hidden.narrow(0, r, n)), -1);   // [n, T, V] fp32
+        auto lp = at::log_softmax(at::linear(hidden.narrow(0, r, n), head).to(at::kFloat), -1);   // [n, T, V] fp32
         logp.push_back(lp.gather(-1, ids.narrow(0, r, n)));                    // [n, T, N]
         if (want_argmax) {
             at::NoGradGuard ng;
