@@ -26,7 +26,7 @@ namespace {
 constexpr int64_t kTopK = 64;     // θ0 cached as top-K log-probs + remainder mass (see surgery/objective.h)
 constexpr size_t kChunk = 32;     // rows per forward, at most
 // ... and fewer when [rows, T, V] fp32 would pass this: each such tensor (logits, log-softmax, the KL's temporaries)
-// is that big, and at a real vocabulary 32 rows are a gigabyte each (a Llama-3.2-1B evaluation reached 22 GB).
+// is that big, and at a real vocabulary 32 rows of 60 tokens are about a gigabyte each.
 constexpr int64_t kChunkBytes = 256ll << 20;
 
 struct RefDist {
