@@ -5,6 +5,8 @@
 // code points), case mapping is ASCII only (callers refuse non-ASCII text where Python would map case).
 // Torch-free and Qt-free.
 #pragma once
+#include "core/tokenizer/utf8.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,7 +24,7 @@ bool valid_utf8(std::string_view s, size_t* bad_offset = nullptr);
 // Decoding of text already known to be valid UTF-8, and encoding back.
 std::u32string decode(std::string_view s);
 std::string encode(std::u32string_view s);
-void append_utf8(std::string& out, char32_t c);
+using hf::append_utf8;   // one UTF-8 encoder for the product (core/tokenizer/utf8.h)
 
 // The code point at byte offset `pos` and its length in bytes (valid UTF-8 assumed).
 char32_t code_point_at(std::string_view s, size_t pos, size_t* length);
