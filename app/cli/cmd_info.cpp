@@ -5,7 +5,6 @@
 #include "core/common/error.h"
 #include "core/io/safetensors.h"
 #include "core/model/llama_config.h"
-#include "core/model/llama_layout.h"
 #include "core/model/model_loader.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -32,8 +31,7 @@ int run(const std::vector<std::string>& argv) {
     const std::filesystem::path dir = a.positional()[0];
     const auto c = LlamaConfig::load(dir / "config.json");
     const auto ckpt = io::SafetensorsCheckpoint::open_folder(dir);   // validates every header
-    check_checkpoint_layout(dir, c, ckpt);   // names and shapes against config.json: a broken folder is an error
-    const int64_t n = checked_num_parameters(c, (dir / "config.json").string());
+    const int64_t n = check_checkpoint_layout(dir, c, ckpt);   // names and shapes against config.json: a broken folder is an error
 
     nlohmann::json tok = {{"present", Tokenizer::folder_has_tokenizer(dir)}};
     if (tok["present"]) {

@@ -2,30 +2,22 @@
 
 #include "core/chat/chat_prompts.h"
 #include "core/common/error.h"
+#include "core/eval/known_text.h"
 
 #include <cstdio>
-#include <fstream>
 
 namespace llms::cli {
 
 namespace fs = std::filesystem;
 
-static std::vector<std::string> read_lines(const fs::path& p, size_t max_lines) {
-    std::ifstream f(p);
-    if (!f) throw Error(p.string() + ": cannot open the held-out text");
-    std::vector<std::string> lines;
-    for (std::string l; std::getline(f, l) && lines.size() < max_lines;)
-        if (!l.empty()) lines.push_back(l);
-    return lines;
-}
-
 EvalInputs read_eval_inputs(const Args& a, const fs::path& model_dir, uint64_t seed) {
     EvalInputs in;
     in.set = facts::load_any(a.require("facts"));
-    const fs::path known_file = model_dir / "known_facts.jsonl";
+    const fs::path known_file = eval::known_facts_file(model_dir);
+    const std::optional<facts::FactSet> known = eval::load_known_facts(model_dir);
     eval::KnownSplit split;
-    if (fs::exists(known_file)) {
-        split = eval::split_known_facts(facts::load_jsonl(known_file), in.set, seed);
+    if (known) {
+        split = eval::split_known_facts(*known, in.set, seed);
         in.notes += "known facts: " + std::to_string(split.collateral.facts.size()) + " for collateral, " +
                     std::to_string(split.retain_pool.facts.size()) + " for the retain pool (" + known_file.string() + ")\n";
     }
@@ -33,21 +25,21 @@ EvalInputs read_eval_inputs(const Args& a, const fs::path& model_dir, uint64_t s
         in.collateral = facts::load_any(a.get("probe"));
         for (auto& f : in.collateral.facts) f.kind = facts::Kind::Retain;
         // The pool must not contain the probe facts, or collateral damage would be measured on trained rows.
-        if (fs::exists(known_file)) {
+        if (known) {
             facts::FactSet used = in.set;
             used.facts.insert(used.facts.end(), in.collateral.facts.begin(), in.collateral.facts.end());
-            auto s2 = eval::split_known_facts(facts::load_jsonl(known_file), used, seed, 0);
+            auto s2 = eval::split_known_facts(*known, used, seed, 0);
             in.retain_pool = s2.retain_pool;
         }
     } else {
         in.collateral = split.collateral;
         in.retain_pool = split.retain_pool;
-        if (!fs::exists(known_file))
+        if (!known)
             in.notes += "no --probe and no " + known_file.string() + ": collateral damage is not measured\n";
     }
     if (a.has("retain-pool")) in.retain_pool = facts::load_any(a.get("retain-pool"));
-    const fs::path heldout = a.has("heldout") ? fs::path(a.get("heldout")) : model_dir / "heldout.txt";
-    if (a.has("heldout") || fs::exists(heldout)) in.heldout = read_lines(heldout, 200);
+    const fs::path heldout = a.has("heldout") ? fs::path(a.get("heldout")) : eval::heldout_file(model_dir);
+    if (a.has("heldout") || fs::exists(heldout)) in.heldout = eval::load_heldout_text(heldout);
     return in;
 }
 

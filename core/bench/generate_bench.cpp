@@ -3,6 +3,7 @@
 #include "core/bench/generate_bench.h"
 
 #include "core/bench/bench_stats.h"
+#include "core/common/dtype_torch.h"
 #include "core/common/error.h"
 #include "core/common/thread_wait_policy.h"
 #include "core/generate/generate.h"

@@ -45,7 +45,7 @@ LlamaConfig shape_config(const ModelShape& s, int64_t context) {
     c.vocab_size = s.vocab;
     c.max_position_embeddings = std::max<int64_t>(2048, context);
     c.bos_token_id = 1 % s.vocab;
-    c.eos_token_id = 2 % s.vocab;
+    c.eos_token_ids = {2 % s.vocab};
     return c;
 }
 

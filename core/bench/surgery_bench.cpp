@@ -161,10 +161,8 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
             Autocast ac(bf16, dev.type());
             auto hidden = net->model->forward(input, {}, nullptr);                                   // [R, T, C]
             auto lp = surgery::term_logp(net, hidden, targets, ref_idx, false, chunk_bytes);       // as the trainer
-            nll_f = surgery::masked_nll(lp.target, mask_f);
-            nll_u = surgery::masked_nll(lp.target, mask_u);
-            kl = surgery::cached_kl(lp.topk, ref_logp, mask_r);
-            total = -recipe.w_forget * nll_f + recipe.w_update * nll_u + recipe.w_retain * kl;
+            const auto terms = surgery::objective(recipe, {lp.target, lp.topk, ref_logp, {}, {mask_f, {}, mask_u, mask_r}});
+            nll_f = terms.forget, nll_u = terms.update, kl = terms.retain, total = terms.total;
         }
         const auto t1 = sync_now();
         total.backward();

@@ -34,7 +34,7 @@ std::vector<std::string> greedy_completions(LoadedModel& model, const std::vecto
     out.reserve(prompts.size());
     for (size_t i = 0; i < prompts.size(); ++i) {
         auto& n = news[i];
-        n.erase(std::find(n.begin(), n.end(), (int32_t)model.config.eos_token_id), n.end());
+        n.erase(std::find(n.begin(), n.end(), (int32_t)model.config.eos_token_id()), n.end());
         out.push_back(completion_text(model.tok(), prompts[i], n));
     }
     return out;

@@ -93,7 +93,7 @@ std::vector<std::vector<int32_t>> sample_from_bos(LlamaForCausalLM& model, int n
     torch::NoGradGuard no_grad;
     auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
     const auto dev = model->lm_head_weight().device();
-    const int64_t bos = model->config.bos_token_id, eos = model->config.eos_token_id;
+    const int64_t bos = model->config.bos_token_id, eos = model->config.eos_token_id();
     new_tokens = (int)std::min<int64_t>(new_tokens, model->config.max_position_embeddings - 1);
     std::vector<std::vector<int32_t>> out(n, std::vector<int32_t>{(int32_t)bos});
     std::vector<char> done(n, 0);

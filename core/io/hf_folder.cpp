@@ -1,6 +1,7 @@
 // HF model folder writer (temporary sibling folder, fsync, rename into place) and completeness check.
 #include "core/io/hf_folder.h"
 
+#include "core/common/dtype_torch.h"
 #include "core/common/error.h"
 #include "core/io/atomic_write.h"
 #include "core/io/json_input.h"
@@ -38,17 +39,8 @@ bool plain_file_name(const std::string& name) {
 
 at::ScalarType parse_dtype(const std::string& d) {
     if (d.empty()) return at::ScalarType::Undefined;
-    if (d == "float32") return at::kFloat;
-    if (d == "bfloat16") return at::kBFloat16;
-    if (d == "float16") return at::kHalf;
-    throw Error("export dtype \"" + d + "\" is not supported; choose float32, bfloat16 or float16 (or keep the model's)");
-}
-
-std::string torch_dtype_name(at::ScalarType t) {
-    if (t == at::kFloat) return "float32";
-    if (t == at::kBFloat16) return "bfloat16";
-    if (t == at::kHalf) return "float16";
-    return "";
+    if (const auto* w = dtype_by_name(d)) return scalar_type(*w);
+    throw Error("export dtype \"" + d + "\" is not supported; choose " + kDtypeNames + " (or keep the model's)");
 }
 
 // ---------------------------------------------------------------- synced files
@@ -134,7 +126,7 @@ void write_hf_folder(const fs::path& out_dir, const fs::path& source_dir, const 
         for (const auto& [n, t] : tensors)
             if (!t.defined() || t.scalar_type() != stored) stored = at::ScalarType::Undefined;
     }
-    if (!torch_dtype_name(stored).empty()) cfg["torch_dtype"] = torch_dtype_name(stored);
+    if (const auto* d = dtype_of(stored)) cfg["torch_dtype"] = std::string(d->name);
     if (dtype == at::kHalf)   // float16 holds at most 65504: a larger weight would be written as infinity
         for (const auto& [name, t] : tensors)
             if (t.defined() && t.scalar_type() != at::kHalf && t.numel() > 0) {

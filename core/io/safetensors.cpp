@@ -1,7 +1,9 @@
 // safetensors reader (mmap and pread, strict header validation) and writer (tmp + fsync + rename), single or sharded.
 #include "core/io/safetensors.h"
 
+#include "core/common/dtype_torch.h"
 #include "core/common/error.h"
+#include "core/common/shape_text.h"
 #include "core/io/atomic_write.h"
 #include "core/io/json_input.h"
 #include "core/io/read_file.h"
@@ -65,32 +67,19 @@ std::string q(std::string_view s) {
 
 // ---------------------------------------------------------------- dtypes
 
+// Bytes per element; 0 for a code this reader does not load.
 int64_t element_size(std::string_view dtype) {
-    if (dtype == "F32") return 4;
-    if (dtype == "BF16" || dtype == "F16") return 2;
-    return 0;
+    const auto* d = dtype_by_safetensors(dtype);
+    return d ? d->bytes : 0;
 }
 
-at::ScalarType scalar_type(std::string_view dtype) {
-    if (dtype == "F32") return at::kFloat;
-    if (dtype == "BF16") return at::kBFloat16;
-    return at::kHalf;
-}
+// Of a code element_size accepted.
+at::ScalarType scalar_type(std::string_view dtype) { return llms::scalar_type(*dtype_by_safetensors(dtype)); }
 
 // "" when the scalar type cannot be stored.
 std::string dtype_code(at::ScalarType st) {
-    switch (st) {
-        case at::kFloat: return "F32";
-        case at::kBFloat16: return "BF16";
-        case at::kHalf: return "F16";
-        default: return "";
-    }
-}
-
-std::string shape_str(const std::vector<int64_t>& shape) {
-    std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
-    return s + "]";
+    const auto* d = dtype_of(st);
+    return d ? std::string(d->safetensors) : std::string();
 }
 
 // ---------------------------------------------------------------- the mapping
@@ -312,7 +301,7 @@ SafetensorsFile SafetensorsFile::open(const fs::path& path) {
                         std::to_string(impl->data_size) + "-byte data buffer; " + kTruncated);
         const int64_t need = shape_bytes(t);
         if (need < 0 || (uint64_t)need != t.end - t.begin)
-            throw Error(where + "shape " + shape_str(t.shape) + " of " + t.dtype + " needs " +
+            throw Error(where + "shape " + shape_text(t.shape) + " of " + t.dtype + " needs " +
                         (need < 0 ? std::string("more than 2^63") : std::to_string(need)) + " bytes but data_offsets [" +
                         std::to_string(t.begin) + ", " + std::to_string(t.end) + "] span " +
                         std::to_string(t.end - t.begin) + "; " + kDamaged);
@@ -376,8 +365,8 @@ void SafetensorsFile::read_into(std::string_view name, at::Tensor& dst) const {
     const TensorInfo* t = find(name);
     if (!t) throw Error(impl_->path.string() + ": no tensor " + q(name) + " in this file");
     if (at::IntArrayRef(t->shape) != dst.sizes())
-        throw Error(impl_->path.string() + ": tensor " + q(name) + " is " + shape_str(t->shape) + ", not " +
-                    shape_str(std::vector<int64_t>(dst.sizes().begin(), dst.sizes().end())));
+        throw Error(impl_->path.string() + ": tensor " + q(name) + " is " + shape_text(t->shape) + ", not " +
+                    shape_text(std::vector<int64_t>(dst.sizes().begin(), dst.sizes().end())));
     if (dst.device().is_cpu() && dst.is_contiguous() && dst.scalar_type() == scalar_type(t->dtype)) {
         const uint64_t data_start = static_cast<uint64_t>(impl_->data - impl_->map->bytes());
         read_exact(*impl_->map, impl_->path, data_start + t->begin, dst.data_ptr(), t->end - t->begin);

@@ -1,5 +1,6 @@
 #include "core/model/llama_config.h"
 
+#include "core/common/dtype.h"
 #include "core/common/error.h"
 
 #include "core/io/json_input.h"
@@ -102,7 +103,6 @@ LlamaConfig LlamaConfig::from_json_text(const std::string& text, const std::stri
     c.rope_theta = get_double(j, "rope_theta", src, 10000.0);
     c.bos_token_id = get_int(j, "bos_token_id", src, false, 1);
     c.eos_token_ids = get_eos(j, src);
-    c.eos_token_id = c.eos_token_ids.front();
     if (family == "mistral") {   // transformers' MistralConfig: 4096 when the key is absent, none when null
         c.sliding_window = j.contains("sliding_window") ? get_int(j, "sliding_window", src, false, 0) : 4096;
     } else if (family == "qwen2" || family == "qwen3") {
@@ -115,8 +115,8 @@ LlamaConfig LlamaConfig::from_json_text(const std::string& text, const std::stri
     }
     c.tie_word_embeddings = get_bool(j, "tie_word_embeddings", src, false);
     c.torch_dtype = get_string(j, "torch_dtype", src, "float32");
-    if (c.torch_dtype != "float32" && c.torch_dtype != "bfloat16" && c.torch_dtype != "float16")
-        throw Error(src + ": torch_dtype \"" + c.torch_dtype + "\" is not supported (float32, bfloat16, float16)");
+    if (!dtype_by_torch_name(c.torch_dtype))
+        throw Error(src + ": torch_dtype \"" + c.torch_dtype + "\" is not supported (" + kDtypeNames + ")");
     if (j.contains("rope_parameters"))
         throw Error(src + ": rope_parameters (the transformers 5 layout) is not supported yet; write rope_theta and "
                           "rope_scaling as transformers 4 does");
@@ -200,7 +200,8 @@ std::string LlamaConfig::to_json_text() const {
     j["rope_scaling"] = nullptr;
     j["tie_word_embeddings"] = tie_word_embeddings;
     j["bos_token_id"] = bos_token_id;
-    j["eos_token_id"] = eos_token_id;
+    if (eos_token_ids.size() == 1) j["eos_token_id"] = eos_token_ids.front();
+    else j["eos_token_id"] = eos_token_ids;
     j["hidden_act"] = "silu";
     j["attention_bias"] = qkv_bias;
     j["mlp_bias"] = mlp_bias;

@@ -24,8 +24,8 @@ struct LlamaConfig {
     double rope_theta = 10000.0;
     bool tie_word_embeddings = false;
     int64_t bos_token_id = 1;
-    int64_t eos_token_id = 2;
     std::vector<int64_t> eos_token_ids{2};   // every id config.json lists (Llama 3 Instruct: <|end_of_text|>, <|eot_id|>)
+    int64_t eos_token_id() const { return eos_token_ids.empty() ? -1 : eos_token_ids.front(); }   // the first
     std::string torch_dtype = "float32";   // as stored: "float32" | "bfloat16" | "float16"
     int64_t sliding_window = 0;            // Mistral; 0 = none
     bool qkv_bias = false;                 // q/k/v_proj.bias: attention_bias (Llama, Qwen3); always for Qwen2

@@ -27,7 +27,4 @@ int64_t checked_num_parameters(const LlamaConfig& c, const std::string& source =
 // 9·L + 3 entries or more.
 std::vector<TensorShape> llama_tensor_layout(const LlamaConfig& c);
 
-// Tensor shape as text: "[512, 64]".
-std::string shape_text(const std::vector<int64_t>& shape);
-
 }  // namespace llms

@@ -1,9 +1,11 @@
 #include "core/model/model_loader.h"
 
 #include "core/chat/chat_prompts.h"
+#include "core/common/dtype_torch.h"
 #include "core/common/error.h"
 #include "core/common/memory_available.h"
 #include "core/io/safetensors.h"
+#include "core/common/shape_text.h"
 #include "core/model/llama_layout.h"
 
 #include <torch/torch.h>
@@ -37,25 +39,14 @@ at::Device parse_device(const std::string& s) {
 
 at::ScalarType parse_dtype(const std::string& s, const at::Device& d) {
     if (s == "auto") return d.is_cuda() ? at::kBFloat16 : at::kFloat;
-    if (s == "float32" || s == "fp32" || s == "f32") return at::kFloat;
-    if (s == "bfloat16" || s == "bf16") return at::kBFloat16;
-    if (s == "float16" || s == "fp16" || s == "f16") return at::kHalf;
-    throw Error("unknown dtype \"" + s + "\" (use auto, float32, bfloat16 or float16)");
-}
-
-std::string dtype_name(at::ScalarType t) {
-    switch (t) {
-        case at::kFloat: return "float32";
-        case at::kBFloat16: return "bfloat16";
-        case at::kHalf: return "float16";
-        default: return c10::toString(t);
-    }
+    if (const auto* d = dtype_by_name(s)) return scalar_type(*d);
+    throw Error("unknown dtype \"" + s + "\" (use auto, " + kDtypeNames + ")");
 }
 
 static std::string shape_str(at::IntArrayRef s) { return shape_text(s.vec()); }
 
-void check_checkpoint_layout(const fs::path& dir, const LlamaConfig& c, const io::SafetensorsCheckpoint& ckpt) {
-    (void)checked_num_parameters(c, (dir / "config.json").string());
+int64_t check_checkpoint_layout(const fs::path& dir, const LlamaConfig& c, const io::SafetensorsCheckpoint& ckpt) {
+    const int64_t params = checked_num_parameters(c, (dir / "config.json").string());
     const auto names = ckpt.names();
     if (c.num_hidden_layers > static_cast<int64_t>(names.size() / 9))
         throw Error(dir.string() + ": config.json says " + std::to_string(c.num_hidden_layers) + " layers (" +
@@ -87,6 +78,7 @@ void check_checkpoint_layout(const fs::path& dir, const LlamaConfig& c, const io
         throw Error(dir.string() + ": unexpected tensors not used by " + c.architecture + ": " + list +
                     " (is config.json the one that belongs to these weights?)");
     }
+    return params;
 }
 
 // The chat template, rendered with the tokenizer's BOS / EOS texts. A broken one leaves the model usable without it.
@@ -133,7 +125,6 @@ const chat::ChatFormat& require_chat(const LoadedModel& m) {
 
 std::vector<int64_t> LoadedModel::stop_ids() const {
     std::vector<int64_t> ids = config.eos_token_ids;
-    ids.push_back(config.eos_token_id);
     if (tokenizer)
         for (const int32_t e : tokenizer->eos_ids()) ids.push_back(e);
     std::sort(ids.begin(), ids.end());
@@ -154,8 +145,7 @@ LoadedModel load_model(const fs::path& dir, const LoadOptions& opt) {
     auto ckpt = io::SafetensorsCheckpoint::open_folder(dir);
     // Everything the network will allocate is checked against the headers and the free memory first: a
     // config.json that asks for terabytes or 10^8 layers is refused here, in milliseconds.
-    check_checkpoint_layout(dir, m.config, ckpt);
-    const int64_t params = checked_num_parameters(m.config, (dir / "config.json").string());
+    const int64_t params = check_checkpoint_layout(dir, m.config, ckpt);
     check_memory_fits(params * static_cast<int64_t>(c10::elementSize(m.dtype)), opt.device,
                       "loading " + dir.string() + " (" + std::to_string(params) + " parameters as " +
                           dtype_name(m.dtype) + ")",

@@ -48,7 +48,6 @@ struct LoadedModel {
 
 at::Device parse_device(const std::string& s);          // Error for bad names or missing CUDA
 at::ScalarType parse_dtype(const std::string& s, const at::Device& d);   // "auto" resolved for d
-std::string dtype_name(at::ScalarType t);                // "float32" | "bfloat16" | "float16"
 
 namespace io {
 class SafetensorsCheckpoint;
@@ -61,7 +60,8 @@ const chat::ChatFormat& require_chat(const LoadedModel& m);
 // The checkpoint's tensor headers against what config.json implies, from the headers alone (nothing allocated):
 // every tensor present with its shape, no unexpected tensor (rotary_emb.inv_freq and a tied lm_head copy
 // ignored), a layer count the checkpoint can hold, sizes without overflow. llms::Error naming the tensor.
-void check_checkpoint_layout(const std::filesystem::path& dir, const LlamaConfig& config,
+// Returns the parameter count config.json implies.
+int64_t check_checkpoint_layout(const std::filesystem::path& dir, const LlamaConfig& config,
                              const io::SafetensorsCheckpoint& ckpt);
 
 // Loads and validates the folder: every expected tensor present with the config's shape, unexpected

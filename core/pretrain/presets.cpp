@@ -4,8 +4,6 @@
 
 namespace llms::pretrain {
 
-std::vector<std::string> preset_names() { return {"demo", "tiny"}; }
-
 Preset preset(const std::string& name) {
     Preset p;
     p.name = name;

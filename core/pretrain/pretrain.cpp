@@ -10,7 +10,7 @@
 #include "core/facts/fact_set.h"
 #include "core/io/output_folder.h"
 #include "core/model/model_loader.h"
-#include "core/pretrain/lr_schedule.h"
+#include "core/common/lr_schedule.h"
 #include "core/pretrain/model_folder.h"
 #include "core/pretrain/token_stream.h"
 
@@ -93,8 +93,7 @@ LlamaConfig model_config(const Preset& p, const Tokenizer& tok) {
     c.rope_theta = 10000.0;
     c.tie_word_embeddings = p.tie_embeddings;
     c.bos_token_id = tok.bos_id();
-    c.eos_token_id = tok.eos_id();
-    c.eos_token_ids = {c.eos_token_id};
+    c.eos_token_ids = {tok.eos_id()};
     c.torch_dtype = "float32";
     return c;
 }

@@ -48,7 +48,6 @@ struct Preset {
 // "demo" (the desktop demo model, ~1,700 facts, ≤ 10 min on 2 cores) or "tiny" (tests, ~50 facts, < 1 min).
 // llms::Error for other names.
 Preset preset(const std::string& name);
-std::vector<std::string> preset_names();
 
 struct Options {
     std::filesystem::path corpus;    // a folder made by `corpus` (train.txt, heldout.txt, facts.jsonl,

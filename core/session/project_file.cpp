@@ -355,12 +355,4 @@ surgery::SurgeryConfig config_from_json(const std::string& text) {
     return config_from(j, "surgery settings");
 }
 
-eval::Report report_from_json(const std::string& text) {
-    try {
-        return report_from(json::parse(text));
-    } catch (const json::exception& e) {
-        throw Error(std::string("report: not a valid report JSON (") + e.what() + ")");
-    }
-}
-
 }  // namespace llms::session

@@ -36,7 +36,5 @@ Project load_project(const std::filesystem::path& path);
 // The same JSON pieces, for the UI's own use (autosave).
 std::string config_to_json(const surgery::SurgeryConfig& c);
 surgery::SurgeryConfig config_from_json(const std::string& text);
-// eval::Report::to_json() read back.
-eval::Report report_from_json(const std::string& text);
 
 }  // namespace llms::session

@@ -2,8 +2,9 @@
 #include "core/session/session.h"
 
 #include "core/chat/chat_prompts.h"
+#include "core/common/dtype_torch.h"
 #include "core/common/error.h"
-#include "core/facts/text_file.h"
+#include "core/eval/known_text.h"
 #include "core/io/safetensors.h"
 #include "core/session/session_impl.h"
 
@@ -13,8 +14,6 @@
 #include <sstream>
 
 namespace llms::session {
-
-constexpr size_t kHeldoutLines = 200;   // as many passages as the CLI reads
 
 // ---- Impl helpers -------------------------------------------------------------------------------------
 
@@ -164,22 +163,13 @@ ModelCard Session::open(const std::filesystem::path& dir, const OpenOptions& opt
     c.chat_note = m.chat_error;
     I.card = c;
 
-    // Facts the model knows (shipped beside the demo model): retain pool + collateral probes.
-    const auto known = std::filesystem::path(dir) / "known_facts.jsonl";
-    if (std::filesystem::exists(known)) set_known_facts(facts::load_jsonl(known));
-    // Held-out text (heldout.txt beside the weights, as the CLI uses it): the report's fluency line.
-    const auto heldout = std::filesystem::path(dir) / "heldout.txt";
-    if (std::filesystem::exists(heldout)) {
-        std::vector<std::string> lines;
-        std::istringstream in(facts::read_text_file(heldout, "held-out text"));
-        for (std::string l; std::getline(in, l) && lines.size() < kHeldoutLines;)
-            if (!l.empty()) lines.push_back(l);
-        set_heldout_text(std::move(lines));
-    }
+    // What the folder carries for the evaluation (core/eval/known_text.h): the retain pool and collateral probes,
+    // and the report's fluency line.
+    if (auto known = eval::load_known_facts(dir)) set_known_facts(*known);
+    if (const auto heldout = eval::heldout_file(dir); std::filesystem::exists(heldout))
+        set_heldout_text(eval::load_heldout_text(heldout));
     return I.card;
 }
-
-bool Session::has_model() const { return impl_->m.has_value(); }
 
 const ModelCard& Session::card() const {
     impl_->model();
@@ -235,11 +225,6 @@ void Session::add_history(std::vector<RunRecord> runs) {
         r.weights_kept = false;
         I.history.push_back(std::move(r));
     }
-}
-
-void Session::set_weights_budget(int64_t bytes) {
-    impl_->budget = bytes;
-    if (impl_->m) impl_->enforce_budget();
 }
 
 }  // namespace llms::session

@@ -29,7 +29,6 @@ public:
     // weights and forgets the previous model and its run history. progress: 0..1. Throws llms::Error.
     ModelCard open(const std::filesystem::path& dir, const OpenOptions& opt = {},
                    const std::function<void(double)>& progress = {});
-    bool has_model() const;
     const ModelCard& card() const;          // Error when no model is open
     MemoryUse memory() const;
 
@@ -68,7 +67,6 @@ public:
     void use_run(int id);
     // Records from a project file: shown and compared, no weights (they can be re-run).
     void add_history(std::vector<RunRecord> runs);
-    void set_weights_budget(int64_t bytes);  // CPU bytes for kept run weights; oldest inactive dropped first
 
     // ---- export ------------------------------------------------------------------------------------------
     // Writes run `run_id`'s weights (0 = original) as a HF folder: config.json, model.safetensors and the

@@ -1,5 +1,6 @@
 // Export: any kept weights (original or a run's) as a HF folder via io::write_hf_folder (atomic, never over
 // the source folder, tokenizer and side files copied from it).
+#include "core/common/dtype_torch.h"
 #include "core/common/error.h"
 #include "core/io/hf_folder.h"
 #include "core/io/output_folder.h"
@@ -14,8 +15,8 @@ void Session::export_model(const std::filesystem::path& out_dir, int run_id, con
                            const std::function<void(double)>& progress) {
     auto& I = *impl_;
     auto& m = I.model();
-    if (opt.dtype != "float32" && opt.dtype != "bfloat16" && opt.dtype != "float16")
-        throw Error("export: unknown dtype \"" + opt.dtype + "\" (float32, bfloat16 or float16)");
+    if (!dtype_by_name(opt.dtype))
+        throw Error("export: unknown dtype \"" + opt.dtype + "\" (" + kDtypeNames + ")");
     const Weights& w = I.weights_of(run_id);
     const auto live = hf_named_tensors(m.net);
     std::vector<std::pair<std::string, at::Tensor>> tensors;

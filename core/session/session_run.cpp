@@ -71,6 +71,7 @@ const RunRecord& Session::run(const facts::FactSet& user_set, const surgery::Sur
     surgery::RunCallbacks cb;
     cb.stop = callbacks.stop;
     cb.pause = callbacks.pause;
+    cb.on_pause = callbacks.on_pause;
     cb.on_step = [&](const surgery::StepMetrics& s) {
         if (rec.steps.empty()) phase("Training");
         rec.steps.push_back(s);

@@ -40,6 +40,7 @@ facts::FactSet build_demo_scenario(const facts::FactSet& known, uint64_t seed, c
     for (const auto* f : draw(sizes.forget)) {
         facts::Fact x = *f;
         x.kind = facts::Kind::Forget;
+        x.new_answer.clear();   // the known facts may come from a fact set with updates
         x.id = "forget/" + f->id;
         set.facts.push_back(x);
     }
@@ -70,6 +71,7 @@ facts::FactSet build_demo_scenario(const facts::FactSet& known, uint64_t seed, c
     for (int i = 0; i < sizes.retain && i < (int)rest.size(); ++i) {
         facts::Fact x = *rest[i];
         x.kind = facts::Kind::Retain;
+        x.new_answer.clear();
         x.id = "retain/" + rest[i]->id;
         set.facts.push_back(x);
     }

@@ -1,9 +1,10 @@
-// Learning-rate schedule of pretraining: linear warm-up to the peak, then cosine decay to min_ratio * peak.
+// The learning-rate schedule of pretraining and of the surgery: linear warm-up to the peak, then a cosine decay
+// that reaches min_ratio * peak at the last step (min_ratio = 1: constant after the warm-up).
 #pragma once
 #include <algorithm>
 #include <cmath>
 
-namespace llms::pretrain {
+namespace llms {
 
 // step is 0-based; steps is the planned total.
 inline double warmup_cosine_lr(int step, int steps, int warmup, double peak, double min_ratio) {
@@ -14,4 +15,4 @@ inline double warmup_cosine_lr(int step, int steps, int warmup, double peak, dou
     return peak * (min_ratio + (1.0 - min_ratio) * cosine);
 }
 
-}  // namespace llms::pretrain
+}  // namespace llms
