@@ -1,15 +1,19 @@
-// llm-surgery-cli bench surgery|generate|paper [...]: the benchmark commands (docs/benchmarks.md).
+// llm-surgery-cli bench surgery|generate|paper|memory [...]: the benchmark commands (docs/benchmarks.md).
 #include "app/cli/command.h"
 #include "app/cli/progress_line.h"
 #include "app/cli/training_process.h"
 #include "core/bench/generate_bench.h"
 #include "core/bench/paper_bench.h"
 #include "core/bench/surgery_bench.h"
+#include "core/common/dtype.h"
 #include "core/common/error.h"
+#include "core/common/memory_available.h"
+#include "core/surgery/memory_plan.h"
 #include "core/pretrain/pretrain.h"
 
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 namespace llms::cli {
 namespace {
@@ -183,14 +187,57 @@ int run_paper(const Args& a, const std::vector<std::string>& argv) {
     return 0;
 }
 
+// The surgery's memory plan for any config.json: the table of docs/benchmarks.md ("Memory").
+int run_memory(const Args& a) {
+    a.check_known({"train", "dtype", "positions", "cached-positions", "packed-length", "checkpoint-layers", "device", "json"});
+    if (a.positional().size() != 2) throw Error("bench memory expects one MODEL_DIR or config.json (see --help)");
+    std::filesystem::path config = a.positional()[1];
+    if (std::filesystem::is_directory(config)) config /= "config.json";
+    const LlamaConfig c = LlamaConfig::load(config);
+    const auto* dtype = dtype_by_name(a.get("dtype", "float32"));
+    if (!dtype) throw Error("--dtype: unknown dtype \"" + a.get("dtype") + "\" (" + kDtypeNames + ")");
+    surgery::MemoryPlanInput in;
+    in.weight_bytes = dtype->bytes;
+    in.checkpoint_layers = a.flag("checkpoint-layers");
+    in.step_positions = a.get_int("positions", 1280);
+    in.cached_positions = a.get_int("cached-positions", 30000);
+    in.packed_length = a.get_int("packed-length", 64);
+    in.on_gpu = a.get("device", "cpu") != "cpu";
+    in.vocab_chunk_bytes = in.on_gpu ? 1ll << 30 : 16ll << 20;
+    const auto p = surgery::plan_surgery_memory(c, surgery::parse_trainable_spec(a.get("train", "all")), in);
+    if (a.flag("json")) {
+        std::cout << nlohmann::json{{"config", config.string()}, {"train", a.get("train", "all")},
+                                    {"dtype", std::string(dtype->name)}, {"step_positions", in.step_positions},
+                                    {"cached_positions", in.cached_positions}, {"trained_params", p.trained_params},
+                                    {"weights", p.weights}, {"gradients", p.gradients}, {"optimizer", p.optimizer},
+                                    {"activations", p.activations}, {"vocabulary", p.vocabulary}, {"snapshot", p.snapshot},
+                                    {"reference_cache", p.reference_cache},
+                                    {"device_total", p.weights + p.device_bytes()}, {"host_only", p.host_only()}}
+                         .dump(2)
+                  << "\n";
+        return 0;
+    }
+    std::printf("%s, --train %s, %s weights, %lld positions per step, %lld cached\n", config.string().c_str(),
+                a.get("train", "all").c_str(), std::string(dtype->name).c_str(), (long long)in.step_positions,
+                (long long)in.cached_positions);
+    const std::pair<const char*, int64_t> rows[] = {
+        {"weights", p.weights}, {"gradients", p.gradients}, {"AdamW moments", p.optimizer}, {"activations", p.activations},
+        {"vocabulary (log-softmax)", p.vocabulary}, {"snapshot (host)", p.snapshot}, {"θ0 cache (host)", p.reference_cache}};
+    for (const auto& [name, bytes] : rows) std::printf("  %-26s %10s\n", name, format_bytes(bytes).c_str());
+    std::printf("  %-26s %10s%s\n", "total", format_bytes(p.weights + p.device_bytes()).c_str(),
+                in.on_gpu ? (" on the GPU, + " + format_bytes(p.host_only()) + " host").c_str() : "");
+    return 0;
+}
+
 int run(const std::vector<std::string>& argv) {
     Args a(argv, {"json", "random", "quick", "checkpoint-layers"});
     const std::string which = a.positional().empty() ? "" : a.positional()[0];
     if (which == "surgery") return run_surgery(a, argv);
     if (which == "generate") return run_generate(a, argv);
     if (which == "paper") return run_paper(a, argv);
-    throw Error(which.empty() ? "bench needs a benchmark name: surgery, generate or paper (see --help)"
-                              : "unknown benchmark \"" + which + "\": use surgery, generate or paper (see --help)");
+    if (which == "memory") return run_memory(a);
+    throw Error(which.empty() ? "bench needs a benchmark name: surgery, generate, paper or memory (see --help)"
+                              : "unknown benchmark \"" + which + "\": use surgery, generate, paper or memory (see --help)");
 }
 
 CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe latency, the paper's experiment",
@@ -204,7 +251,10 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "                                     [--dtype auto|float32|bfloat16]\n"
                       "                                     [shape options with --random] [--json]\n"
                       "       llm-surgery-cli bench paper [--out DIR] [--seed S] [--threads N] [--quick] [--world-data DIR]\n"
-                      "                                     [--json]\n\n"
+                      "                                     [--json]\n"
+                      "       llm-surgery-cli bench memory MODEL_DIR|config.json [--train P] [--dtype float32|bfloat16]\n"
+                      "                                     [--positions N] [--cached-positions N] [--checkpoint-layers]\n"
+                      "                                     [--device cpu|cuda] [--json]\n\n"
                       "bench surgery: one LLM Surgery step on a randomly initialised Llama, as core/surgery runs it: one\n"
                       "fused forward over B forget + B update + B retain rows of T random tokens, the vocabulary\n"
                       "projection in row chunks, the masked NLL terms and the KL to theta0 from its cached top-K log-probs\n"
@@ -254,7 +304,14 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "                      the top prediction)\n"
                       "  --precision P       surgery precision: auto (the pretraining's), fp32 or bf16\n"
                       "  --train P           the surgery's trained weights (as bench surgery's --train)\n"
-                      "  --json              print the result as JSON\n",
+                      "  --json              print the result as JSON\n\n"
+                      "bench memory: what a surgery allocates beyond the weights, from config.json alone (no weights\n"
+                      "read): gradients and AdamW moments of the trained weights, one step's activations and\n"
+                      "log-softmax, the snapshot and the θ0 cache; the estimate the surgery checks before it starts.\n"
+                      "  --positions N       positions one step trains (1280: 64 rows of 20 tokens)\n"
+                      "  --cached-positions N  retain positions in the θ0 cache (30000)\n"
+                      "  --dtype D           the weights' dtype (float32)\n"
+                      "  --device cpu|cuda   on a GPU the snapshot and the θ0 cache stay in host memory\n",
                       run});
 
 }  // namespace

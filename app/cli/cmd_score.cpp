@@ -36,11 +36,12 @@ int run(const std::vector<std::string>& argv) {
     if (a.has("text") == a.has("ids")) throw Error("give exactly one of --text or --ids");
     auto m = load_for_cli(a, a.positional()[0], a.has("text"));
     const auto ids = a.has("text") ? m.tok().encode(a.get("text")) : parse_ids(a.get("ids"));
-    const auto lp = token_logprobs(m.net, ids);
+    const auto scores = score_tokens(m.net, ids);
+    const auto& lp = scores.logprobs;
     double nll = 0;
     for (float v : lp) nll -= v;
     if (a.flag("json")) {
-        std::cout << nlohmann::json({{"ids", ids}, {"logprobs", lp}, {"nll_sum", nll}}).dump() << "\n";
+        std::cout << nlohmann::json({{"ids", ids}, {"logprobs", lp}, {"nll_sum", nll}, {"top1", scores.top1}}).dump() << "\n";
         return 0;
     }
     for (size_t i = 0; i < lp.size(); ++i) {

@@ -98,6 +98,7 @@ int run(const std::vector<std::string>& argv) {
     report.before = ev.measure(m);
 
     surgery::Trainer trainer(m, in.set, cfg, in.retain_pool);
+    std::fprintf(stderr, "memory plan: %s\n", trainer.memory_plan().summary().c_str());
     ProgressLine bar;
     surgery::EvalPoint last_eval;
     bool have_eval = false;

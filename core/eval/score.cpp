@@ -6,7 +6,7 @@
 
 namespace llms {
 
-std::vector<float> token_logprobs(LlamaForCausalLM& model, const std::vector<int32_t>& ids) {
+TokenScores score_tokens(LlamaForCausalLM& model, const std::vector<int32_t>& ids) {
     if (ids.size() < 2) throw Error("score: need at least two tokens (BOS and one more)");
     if ((int64_t)ids.size() > model->config.max_position_embeddings)
         throw Error("score: " + std::to_string(ids.size()) + " tokens exceed this model's context of " +
@@ -22,7 +22,13 @@ std::vector<float> token_logprobs(LlamaForCausalLM& model, const std::vector<int
     auto logp = at::log_softmax(model->forward(x), -1).squeeze(0);            // [T, V]
     auto target = x.squeeze(0).narrow(0, 1, T - 1).unsqueeze(1);              // [T-1, 1]
     auto lp = logp.narrow(0, 0, T - 1).gather(1, target).squeeze(1).to(at::kCPU).contiguous();   // [T-1]
-    return std::vector<float>(lp.data_ptr<float>(), lp.data_ptr<float>() + (T - 1));
+    auto top = logp.argmax(-1).to(at::kCPU, at::kInt).contiguous();                          // [T]
+    return {std::vector<float>(lp.data_ptr<float>(), lp.data_ptr<float>() + (T - 1)),
+            std::vector<int32_t>(top.data_ptr<int32_t>(), top.data_ptr<int32_t>() + T)};
+}
+
+std::vector<float> token_logprobs(LlamaForCausalLM& model, const std::vector<int32_t>& ids) {
+    return score_tokens(model, ids).logprobs;
 }
 
 }  // namespace llms

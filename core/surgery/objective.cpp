@@ -40,8 +40,55 @@ at::Tensor cached_kl(const at::Tensor& logp, const at::Tensor& ref_idx, const at
     return cached_kl(logp.gather(-1, ref_idx), ref_logp, mask);   // log p_θ on θ0's top-K: [R, T, K]
 }
 
+at::Tensor npo_rows(const at::Tensor& seq_logp, const at::Tensor& ref_seq_logp, double beta) {
+    return -(2.0 / beta) * at::log_sigmoid(-beta * (seq_logp - ref_seq_logp));
+}
+
 at::Tensor npo_loss(const at::Tensor& seq_logp, const at::Tensor& ref_seq_logp, double beta) {
-    return -(2.0 / beta) * at::log_sigmoid(-beta * (seq_logp - ref_seq_logp)).mean();
+    return npo_rows(seq_logp, ref_seq_logp, beta).mean();
+}
+
+std::array<bool, kTerms> method_terms(Method m) {
+    switch (m) {
+        case Method::LlmSurgery: return {true, true, true, true};
+        case Method::GradAscent: return {true, true, false, false};
+        case Method::GradDiff: return {true, true, false, true};
+        case Method::Npo: return {true, true, false, true};
+        case Method::Finetune: return {false, false, true, false};
+    }
+    return {false, false, false, false};
+}
+
+ObjectiveValue objective(const SurgeryConfig& cfg, const ObjectiveInputs& in) {
+    const auto& lp = in.target_logp;                                                  // [R, T]
+    auto mask = [&](Term t) { return in.mask[t].defined() ? in.mask[t] : at::zeros_like(lp); };
+    const auto use = method_terms(cfg.method);
+    ObjectiveValue v;
+    v.forget = masked_nll(lp, mask(kForget));
+    v.edit = masked_nll(lp, mask(kEdit));
+    v.update = masked_nll(lp, mask(kUpdate));
+    // The KL is measured whenever θ's top-K log-probs are given, also by methods that do not train it.
+    v.retain = cfg.method == Method::GradDiff ? masked_nll(lp, mask(kRetain))
+               : in.topk_logp.defined()      ? cached_kl(in.topk_logp, in.ref_logp, mask(kRetain))
+                                             : at::zeros({}, lp.options());
+    v.total = at::zeros({}, lp.options());
+    if (cfg.method == Method::Npo) {
+        const auto f = mask(kForget), e = mask(kEdit);
+        const auto rows = (f.sum(-1) > 0) | (e.sum(-1) > 0);                          // [R] rows in the NPO term
+        if (rows.any().item<bool>()) {
+            const auto seq_logp = (lp * (f + e)).sum(-1);                             // [R]
+            const auto w = at::where(f.sum(-1) > 0, at::full_like(seq_logp, cfg.w_forget),
+                                     at::full_like(seq_logp, cfg.w_edit));            // [R]
+            v.total = (w * npo_rows(seq_logp, in.ref_seq_logp.to(lp.scalar_type()), cfg.npo_beta))
+                          .masked_select(rows).mean();
+        }
+    } else {
+        if (use[kForget]) v.total = v.total - cfg.w_forget * v.forget;
+        if (use[kEdit]) v.total = v.total - cfg.w_edit * v.edit;
+        if (use[kUpdate]) v.total = v.total + cfg.w_update * v.update;
+    }
+    if (use[kRetain]) v.total = v.total + cfg.w_retain * v.retain;
+    return v;
 }
 
 }  // namespace llms::surgery

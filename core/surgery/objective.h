@@ -5,9 +5,24 @@
 // log-probabilities of just the ids it reads (training: core/surgery/vocab_chunks.h gathers them without
 // keeping a [R, T, V] tensor). Both forms are the same computation.
 #pragma once
+#include "core/surgery/surgery_config.h"
+
 #include <ATen/Tensor.h>
 
+#include <array>
+
 namespace llms::surgery {
+
+// What a training row feeds: forget answers, old answers of updates (edit), new answers of updates, retain text.
+enum Term { kForget = 0, kEdit = 1, kUpdate = 2, kRetain = 3, kTerms = 4 };
+
+// The terms each method optimises (indexed by Term):
+//   llm-surgery  forget, edit, update, retain (KL to θ0)
+//   grad-ascent  forget, edit
+//   grad-diff    forget, edit, retain (NLL descent)
+//   npo          forget, edit (as NPO), retain (KL to θ0)
+//   finetune     update
+std::array<bool, kTerms> method_terms(Method m);
 
 // Σ x·mask / max(Σ mask, 1) over all positions: x, mask [R, T]. 0 (with a graph) when the mask is empty.
 at::Tensor masked_mean(const at::Tensor& x, const at::Tensor& mask);
@@ -35,5 +50,36 @@ at::Tensor cached_kl(const at::Tensor& topk_logp, const at::Tensor& ref_logp, co
 // NPO (Zhang et al. 2024) on whole answers: −(2/β) · mean log σ(−β (log π_θ(y|x) − log π_ref(y|x))).
 //   seq_logp [R] summed answer log-probs under θ, ref_seq_logp [R] under θ0.
 at::Tensor npo_loss(const at::Tensor& seq_logp, const at::Tensor& ref_seq_logp, double beta);
+// Per row, before the mean: −(2/β) · log σ(−β (seq_logp − ref_seq_logp)) [R].
+at::Tensor npo_rows(const at::Tensor& seq_logp, const at::Tensor& ref_seq_logp, double beta);
+
+// What the objective reads from one batch (shapes as above; zeros at padding, where every mask is 0).
+struct ObjectiveInputs {
+    at::Tensor target_logp;              // [R, T] log p_θ(next token)
+    at::Tensor topk_logp;                // [R, T, K] log p_θ at θ0's top-K ids (read by the KL term only)
+    at::Tensor ref_logp;                 // [R, T, K] θ0's top-K log-probs
+    at::Tensor ref_seq_logp;             // [R] θ0's summed answer log-prob (read by NPO only)
+    std::array<at::Tensor, kTerms> mask; // [R, T] float: the positions each term trains (undefined: none)
+};
+
+// The raw (unweighted) term values and the weighted total that is minimised.
+struct ObjectiveValue {
+    at::Tensor total;     // scalar
+    at::Tensor forget;    // mean NLL of the forget answers
+    at::Tensor edit;      // mean NLL of the old answers of updates
+    at::Tensor update;    // mean NLL of the new answers
+    at::Tensor retain;    // cached_kl on the retain rows (when topk_logp is given); for grad-diff their mean NLL
+};
+
+// The one objective of every method (trainer and `bench surgery` alike):
+//   llm-surgery  −w_f·NLL_forget − w_e·NLL_edit + w_u·NLL_update + w_r·KL(θ0‖θ)_retain
+//   grad-ascent  −w_f·NLL_forget − w_e·NLL_edit
+//   grad-diff    −w_f·NLL_forget − w_e·NLL_edit + w_r·NLL_retain
+//   npo          mean over forget and edit rows of w_row · npo_rows (w_f for forget rows, w_e for edit rows)
+//                + w_r·KL(θ0‖θ)_retain
+//   finetune     w_u·NLL_update
+// A row counts in NPO when its forget or edit mask is non-empty; its sequence log-prob is the sum of
+// target_logp over that mask. With no such row the NPO part is 0 (with a graph).
+ObjectiveValue objective(const SurgeryConfig& cfg, const ObjectiveInputs& in);
 
 }  // namespace llms::surgery

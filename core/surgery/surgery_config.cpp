@@ -42,17 +42,9 @@ SurgeryConfig SurgeryConfig::preset_named(const std::string& name) {
         return c;
     }
     if (name == "demo") {
-        // Tuned on the demo model and scenario (resources/demo) with the CLI's `surgery`; collateral damage (known
-        // facts in no set) is the hard target. Measured, one change at a time (collateral exact match):
-        //   lr 1e-3, weights 0.5/0.5/1/2 (KL on every position)                 49%
-        //   lr 2e-4, 0.1/0.1/1/2                                                 82%
-        //   lr 1e-4, 0.1/0.1/1/10                                                93%  (retain weight: 2 -> 10)
-        //   + KL on the answers of retain facts only                             95%
-        //   + new-answer weight 0.3 (less leaking of new answers to other prompts) 94-96% over seeds
-        //   + forget bound 0.5 nats (shared answers such as " American" pushed less)  96-97%
-        //   + 64 user retain facts and 96 pool rows per step (retain drop 2.5 -> 0 points)  97%
-        // Lower learning rates protect more but need more steps (the 2-minute budget); higher ones met the
-        // targets in 20-30 steps at 82-90%.
+        // Tuned on the demo model and scenario (resources/demo) for the hard target, collateral damage (known facts
+        // in no set): a low learning rate, a strong KL on the retain facts' answers, a light new-answer weight and
+        // a low forget bound. The measurements behind each value: docs/benchmarks.md, "How the demo preset was chosen".
         c.lr = 1e-4;
         c.w_forget = 0.1;
         c.w_edit = 0.1;

@@ -3,6 +3,7 @@
 // Objective (LLM Surgery, arXiv 2409.13054):
 //   L = - w_forget * NLL(forget answers) - w_edit * NLL(old answers of updates)
 //       + w_update * NLL(new answers of updates) + w_retain * KL(p_θ0 || p_θ)(retain)
+// and the baselines' objectives: core/surgery/objective.h.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,9 +13,9 @@ namespace llms::surgery {
 
 enum class Method {
     LlmSurgery,   // ascent on forget + edit-old, descent on update-new, KL to θ0 on retain
-    GradAscent,   // ascent on forget (and old answers of updates) only
-    GradDiff,     // ascent on forget + NLL descent on retain
-    Npo,          // negative preference optimisation on forget + KL to θ0 on retain
+    GradAscent,   // ascent on forget + edit-old only
+    GradDiff,     // ascent on forget + edit-old, NLL descent on retain
+    Npo,          // negative preference optimisation on forget + edit-old (weights w_forget, w_edit), KL to θ0 on retain
     Finetune,     // descent on update-new only
 };
 std::string method_name(Method m);                 // "llm-surgery", "grad-ascent", "grad-diff", "npo", "finetune"

@@ -5,17 +5,22 @@
 #include "core/common/autocast.h"
 #include "core/common/error.h"
 #include "core/common/fused_adamw.h"
+#include "core/common/lr_schedule.h"
+#include "core/common/memory_available.h"
 #include "core/eval/answer_tokens.h"
 #include "core/eval/exact_match.h"
 #include "core/generate/generate.h"
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
 #include "core/surgery/trainable_params.h"
+#include "core/surgery/trainable_spec.h"
+#include "core/surgery/training_batch.h"
 #include "core/surgery/vocab_chunks.h"
 
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <functional>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -26,21 +31,6 @@ namespace llms::surgery {
 
 namespace {
 
-enum Term { kForget = 0, kEdit = 1, kUpdate = 2, kRetain = 3, kTerms = 4 };
-
-// One training sequence: ids[t+1] is predicted at position t for t >= target_from.
-struct Row {
-    std::vector<int32_t> ids;
-    size_t target_from = 0;
-    size_t answer_from = 0;      // facts: first position predicting an answer token (retain accuracy)
-    Term term = kRetain;
-    bool pool = false;           // from the broad retain pool (not the user's set)
-    at::Tensor ref_idx;          // [L-1, K] θ0 top-K ids      (retain rows)
-    at::Tensor ref_logp;         // [L-1, K] θ0 top-K log-probs (retain rows)
-    double ref_seq_logp = 0;     // θ0 log-prob of the answer   (forget/edit rows, NPO)
-    bool active = true;          // forget/edit rows leave the ascent once forgotten
-};
-
 // A fact to check for the early-stop targets.
 struct Target {
     Term term;
@@ -49,12 +39,6 @@ struct Target {
 };
 
 using Clock = std::chrono::steady_clock;
-
-// Rows are packed into sequences of at least this many positions. Longer sequences mean fewer of them (fewer,
-// larger attention products) and less padding left at their ends: the paper bench's surgery steps (rows of
-// 8-22 tokens) ran 15 % faster packed into 64 positions than into the batch's 22 (docs/benchmarks.md); the
-// attention work per token grows with the length but is small next to the projections at this length.
-constexpr int64_t kPackedLength = 64;
 
 std::vector<int32_t> chunk(const std::vector<int32_t>& ids, size_t from, size_t len) {
     std::vector<int32_t> out(ids.begin() + from, ids.begin() + std::min(ids.size(), from + len));
@@ -88,6 +72,7 @@ struct Trainer::Impl {
                         (issues.size() > 1 ? " (and " + std::to_string(issues.size() - 1) + " more)" : ""));
         build_rows(set, pool);
         select_parameters();
+        plan_memory();
     }
 
     // ---- rows ----------------------------------------------------------------------------------------
@@ -162,6 +147,49 @@ struct Trainer::Impl {
         }
     }
 
+    Batch make_batch_of(const std::vector<Row*>& picked) const { return make_batch(picked, K, m.device); }
+
+    // ---- memory ---------------------------------------------------------------------------------------------
+    // The plan from the rows: a step's largest draw (each used term's longest rows) and every cached position.
+    MemoryPlan plan;
+    void plan_memory() {
+        const auto use = method_terms(cfg.method);
+        std::vector<int64_t> len[kTerms + 1];
+        int64_t cached = 0, longest = 1;
+        for (const auto& r : rows) {
+            const int64_t L = (int64_t)r.ids.size() - 1;
+            len[r.pool ? kTerms : r.term].push_back(L);
+            longest = std::max(longest, L);
+            if (r.term == kRetain && use[kRetain] && cfg.method != Method::GradDiff) cached += L;
+        }
+        int64_t positions = 0;
+        for (int t = 0; t <= kTerms; ++t) {
+            if (t < kTerms ? !use[t] : !(use[kRetain] && cfg.retain_pool_per_step > 0)) continue;
+            auto& l = len[t];
+            const size_t n = std::min(l.size(), (size_t)(t < kTerms ? cfg.batch_size : cfg.retain_pool_per_step));
+            std::partial_sort(l.begin(), l.begin() + (std::ptrdiff_t)n, l.end(), std::greater<>());
+            for (size_t i = 0; i < n; ++i) positions += l[i];
+        }
+        MemoryPlanInput in;
+        in.weight_bytes = (int64_t)c10::elementSize(m.dtype);
+        in.checkpoint_layers = cfg.checkpoint_layers;
+        in.step_positions = positions;
+        in.packed_length = std::max<int64_t>(longest, kPackedLength);
+        in.cached_positions = cached;
+        in.top_k = std::min<int64_t>(64, m.config.vocab_size);
+        in.vocab_chunk_bytes = vocab_chunk_bytes(m.device);
+        in.on_gpu = !m.device.is_cpu();
+        plan = plan_surgery_memory(m.config, parse_trainable_spec(cfg.train_params), in);
+    }
+    void check_memory() const {
+        const std::string what = "the surgery (" + plan.summary() + ")";
+        const std::string advice = "train fewer weights (--train layers:A-B, the top layers), draw fewer rows per step "
+                                   "(--batch-size, --pool-rows), recompute layers (--checkpoint-layers), or close other "
+                                   "programs";
+        check_memory_fits(plan.device_bytes(), m.device.is_cpu() ? "cpu" : m.device.str(), what, advice);
+        if (plan.on_gpu) check_memory_fits(plan.host_only(), "cpu", what, advice);
+    }
+
     // ---- trainable parameters --------------------------------------------------------------------------
     void select_parameters() {
         params = select_trainable(m.net, cfg.train_params);
@@ -180,65 +208,9 @@ struct Trainer::Impl {
         for (size_t i = 0; i < params.size(); ++i) params[i].copy_(snapshot[i]);
     }
 
-    // ---- batches ---------------------------------------------------------------------------------------
-    struct Batch {
-        at::Tensor input, targets;       // [R, T] long
-        at::Tensor mask[kTerms];         // [R, T] float: positions that get a gradient
-        at::Tensor seen[kTerms];         // [R, T] float: positions measured for the metrics (incl. forgotten rows)
-        at::Tensor ref_idx, ref_logp;    // [R, T, K]
-        at::Tensor ref_seq_logp;         // [R]
-        std::vector<Row*> rows;
-        int64_t tokens = 0;              // positions (predictions), as the pretraining counts its tokens
-    };
-
-    Batch make_batch(const std::vector<Row*>& picked) {
-        Batch b;
-        b.rows = picked;
-        const int64_t R = (int64_t)picked.size();
-        int64_t T = 1;
-        for (auto* r : picked) T = std::max<int64_t>(T, (int64_t)r->ids.size() - 1);
-        auto input = at::zeros({R, T}, at::kLong), targets = at::zeros({R, T}, at::kLong);
-        std::vector<at::Tensor> masks;
-        std::vector<at::Tensor> seen_only;
-        for (int t = 0; t < kTerms; ++t) masks.push_back(at::zeros({R, T}, at::kFloat));
-        for (int t = 0; t < kTerms; ++t) seen_only.push_back(at::zeros({R, T}, at::kFloat));
-        auto ref_idx = at::zeros({R, T, K}, at::kLong);
-        auto ref_logp = at::zeros({R, T, K}, at::kFloat);
-        auto seq = at::zeros({R}, at::kFloat);
-        auto in_a = input.accessor<int64_t, 2>(), tg_a = targets.accessor<int64_t, 2>();
-        for (int64_t i = 0; i < R; ++i) {
-            const Row& r = *picked[i];
-            const int64_t L = (int64_t)r.ids.size() - 1;
-            for (int64_t t = 0; t < L; ++t) in_a[i][t] = r.ids[t], tg_a[i][t] = r.ids[t + 1];
-            masks[r.term][i].narrow(0, (int64_t)r.target_from, L - (int64_t)r.target_from).fill_(1.0);
-            // A forgotten row (bounded ascent) is still measured, but gets no gradient.
-            if (!r.active) seen_only[r.term][i].narrow(0, (int64_t)r.target_from, L - (int64_t)r.target_from).fill_(1.0);
-            if (r.ref_idx.defined()) {
-                ref_idx[i].narrow(0, 0, L).copy_(r.ref_idx);
-                ref_logp[i].narrow(0, 0, L).copy_(r.ref_logp);
-            }
-            seq[i] = r.ref_seq_logp;
-            b.tokens += L;
-        }
-        const auto dev = m.device;
-        b.input = input.to(dev);
-        b.targets = targets.to(dev);
-        for (int t = 0; t < kTerms; ++t) {
-            b.seen[t] = masks[t].to(dev);
-            b.mask[t] = (masks[t] - seen_only[t]).to(dev);
-        }
-        b.ref_idx = ref_idx.to(dev);
-        b.ref_logp = ref_logp.to(dev);
-        b.ref_seq_logp = seq.to(dev);
-        return b;
-    }
-
-    // The decoder layers on packed rows, under the caller's autocast state: rows share sequences of
-    // P = max(batch length, kPackedLength) positions (first fit by decreasing length), each with positions from 0
-    // and attention within itself, so short rows cost no padding there (a batch of facts is about half padding).
-    // Returns the final hidden states [S*P, C] of the packed sequences and, for the N real positions of the batch
-    // in batch order (row by row), their rows there and their batch positions. A forward without a graph (θ0's
-    // cache, checks) counts as forward-only work.
+    // The decoder layers on packed rows (core/surgery/training_batch.h), under the caller's autocast state: the
+    // final hidden states [S*P, C] of the packed sequences, and for the N real positions of the batch their rows
+    // there and their batch positions. A forward without a graph (θ0's cache, checks) counts as forward-only work.
     struct Packed {
         at::Tensor hidden;   // [S*P, C]
         at::Tensor slot;     // [N] long: row in hidden of real position n
@@ -246,34 +218,9 @@ struct Trainer::Impl {
     };
     Packed forward_packed(const Batch& b) {
         if (!at::GradMode::is_enabled()) forward_tokens += b.tokens;
-        const int64_t R = (int64_t)b.rows.size(), T = b.input.size(1);
-        const int64_t P = std::max<int64_t>(T, kPackedLength);
-        std::vector<int64_t> order(R), fill, seq_of(R), offset(R);
-        for (int64_t i = 0; i < R; ++i) order[i] = i;
-        auto len = [&](int64_t i) { return (int64_t)b.rows[i]->ids.size() - 1; };
-        std::stable_sort(order.begin(), order.end(), [&](int64_t x, int64_t y) { return len(x) > len(y); });
-        int64_t N = 0;
-        for (int64_t i : order) {
-            size_t s = 0;
-            while (s < fill.size() && fill[s] + len(i) > P) ++s;
-            if (s == fill.size()) fill.push_back(0);
-            seq_of[i] = (int64_t)s, offset[i] = fill[s], fill[s] += len(i);
-            N += len(i);
-        }
-        const int64_t S = (int64_t)fill.size();
-        auto ids = at::zeros({S, P}, at::kLong), pos = at::zeros({S, P}, at::kLong);
-        auto seg = at::full({S, P}, -1, at::kLong);                  // -1: padding (its own segment)
-        auto slot = at::empty({N}, at::kLong), where = at::empty({N}, at::kLong);
-        auto ids_a = ids.accessor<int64_t, 2>(), pos_a = pos.accessor<int64_t, 2>(), seg_a = seg.accessor<int64_t, 2>();
-        auto slot_a = slot.accessor<int64_t, 1>(), where_a = where.accessor<int64_t, 1>();
-        for (int64_t i = 0, n = 0; i < R; ++i)
-            for (int64_t t = 0; t < len(i); ++t, ++n) {
-                const int64_t s = seq_of[i], o = offset[i] + t;
-                ids_a[s][o] = b.rows[i]->ids[t], pos_a[s][o] = t, seg_a[s][o] = i;
-                slot_a[n] = s * P + o, where_a[n] = i * T + t;
-            }
-        auto h = m.net->model->forward_packed(ids, pos, seg);         // [S, P, C]
-        return {h.reshape({S * P, h.size(-1)}), slot.to(h.device()), where.to(h.device())};
+        const PackedRows p = pack_rows(b.rows, b.input.size(1));
+        auto h = m.net->model->forward_packed(p.ids, p.pos, p.seg);       // [S, P, C]
+        return {h.reshape({-1, h.size(-1)}), p.slot.to(h.device()), p.where.to(h.device())};
     }
 
     // Final hidden states [R, T, C] of a batch in the batch layout (zeros at padding): the same as a padded
@@ -322,7 +269,7 @@ struct Trainer::Impl {
             if (r.term == kRetain || (cfg.method == Method::Npo && is_ascent(r))) all.push_back(&r);
         for (size_t s = 0; s < all.size(); s += 128) {
             std::vector<Row*> part(all.begin() + s, all.begin() + std::min(all.size(), s + 128));
-            Batch b = make_batch(part);
+            Batch b = make_batch_of(part);
             Autocast ac(bf16, m.device.type());   // the run's precision, like the training forwards
             auto p = forward_packed(b);
             const auto hidden = p.hidden.index_select(0, p.slot);                        // [N, C]
@@ -383,7 +330,7 @@ struct Trainer::Impl {
         return out;
     }
 
-    std::vector<Row*> pick_rows(bool use[kTerms], bool use_pool) {
+    std::vector<Row*> pick_rows(const std::array<bool, kTerms>& use, bool use_pool) {
         std::vector<Row*> by[kTerms + 1];
         for (auto& r : rows) by[r.pool ? kTerms : r.term].push_back(&r);
         std::vector<Row*> out;
@@ -434,7 +381,7 @@ struct Trainer::Impl {
         int ok = 0;
         for (size_t s = 0; s < user.size(); s += 64) {
             std::vector<Row*> part(user.begin() + s, user.begin() + std::min(user.size(), s + 64));
-            Batch b = make_batch(part);
+            Batch b = make_batch_of(part);
             auto pred = forward_logp(b, /*autocast=*/false).argmax(-1);    // [R, T]
             // A retain fact is kept when every answer token is still the top prediction (prompt tokens not scored).
             auto miss = ((pred != b.targets).to(at::kFloat) * b.seen[kRetain]).to(at::kCPU);   // [R, T]
@@ -467,7 +414,7 @@ struct Trainer::Impl {
             if (is_ascent(r)) asc.push_back(&r);
         for (size_t s = 0; s < asc.size(); s += 64) {
             std::vector<Row*> part(asc.begin() + s, asc.begin() + std::min(asc.size(), s + 64));
-            Batch b = make_batch(part);
+            Batch b = make_batch_of(part);
             auto logp = forward_logp(b, /*autocast=*/false);                            // [R, T, V]
             update_active(b, logp.gather(-1, b.targets.unsqueeze(-1)).squeeze(-1), logp.argmax(-1));
         }
@@ -486,10 +433,7 @@ struct Trainer::Impl {
     }
 
     double lr_at(int step) const {
-        if (cfg.warmup_steps > 0 && step < cfg.warmup_steps) return cfg.lr * (step + 1) / cfg.warmup_steps;
-        if (cfg.schedule == "constant") return cfg.lr;
-        const double p = (double)(step - cfg.warmup_steps) / std::max(1, cfg.steps - cfg.warmup_steps);
-        return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + std::cos(M_PI * std::min(1.0, p))));
+        return warmup_cosine_lr(step, cfg.steps, cfg.warmup_steps, cfg.lr, cfg.schedule == "cosine" ? 0.1 : 1.0);
     }
 
     // ---- the loop -----------------------------------------------------------------------------------------
@@ -497,16 +441,14 @@ struct Trainer::Impl {
         const auto t0 = Clock::now();
         SurgeryOutcome out;
         const Method M = cfg.method;
-        // Which terms this method optimises.
-        bool use[kTerms] = {M != Method::Finetune, M != Method::Finetune,
-                            M == Method::LlmSurgery || M == Method::Finetune,
-                            M == Method::LlmSurgery || M == Method::GradDiff || M == Method::Npo};
+        const auto use = method_terms(M);   // which terms this method optimises
         const bool use_pool = use[kRetain] && cfg.retain_pool_per_step > 0;
         bool any = false;
         for (auto& r : rows)
             if (!r.pool && (r.term != kRetain) && use[r.term]) any = true;
         if (!any) throw Error("nothing to do: the fact set has no facts for method " + method_name(M));
 
+        check_memory();
         cache_reference();
         take_snapshot();
         // Activation checkpointing for the training forwards of this run only (the model is shared).
@@ -521,8 +463,12 @@ struct Trainer::Impl {
         double first_total = NAN;
         int step = 0;
         for (; step < cfg.steps; ++step) {
-            while (cb.pause && cb.pause->load() && !(cb.stop && cb.stop->load()))
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            if (cb.pause && cb.pause->load() && !(cb.stop && cb.stop->load())) {
+                if (cb.on_pause) cb.on_pause(step, true);
+                while (cb.pause->load() && !(cb.stop && cb.stop->load()))
+                    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                if (cb.on_pause) cb.on_pause(step, false);
+            }
             if (cb.stop && cb.stop->load()) {
                 out.end = SurgeryOutcome::End::Stopped;
                 out.message = "stopped by the user after step " + std::to_string(step);
@@ -534,33 +480,14 @@ struct Trainer::Impl {
 
             auto picked = pick_rows(use, use_pool);
             if (picked.empty()) break;
-            Batch b = make_batch(picked);
+            Batch b = make_batch_of(picked);
             auto fwd = forward_train(b);
             const auto& target_logp = fwd.target;                           // [R, T]
-            const auto& topk_logp = fwd.topk;                               // [R, T, K]
 
-            // The terms (raw values); the objective weights them.
-            auto nll_f = masked_nll(target_logp, b.mask[kForget]);          // active rows: the gradient
-            auto nll_e = masked_nll(target_logp, b.mask[kEdit]);
-            auto nll_u = masked_nll(target_logp, b.mask[kUpdate]);
-            at::Tensor ret = M == Method::GradDiff ? masked_nll(target_logp, b.mask[kRetain])
-                                                   : cached_kl(topk_logp, b.ref_logp, b.mask[kRetain]);
-            at::Tensor total;
-            if (M == Method::Npo) {
-                auto asc_mask = b.mask[kForget] + b.mask[kEdit];
-                auto rows_asc = asc_mask.sum(-1) > 0;                         // [R]
-                auto seq_logp = -(row_nll(target_logp, asc_mask) * asc_mask.sum(-1));
-                auto npo = rows_asc.any().item<bool>()
-                               ? npo_loss(seq_logp.masked_select(rows_asc), b.ref_seq_logp.masked_select(rows_asc),
-                                          cfg.npo_beta)
-                               : at::zeros({}, target_logp.options());
-                total = cfg.w_forget * npo + cfg.w_retain * ret;
-            } else {
-                total = at::zeros({}, target_logp.options());
-                if (use[kForget]) total = total - cfg.w_forget * nll_f - cfg.w_edit * nll_e;
-                if (use[kUpdate]) total = total + cfg.w_update * nll_u;
-                if (use[kRetain]) total = total + cfg.w_retain * ret;
-            }
+            // The terms on the active rows (the gradient) and the weighted total (core/surgery/objective.h).
+            const ObjectiveValue terms = objective(cfg, {target_logp, fwd.topk, b.ref_logp, b.ref_seq_logp,
+                                                         {b.mask[kForget], b.mask[kEdit], b.mask[kUpdate], b.mask[kRetain]}});
+            const at::Tensor& total = terms.total;
 
             opt.zero_grad();
             total.backward();
@@ -590,8 +517,8 @@ struct Trainer::Impl {
                 sm.loss_forget = masked_nll(target_logp, b.seen[kForget]).item<double>();
                 sm.loss_edit = masked_nll(target_logp, b.seen[kEdit]).item<double>();
             }
-            sm.loss_update = nll_u.item<double>();
-            sm.loss_retain = ret.item<double>();
+            sm.loss_update = terms.update.item<double>();
+            sm.loss_retain = terms.retain.item<double>();
             sm.total = tot;
             sm.grad_norm = gnorm;
             sm.lr = lr;
@@ -629,5 +556,6 @@ Trainer::Trainer(LoadedModel& model, const facts::FactSet& set, const SurgeryCon
     : impl_(std::make_unique<Impl>(model, set, config, retain_pool)) {}
 Trainer::~Trainer() = default;
 SurgeryOutcome Trainer::run(const RunCallbacks& cb) { return impl_->run(cb); }
+const MemoryPlan& Trainer::memory_plan() const { return impl_->plan; }
 
 }  // namespace llms::surgery

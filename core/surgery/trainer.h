@@ -2,6 +2,7 @@
 // from a worker thread and receives metrics by value through the callbacks.
 #pragma once
 #include "core/facts/fact_set.h"
+#include "core/surgery/memory_plan.h"
 #include "core/surgery/surgery_config.h"
 
 #include <atomic>
@@ -19,6 +20,8 @@ struct RunCallbacks {
     std::function<void(const EvalPoint&)> on_eval;
     const std::atomic<bool>* stop = nullptr;    // checked every step: ends the run after the current step
     const std::atomic<bool>* pause = nullptr;   // while true the run waits (stop still works)
+    // The run entered (true) or left (false) the pause, after `steps_done` steps: no step happens in between.
+    std::function<void(int steps_done, bool paused)> on_pause;
 };
 
 class Trainer {
@@ -29,6 +32,9 @@ public:
     Trainer(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& config,
             const facts::FactSet& retain_pool = {});
     ~Trainer();
+    // What the run will allocate (core/surgery/memory_plan.h). run() refuses with these numbers, before anything is
+    // allocated, when it does not fit in the available memory.
+    const MemoryPlan& memory_plan() const;
     SurgeryOutcome run(const RunCallbacks& cb);
 
 private:
