@@ -14,7 +14,6 @@ constexpr auto kLoadDtype = "model/dtype";
 constexpr auto kFactsDir = "dirs/facts";
 constexpr auto kExportDir = "dirs/export";
 constexpr auto kProjectDir = "dirs/project";
-constexpr auto kLastProject = "project/last";
 constexpr auto kProbeMax = "probe/max_new_tokens";
 constexpr auto kProbeTemp = "probe/temperature";
 constexpr auto kProbeTopP = "probe/top_p";
@@ -42,12 +41,6 @@ void AppSettings::addRecentModel(const QString& dir) {
     s_.setValue(kRecent, l);
 }
 
-void AppSettings::removeRecentModel(const QString& dir) {
-    QStringList l = recentModels();
-    l.removeAll(QDir::cleanPath(dir));
-    s_.setValue(kRecent, l);
-}
-
 QString AppSettings::device() const { return s_.value(kDevice, "cpu").toString(); }
 void AppSettings::setDevice(const QString& d) { s_.setValue(kDevice, d); }
 QString AppSettings::loadDtype() const { return s_.value(kLoadDtype, "auto").toString(); }
@@ -59,8 +52,6 @@ QString AppSettings::lastExportDir() const { return s_.value(kExportDir, QDir::h
 void AppSettings::setLastExportDir(const QString& d) { s_.setValue(kExportDir, d); }
 QString AppSettings::lastProjectDir() const { return s_.value(kProjectDir, QDir::homePath()).toString(); }
 void AppSettings::setLastProjectDir(const QString& d) { s_.setValue(kProjectDir, d); }
-QString AppSettings::lastProject() const { return s_.value(kLastProject).toString(); }
-void AppSettings::setLastProject(const QString& path) { s_.setValue(kLastProject, path); }
 
 session::SampleOptions AppSettings::probeOptions() const {
     session::SampleOptions o;

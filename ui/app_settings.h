@@ -18,7 +18,6 @@ public:
     // Model
     QStringList recentModels() const;               // most recent first, at most kMaxRecent
     void addRecentModel(const QString& dir);
-    void removeRecentModel(const QString& dir);
     QString device() const;                         // "cpu", "cuda", ...
     void setDevice(const QString& d);
     QString loadDtype() const;                      // "auto", "float32", "bfloat16", "float16"
@@ -31,8 +30,6 @@ public:
     void setLastExportDir(const QString& d);
     QString lastProjectDir() const;
     void setLastProjectDir(const QString& d);
-    QString lastProject() const;
-    void setLastProject(const QString& path);
 
     // Probe
     session::SampleOptions probeOptions() const;

@@ -163,8 +163,8 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
                                  .arg(dir.toHtmlEscaped()));
         Q_EMIT status(tr("Model exported to %1").arg(dir));
     });
-    connect(controller_, &SessionController::failed, this, [this](const QString& what) {
-        if (what == tr("Exporting")) progress_->setVisible(false);
+    connect(controller_, &SessionController::failed, this, [this](Task task) {
+        if (task == Task::Export) progress_->setVisible(false);
     });
     refresh();
 }

@@ -56,8 +56,9 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(par
     tabs_->addTab(surgery_, tr("4  Surgery"));
     tabs_->addTab(results_, tr("5  Results"));
     tabs_->addTab(history_, tr("6  Export && History"));
-    const char* tips[] = {"Open the model to edit", "Choose what to forget, update and retain", "Ask the original and the edited model",
-                          "Run the surgery and watch it", "Before/after metrics of a run", "Runs, revert, export"};
+    static const char* const tips[] = {QT_TR_NOOP("Open the model to edit"), QT_TR_NOOP("Choose what to forget, update and retain"),
+                                       QT_TR_NOOP("Ask the original and the edited model"), QT_TR_NOOP("Run the surgery and watch it"),
+                                       QT_TR_NOOP("Before/after metrics of a run"), QT_TR_NOOP("Runs, revert, export")};
     for (int i = 0; i < TabCount; ++i) tabs_->setTabToolTip(i, tr(tips[i]));
     setCentralWidget(tabs_);
     setStatusBar(new StatusBar(controller_, latency_, this));
@@ -83,7 +84,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(par
         showTab(SurgeryTab);
         statusBar()->showMessage(tr("Facts and settings of run %1 loaded: press Start to run it again").arg(r.id));
     });
-    connect(controller_, &SessionController::failed, this, [this](const QString& what, const QString& msg) {
+    connect(controller_, &SessionController::failed, this, [this](Task, const QString& what, const QString& msg) {
         QMessageBox* box = new QMessageBox(QMessageBox::Warning, tr("%1 failed").arg(what), msg, QMessageBox::Ok, this);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->setWindowModality(Qt::WindowModal);

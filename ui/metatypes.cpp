@@ -4,6 +4,7 @@ namespace llms::ui {
 
 void registerMetaTypes() {
     static const bool done = [] {
+        qRegisterMetaType<llms::ui::Task>();
         qRegisterMetaType<llms::session::ModelCard>();
         qRegisterMetaType<llms::session::MemoryUse>();
         qRegisterMetaType<llms::session::ProbeResult>();

@@ -3,6 +3,7 @@
 #include "core/facts/fact_set.h"
 #include "core/session/session_types.h"
 #include "core/surgery/surgery_config.h"
+#include "ui/task.h"
 
 #include <QMetaType>
 

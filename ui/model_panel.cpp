@@ -144,8 +144,8 @@ ModelPanel::ModelPanel(SessionController* controller, AppSettings* settings, QWi
         demoProgress_->setVisible(true);
         demoProgress_->setValue((int)(f * 1000));
     });
-    connect(controller_, &SessionController::failed, this, [this](const QString& what, const QString& msg) {
-        if (what != tr("Preparing the demo model")) return;
+    connect(controller_, &SessionController::failed, this, [this](Task task, const QString&, const QString& msg) {
+        if (task != Task::DemoModel) return;
         demoProgress_->setVisible(false);
         stopDemo_->setVisible(false);
         demo_->setEnabled(true);
@@ -188,8 +188,8 @@ ModelPanel::ModelPanel(SessionController* controller, AppSettings* settings, QWi
         memory_->setText(tr("Memory: live weights %1 · original copy %2 · kept run weights %3")
                              .arg(humanBytes(m.model_bytes), humanBytes(m.original_bytes), humanBytes(m.runs_bytes)));
     });
-    connect(controller_, &SessionController::failed, this, [this](const QString& what) {
-        if (!what.startsWith(tr("Loading"))) return;
+    connect(controller_, &SessionController::failed, this, [this](Task task) {
+        if (task != Task::OpenModel) return;
         progress_->setVisible(false);
         if (!controller_->hasModel()) card_->setText(tr("<i>Loading failed — see the message. Pick another folder.</i>"));
         else showCard(*controller_->card());

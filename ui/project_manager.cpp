@@ -82,7 +82,6 @@ bool ProjectManager::save(const QString& path) {
         return false;
     }
     path_ = file;
-    settings_->setLastProject(file);
     settings_->setLastProjectDir(QFileInfo(file).absolutePath());
     markSaved();
     Q_EMIT pathChanged(path_);
@@ -99,7 +98,6 @@ bool ProjectManager::open(const QString& path) {
         return false;
     }
     path_ = path;
-    settings_->setLastProject(path);
     settings_->setLastProjectDir(QFileInfo(path).absolutePath());
     markSaved();
     Q_EMIT pathChanged(path_);

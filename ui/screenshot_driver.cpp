@@ -30,7 +30,7 @@ void ScreenshotDriver::fail(const QString& why) {
 
 void ScreenshotDriver::start() {
     auto* c = w_->controller();
-    connect(c, &SessionController::failed, this, [this](const QString& what, const QString& msg) { fail(what + ": " + msg); });
+    connect(c, &SessionController::failed, this, [this](Task, const QString& what, const QString& msg) { fail(what + ": " + msg); });
     w_->resize(plan_.width, plan_.height);
     w_->show();
     // Each stage ends when the worker has nothing left to do.

@@ -46,13 +46,13 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
             Q_EMIT busyChanged(false);
         }
     });
-    connect(w, &SessionWorker::failed, this, [this](const QString& what, const QString& msg) {
-        buildingDemo_ = false;
-        if (running_) {
+    connect(w, &SessionWorker::failed, this, [this](Task task, const QString& what, const QString& msg) {
+        if (task == Task::DemoModel) buildingDemo_ = false;
+        if (task == Task::Surgery && running_) {
             running_ = false;
             Q_EMIT runningChanged(false);
         }
-        Q_EMIT failed(what, msg);
+        Q_EMIT failed(task, what, msg);
     });
     connect(w, &SessionWorker::progress, this, &SessionController::progress);
     connect(w, &SessionWorker::modelOpened, this, [this](const session::ModelCard& c) {
@@ -69,6 +69,7 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
     connect(w, &SessionWorker::phase, this, &SessionController::phase);
     connect(w, &SessionWorker::steps, this, &SessionController::steps);
     connect(w, &SessionWorker::evalPoint, this, &SessionController::evalPoint);
+    connect(w, &SessionWorker::runPaused, this, &SessionController::runPaused);
     connect(w, &SessionWorker::runFinished, this, [this](const session::RunRecord& r) {
         running_ = false;
         Q_EMIT runningChanged(false);

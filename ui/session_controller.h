@@ -56,7 +56,7 @@ Q_SIGNALS:
     void runningChanged(bool running);
     void pausedChanged(bool paused);
     void taskStarted(const QString& what);
-    void failed(const QString& what, const QString& message);
+    void failed(llms::ui::Task task, const QString& what, const QString& message);
     void progress(const QString& what, double fraction);
     void modelOpened(const llms::session::ModelCard& card);
     void memoryChanged(const llms::session::MemoryUse& use);
@@ -66,6 +66,7 @@ Q_SIGNALS:
     void phase(const QString& text);
     void steps(const std::vector<llms::surgery::StepMetrics>& batch);
     void evalPoint(const llms::surgery::EvalPoint& point);
+    void runPaused(int stepsDone, bool paused);   // the run holds after stepsDone steps (true), or goes on (false)
     void runStarted(const llms::surgery::SurgeryConfig& config);
     void runFinished(const llms::session::RunRecord& run);
     void activeRunChanged(int id);

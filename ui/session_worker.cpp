@@ -18,20 +18,22 @@ SessionWorker::~SessionWorker() = default;
 
 // Every request: announce, run, report the error as a user-facing message, always end with taskDone().
 template <class F>
-void SessionWorker::task(const QString& what, F&& body) {
+void SessionWorker::task(Task kind, const QString& what, F&& body) {
     Q_EMIT taskStarted(what);
     try {
         body();
     } catch (const Error& e) {
-        Q_EMIT failed(what, QString::fromStdString(e.what()));
+        Q_EMIT failed(kind, what, QString::fromStdString(e.what()));
     } catch (const std::exception& e) {
-        Q_EMIT failed(what, tr("Unexpected error: %1").arg(QString::fromStdString(e.what())));
+        // A library's message (LibTorch appends a C++ backtrace after the first line): its first line only.
+        const QString text = QString::fromStdString(e.what());
+        Q_EMIT failed(kind, what, tr("Unexpected error: %1").arg(text.section(QLatin1Char('\n'), 0, 0)));
     }
     Q_EMIT taskDone();
 }
 
 void SessionWorker::openModel(const QString& dir, const session::OpenOptions& opt) {
-    task(tr("Loading %1").arg(dir), [&] {
+    task(Task::OpenModel, tr("Loading %1").arg(dir), [&] {
         const QString what = tr("Loading model");
         Q_EMIT progress(what, 0.0);
         auto card = session_->open(dir.toStdString(), opt, [&](double f) { Q_EMIT progress(what, f); });
@@ -44,7 +46,7 @@ void SessionWorker::openModel(const QString& dir, const session::OpenOptions& op
 }
 
 void SessionWorker::ask(const QStringList& prompts) {
-    task(tr("Asking the model"), [&] {
+    task(Task::Ask, tr("Asking the model"), [&] {
         std::vector<std::string> ps;
         for (const auto& p : prompts) ps.push_back(p.toStdString());
         const auto answers = session_->ask(ps);
@@ -55,15 +57,15 @@ void SessionWorker::ask(const QStringList& prompts) {
 }
 
 void SessionWorker::probe(const QString& prompt, const session::SampleOptions& opt, const facts::FactSet& facts) {
-    task(tr("Probing"), [&] { Q_EMIT probed(session_->probe(prompt.toStdString(), opt, facts)); });
+    task(Task::Probe, tr("Probing"), [&] { Q_EMIT probed(session_->probe(prompt.toStdString(), opt, facts)); });
 }
 
 void SessionWorker::probeFacts(const facts::FactSet& set, bool chat) {
-    task(tr("Probing all facts"), [&] { Q_EMIT factsProbed(session_->probe_facts(set, chat)); });
+    task(Task::ProbeFacts, tr("Probing all facts"), [&] { Q_EMIT factsProbed(session_->probe_facts(set, chat)); });
 }
 
 void SessionWorker::runSurgery(const facts::FactSet& set, const surgery::SurgeryConfig& config, bool fromOriginal) {
-    task(tr("Surgery"), [&] {
+    task(Task::Surgery, tr("Surgery"), [&] {
         flags_->stop = false;
         // Steps leave in batches (at most every kStepBatchMs): the GUI gets few, larger events.
         std::vector<surgery::StepMetrics> pending;
@@ -85,6 +87,10 @@ void SessionWorker::runSurgery(const facts::FactSet& set, const surgery::Surgery
         cb.on_eval = [&](const surgery::EvalPoint& e) {
             flush();
             Q_EMIT evalPoint(e);
+        };
+        cb.on_pause = [&](int stepsDone, bool paused) {
+            flush();   // every step before the pause arrives before the news of it
+            Q_EMIT runPaused(stepsDone, paused);
         };
         try {
             const auto& rec = session_->run(set, config, cb, fromOriginal, [&](const std::string& p) {
@@ -109,28 +115,28 @@ void SessionWorker::runSurgery(const facts::FactSet& set, const surgery::Surgery
 }
 
 void SessionWorker::revertToOriginal() {
-    task(tr("Reverting to the original weights"), [&] {
+    task(Task::Revert, tr("Reverting to the original weights"), [&] {
         session_->revert_to_original();
         Q_EMIT activeRunChanged(session_->active_run());
     });
 }
 
 void SessionWorker::useRun(int id) {
-    task(tr("Switching to run %1").arg(id), [&] {
+    task(Task::UseRun, tr("Switching to run %1").arg(id), [&] {
         session_->use_run(id);
         Q_EMIT activeRunChanged(session_->active_run());
     });
 }
 
 void SessionWorker::addHistory(const std::vector<session::RunRecord>& runs) {
-    task(tr("Restoring the run history"), [&] {
+    task(Task::RestoreHistory, tr("Restoring the run history"), [&] {
         session_->add_history(runs);
         Q_EMIT historyChanged(session_->history());
     });
 }
 
 void SessionWorker::exportModel(const QString& dir, int runId, const session::ExportOptions& opt) {
-    task(tr("Exporting"), [&] {
+    task(Task::Export, tr("Exporting"), [&] {
         const QString what = tr("Exporting model");
         Q_EMIT progress(what, 0.0);
         session_->export_model(dir.toStdString(), runId, opt, [&](double f) { Q_EMIT progress(what, f); });
@@ -139,12 +145,8 @@ void SessionWorker::exportModel(const QString& dir, int runId, const session::Ex
     });
 }
 
-}  // namespace llms::ui
-
-namespace llms::ui {
-
 void SessionWorker::prepareDemoModel() {
-    task(tr("Preparing the demo model"), [&] {
+    task(Task::DemoModel, tr("Preparing the demo model"), [&] {
         std::string why;
         if (pretrain::demo_model_ready(&why)) {
             Q_EMIT demoModelReady(QString::fromStdString(pretrain::demo_model_dir().string()));

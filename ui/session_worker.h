@@ -5,6 +5,7 @@
 #include "core/session/session_types.h"
 #include "core/surgery/surgery_config.h"
 #include "ui/metatypes.h"
+#include "ui/task.h"
 
 #include <QObject>
 #include <QString>
@@ -51,7 +52,7 @@ public:
 Q_SIGNALS:
     void taskStarted(const QString& what);
     void taskDone();
-    void failed(const QString& what, const QString& message);
+    void failed(llms::ui::Task task, const QString& what, const QString& message);
     void progress(const QString& what, double fraction);   // fraction < 0: indeterminate
 
     void modelOpened(const llms::session::ModelCard& card);
@@ -62,6 +63,7 @@ Q_SIGNALS:
     void phase(const QString& text);
     void steps(const std::vector<llms::surgery::StepMetrics>& batch);
     void evalPoint(const llms::surgery::EvalPoint& point);
+    void runPaused(int stepsDone, bool paused);   // the run really holds (true) after stepsDone steps, or goes on
     void runFinished(const llms::session::RunRecord& run);
     void activeRunChanged(int id);
     void historyChanged(const std::vector<llms::session::RunRecord>& runs);
@@ -69,7 +71,7 @@ Q_SIGNALS:
     void demoModelReady(const QString& dir);
 
 private:
-    template <class F> void task(const QString& what, F&& body);
+    template <class F> void task(Task kind, const QString& what, F&& body);
 
     std::unique_ptr<session::Session> session_;
     std::shared_ptr<RunFlags> flags_;

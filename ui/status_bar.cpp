@@ -55,7 +55,7 @@ StatusBar::StatusBar(SessionController* controller, LatencyProbe* latency, QWidg
     connect(controller_, &SessionController::activeRunChanged, this, &StatusBar::refresh);
     connect(controller_, &SessionController::phase, this, [this](const QString& p) { task_->setText(p); });
     connect(controller_, &SessionController::failed, this,
-            [this](const QString& what, const QString& msg) { showMessage(tr("%1 failed: %2").arg(what, msg), 15000); });
+            [this](Task, const QString& what, const QString& msg) { showMessage(tr("%1 failed: %2").arg(what, msg), 15000); });
     timer_.setInterval(1000);
     connect(&timer_, &QTimer::timeout, this, &StatusBar::refresh);
     timer_.start();

@@ -120,10 +120,11 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setMinimumWidth(430);
 
-    auto* guide = new QLabel(tr("<b>Reading the plots:</b> a healthy run pushes the <span style='color:#c0392b'>forget</span> "
-                                "loss up, pulls the <span style='color:#2e86c1'>new answers</span> loss down and keeps the "
-                                "<span style='color:#27ae60'>retain KL</span> near zero; below, the dots show how many facts "
-                                "already meet their target."),
+    auto* guide = new QLabel(tr("<b>Reading the plots:</b> a healthy run pushes the <span style='color:%1'>forget</span> "
+                                "loss up, pulls the <span style='color:%2'>new answers</span> loss down and keeps the "
+                                "<span style='color:%3'>retain KL</span> near zero; below, the dots show how many facts "
+                                "already meet their target.")
+                                 .arg(TermColors::forget().name(), TermColors::update().name(), TermColors::retain().name()),
                              this);
     guide->setWordWrap(true);
     auto* right = new QWidget(this);
@@ -157,8 +158,8 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     });
     connect(controller_, &SessionController::phase, this, [this](const QString& p) { phase_->setText(p + QStringLiteral("…")); });
     connect(controller_, &SessionController::runFinished, this, &SurgeryPanel::onFinished);
-    connect(controller_, &SessionController::failed, this, [this](const QString& what, const QString&) {
-        if (what == tr("Surgery")) phase_->setText(tr("The run failed (see the message)."));
+    connect(controller_, &SessionController::failed, this, [this](Task task) {
+        if (task == Task::Surgery) phase_->setText(tr("The run failed (see the message)."));
     });
     connect(controller_, &SessionController::runningChanged, this, &SurgeryPanel::updateEnabled);
     connect(controller_, &SessionController::busyChanged, this, &SurgeryPanel::updateEnabled);
@@ -168,8 +169,13 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
         pauseButton_->setText(p ? tr("Resume  (F6)") : tr("Pause  (F6)"));
         pauseButton_->setIcon(style()->standardIcon(p ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
         pause_->setText(p ? tr("&Resume") : tr("&Pause"));
-        if (p) phase_->setText(tr("Paused (the weights stay as they are; Resume continues, Stop ends the run)."));
+        if (p) phase_->setText(tr("Pausing after the current step…"));
         else if (controller_->running()) phase_->setText(tr("Training…"));
+    });
+    connect(controller_, &SessionController::runPaused, this, [this](int stepsDone, bool paused) {
+        if (paused)
+            phase_->setText(tr("Paused after step %1 (the weights stay as they are; Resume continues, Stop ends the run).")
+                                .arg(stepsDone));
     });
     updateEnabled();
 }
@@ -184,8 +190,8 @@ QString SurgeryPanel::whyNotReady() const {
             .arg(QString::fromStdString(controller_->card()->tokenizer_note));
     if (controller_->running()) return tr("A run is already going.");
     const auto& set = facts_->facts();
-    if (!set.validate().empty())
-        return tr("The fact set has %1 problem(s): fix them in the Facts tab (Problems column).").arg(set.validate().size());
+    if (const auto problems = set.validate(); !problems.empty())
+        return tr("The fact set has %1 problem(s): fix them in the Facts tab (Problems column).").arg(problems.size());
     if (set.count(facts::Kind::Forget) + set.count(facts::Kind::Update) == 0)
         return tr("There is nothing to change: add facts to forget or update in the Facts tab.");
     if (const auto p = form_->problems(); !p.isEmpty()) return tr("Settings: %1").arg(p.join("; "));
@@ -234,16 +240,17 @@ void SurgeryPanel::onSteps(const std::vector<surgery::StepMetrics>& batch) {
                        .arg(last_.tokens_per_s, 0, 'f', 0)
                        .arg(duration(last_.seconds))
                        .arg(duration(eta)));
-    latest_->setText(tr("<table cellspacing=4><tr><td><span style='color:#c0392b'>forget NLL</span> %1</td>"
-                        "<td><span style='color:#2e86c1'>new NLL</span> %2</td>"
-                        "<td><span style='color:#27ae60'>retain KL</span> %3</td></tr>"
+    latest_->setText(tr("<table cellspacing=4><tr><td><span style='color:%7'>forget NLL</span> %1</td>"
+                        "<td><span style='color:%8'>new NLL</span> %2</td>"
+                        "<td><span style='color:%9'>retain KL</span> %3</td></tr>"
                         "<tr><td>objective %4</td><td>grad norm %5</td><td>facts still pushed: %6</td></tr></table>")
                          .arg(last_.loss_forget, 0, 'f', 3)
                          .arg(last_.loss_update, 0, 'f', 3)
                          .arg(last_.loss_retain, 0, 'g', 3)
                          .arg(last_.total, 0, 'f', 3)
                          .arg(last_.grad_norm, 0, 'g', 3)
-                         .arg(last_.active_forget));
+                         .arg(last_.active_forget)
+                         .arg(TermColors::forget().name(), TermColors::update().name(), TermColors::retain().name()));
 }
 
 void SurgeryPanel::onFinished(const session::RunRecord& run) {

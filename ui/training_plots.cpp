@@ -11,9 +11,15 @@
 
 namespace llms::ui {
 
+QColor TermColors::forget() { return QColor(0xc0, 0x39, 0x2b); }
+QColor TermColors::edit() { return QColor(0xe6, 0x7e, 0x22); }
+QColor TermColors::update() { return QColor(0x2e, 0x86, 0xc1); }
+QColor TermColors::retain() { return QColor(0x27, 0xae, 0x60); }
+
 namespace {
 
-const QColor kForget(0xc0, 0x39, 0x2b), kEdit(0xe6, 0x7e, 0x22), kUpdate(0x2e, 0x86, 0xc1), kRetain(0x27, 0xae, 0x60);
+const QColor kForget = TermColors::forget(), kEdit = TermColors::edit(), kUpdate = TermColors::update(),
+             kRetain = TermColors::retain();
 
 QCPGraph* addGraph(QCustomPlot* p, const QString& name, const QColor& c, QCPAxis* valueAxis = nullptr,
                    Qt::PenStyle style = Qt::SolidLine, bool dots = false) {

@@ -4,6 +4,7 @@
 #include "core/session/session_types.h"
 #include "core/surgery/surgery_config.h"
 
+#include <QColor>
 #include <QWidget>
 
 #include <vector>
@@ -14,6 +15,14 @@ class QCPPainter;
 namespace llms::ui {
 
 class CoalescedPlot;
+
+// The colour of each loss term: its curves here, and the texts that name it (SurgeryPanel).
+struct TermColors {
+    static QColor forget();
+    static QColor edit();
+    static QColor update();
+    static QColor retain();
+};
 
 class TrainingPlots : public QWidget {
     Q_OBJECT
