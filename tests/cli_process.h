@@ -10,6 +10,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <sys/resource.h>
+
 namespace llms::test {
 
 struct CliRun {
@@ -17,8 +19,15 @@ struct CliRun {
     QByteArray out, err;
 };
 
-inline CliRun run_process(const QString& program, const QStringList& args, int timeout_ms = 60000) {
+// cpu_seconds > 0: the child may use at most that much CPU time (RLIMIT_CPU; beyond it the kernel ends it and
+// code is -1). Bounds work without measuring wall-clock time, which a shared machine stretches.
+inline CliRun run_process(const QString& program, const QStringList& args, int timeout_ms = 60000, int cpu_seconds = 0) {
     QProcess p;
+    if (cpu_seconds > 0)
+        p.setChildProcessModifier([cpu_seconds] {
+            const struct rlimit limit = {(rlim_t)cpu_seconds, (rlim_t)cpu_seconds};
+            ::setrlimit(RLIMIT_CPU, &limit);
+        });
     p.start(program, args);
     CliRun r;
     if (!p.waitForStarted(10000)) {

@@ -100,7 +100,7 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains("fp32 or bf16"), r.err.constData());
         r = run_process(QStringLiteral(LLMS_CLI), {"bench", "nothing"});
         QVERIFY(r.code != 0);
-        QVERIFY2(r.err.contains("surgery, generate or paper"), r.err.constData());
+        QVERIFY2(r.err.contains("surgery, generate, paper or memory"), r.err.constData());
     }
 
     void generateJson() {

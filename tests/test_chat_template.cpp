@@ -9,6 +9,7 @@
 #include "core/chat/chat_template.h"
 #include "core/chat/chat_template_file.h"
 #include "core/common/error.h"
+#include "tests/test_files.h"
 
 #include <QtTest/QtTest>
 #include <QTemporaryDir>
@@ -29,19 +30,11 @@ using nlohmann::ordered_json;
 
 namespace {
 
+using llms::test::read_bytes;
+using llms::test::write_bytes;
+using llms::test::error_of;
+
 const fs::path kData = fs::path(LLMS_TEST_DATA) / "chat_templates";
-
-std::string read_bytes(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    if (!f) throw std::runtime_error("cannot open " + p.string());
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-void write_bytes(const fs::path& p, const std::string& s) {
-    std::ofstream f(p, std::ios::binary);
-    f << s;
-    if (!f) throw std::runtime_error("cannot write " + p.string());
-}
 
 const ordered_json& reference() {
     static const ordered_json ref = ordered_json::parse(read_bytes(kData / "reference.json"));
@@ -77,17 +70,6 @@ const ordered_json& find_case(const std::string& tpl, const std::string& name) {
     for (const auto& c : reference()["cases"])
         if (c.value("template", "") == tpl && c["name"] == name) return c;
     throw std::runtime_error("no reference case " + tpl + "/" + name);
-}
-
-// Runs f, expects llms::Error, returns its message.
-template <typename F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "(no error)";
 }
 
 std::string render_source(const std::string& source, const ordered_json& extra = ordered_json::object()) {

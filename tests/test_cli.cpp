@@ -1,35 +1,44 @@
-// The CLI as a user meets it: exit codes, one-line errors, --help everywhere, JSON contracts of info/generate/score.
+// The CLI as a user meets it: exit codes, one-line errors, --help everywhere, JSON contracts of info/generate/score,
+// and every subcommand run for real: surgery to its report and loadable output, eval, demo-facts, interrupts.
+#include "tests/cli_process.h"
+#include "tests/test_files.h"
+
 #include <QtTest/QtTest>
 #include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
+
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace {
 
 struct Run {
-    int code = -1;
+    int code = -1;   // -1: crashed or timed out (err says which)
     QString out, err;
 };
 
-Run cli(const QStringList& args) {
-    QProcess p;
-    p.start(LLMS_CLI, args);
-    p.waitForFinished(120000);
-    Run r;
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;   // -1: crashed
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+Run cli(const QStringList& args, int timeout_ms = 300000) {
+    const auto r = llms::test::run_process(LLMS_CLI, args, timeout_ms);
+    return {r.code, QString::fromUtf8(r.out), QString::fromUtf8(r.err)};
 }
 
 const QString kTiny = QString(LLMS_TEST_DATA) + "/tiny-llama";
 
-nlohmann::json reference() {
-    std::ifstream f(std::string(LLMS_TEST_DATA) + "/tiny-llama/reference.json");
-    return nlohmann::json::parse(f);
+nlohmann::json reference() { return llms::test::read_json(std::string(LLMS_TEST_DATA) + "/tiny-llama/reference.json"); }
+
+// The tiny model's own greedy continuation (2 tokens) of a prompt: a fact it "knows".
+QString greedy_answer(const QString& prompt) {
+    const auto r = cli({"generate", kTiny, "--prompt", prompt, "--max-new-tokens", "2", "--temperature", "0", "--json"});
+    return QString::fromStdString(nlohmann::json::parse(r.out.toStdString())["completion"].get<std::string>());
+}
+
+std::string fact_line(const char* kind, const QString& prompt, const QString& answer, const QString& new_answer = {}) {
+    nlohmann::json j = {{"kind", kind}, {"prompt", prompt.toStdString()}, {"answer", answer.toStdString()}};
+    if (!new_answer.isEmpty()) j["new_answer"] = new_answer.toStdString();
+    return j.dump() + "\n";
 }
 
 }  // namespace
@@ -40,7 +49,8 @@ private Q_SLOTS:
     void help_on_every_subcommand() {
         auto top = cli({"--help"});
         QCOMPARE(top.code, 0);
-        for (auto cmd : {"info", "generate", "score", "surgery", "eval", "corpus", "pretrain", "demo-facts", "tokenize", "decode"}) {
+        for (auto cmd : {"info", "generate", "score", "surgery", "eval", "corpus", "pretrain", "demo-facts", "demo-model",
+                         "tokenize", "decode", "bench"}) {
             QVERIFY2(top.out.contains(cmd), cmd);
             auto r = cli({cmd, "--help"});
             QCOMPARE(r.code, 0);
@@ -70,6 +80,26 @@ private Q_SLOTS:
         QTest::newRow("surgery layers") << QStringList{"surgery", kTiny, "--facts", "x.jsonl", "--out", "/tmp/llms-x",
                                                        "--train", "layers:3"}
                                         << "unknown item \"layers:3\" (write a comma-separated list of all, mlp, layers:A-B";
+        QTest::newRow("surgery missing facts") << QStringList{"surgery", kTiny, "--facts", "/nonexistent/f.jsonl", "--out",
+                                                              "/tmp/llms-x"}
+                                               << "f.jsonl";
+        QTest::newRow("surgery weights") << QStringList{"surgery", kTiny, "--facts", "x.jsonl", "--out", "/tmp/llms-x",
+                                                        "--weights", "1,2,3"}
+                                         << "--weights expects four numbers";
+        QTest::newRow("surgery kl-on") << QStringList{"surgery", kTiny, "--facts", "x.jsonl", "--out", "/tmp/llms-x",
+                                                      "--kl-on", "prompts"}
+                                       << "--kl-on expects answers or all";
+        QTest::newRow("surgery method") << QStringList{"surgery", kTiny, "--facts", "x.jsonl", "--out", "/tmp/llms-x",
+                                                       "--method", "rome"}
+                                        << "unknown --method \"rome\"";
+        QTest::newRow("eval without facts") << QStringList{"eval", kTiny} << "--facts";
+        QTest::newRow("demo-facts without known") << QStringList{"demo-facts", "--out", "/tmp/llms-x.jsonl"} << "--known";
+        QTest::newRow("demo-facts missing known") << QStringList{"demo-facts", "--known", "/nonexistent/k.jsonl", "--out",
+                                                                 "/tmp/llms-x.jsonl"}
+                                                  << "k.jsonl";
+        QTest::newRow("demo-model unknown option") << QStringList{"demo-model", "--rebuld"} << "unknown option --rebuld";
+        QTest::newRow("corpus unknown option") << QStringList{"corpus", "--frob"} << "unknown option --frob";
+        QTest::newRow("pretrain without corpus") << QStringList{"pretrain", "--out", "/tmp/llms-x"} << "--corpus";
     }
     void errors_are_one_line_and_nonzero() {
         QFETCH(QStringList, args);
@@ -79,6 +109,23 @@ private Q_SLOTS:
         const QString text = r.err + r.out;
         QVERIFY2(text.contains(says), qPrintable(text));
         if (!args.isEmpty()) QCOMPARE(r.err.trimmed().count('\n'), 0);
+    }
+
+    // A malformed fact file: every problem listed with its line (several lines on purpose), exit 1, before any
+    // model is loaded or anything written.
+    void malformed_facts_are_listed_by_line() {
+        QTemporaryDir dir;
+        const QString facts = dir.filePath("bad.jsonl");
+        llms::test::write_bytes(facts.toStdString(), "{\"kind\":\"forget\",\"prompt\":\"x\"}\nnot json\n");
+        for (const QString cmd : {"surgery", "eval"}) {
+            QStringList args{cmd, kTiny, "--facts", facts};
+            if (cmd == "surgery") args << "--out" << dir.filePath("out");
+            const auto r = cli(args);
+            QCOMPARE(r.code, 1);
+            QVERIFY2(r.err.contains("bad.jsonl") && r.err.contains("line 1") && r.err.contains("line 2"), qPrintable(r.err));
+            QVERIFY2(!r.err.contains("loading"), qPrintable(r.err));   // the facts are read before the model
+        }
+        QVERIFY(!QFileInfo::exists(dir.filePath("out")));
     }
 
     void refuses_pickle_checkpoints() {
@@ -243,6 +290,126 @@ private Q_SLOTS:
         QCOMPARE(no.code, 1);
         QVERIFY2(no.err.contains("no chat template") && no.err.trimmed().count('\n') == 0, qPrintable(no.err));
         QVERIFY(!QFileInfo::exists(dir.filePath("never")));
+    }
+
+    // surgery to completion on the tiny model: exit 0, the report (JSON + Markdown) says what happened, the edited
+    // folder loads and gives the new answer, the input folder is untouched; eval measures the two folders the same
+    // way; an existing --out is refused unless --overwrite-out yes (our own output: replaced).
+    void surgery_end_to_end() {
+        QTemporaryDir dir;
+        const QString pf = "Water is", pu = "The king of";
+        const QString af = greedy_answer(pf), au = greedy_answer(pu);
+        QVERIFY(!af.trimmed().isEmpty() && !au.trimmed().isEmpty());
+        std::string facts = fact_line("forget", pf, af) + fact_line("update", pu, au, " Paris");
+        for (const QString p : {"Paris is the capital of", "The river flows", "Hi there.", "Numbers like 12"})
+            facts += fact_line("retain", p, greedy_answer(p));
+        const QString file = dir.filePath("facts.jsonl");
+        llms::test::write_bytes(file.toStdString(), facts);
+        std::map<QString, std::string> input;
+        for (const QString f : QDir(kTiny).entryList(QDir::Files)) input[f] = llms::test::read_bytes((kTiny + "/" + f).toStdString());
+
+        const QString out = dir.filePath("edited"), report = dir.filePath("report.json");
+        const QStringList run = {"surgery", kTiny, "--facts", file, "--out", out, "--steps", "200", "--pool-rows", "8",
+                                 "--eval-every", "5", "--report", report};
+        const auto r = cli(run);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("every target met at step"), qPrintable(r.err));
+        const auto j = llms::test::read_json(report.toStdString());
+        QCOMPARE(j["method"].get<std::string>(), std::string("llm-surgery"));
+        QVERIFY(j["steps"].get<int>() > 0 && j["steps"].get<int>() < 200);
+        QCOMPARE(j["forget"]["before"]["exact_match"].get<double>(), 1.0);
+        QCOMPARE(j["forget"]["after"]["exact_match"].get<double>(), 0.0);
+        QCOMPARE(j["update"]["before"]["exact_match"].get<double>(), 0.0);
+        QCOMPARE(j["update"]["after"]["exact_match"].get<double>(), 1.0);
+        QCOMPARE(j["retain"]["after"]["n"].get<int>(), 4);
+        QVERIFY(j["forget"]["after"]["answer_prob"].get<double>() < j["forget"]["before"]["answer_prob"].get<double>());
+        QCOMPARE(j["facts"].size(), (size_t)6);
+        const std::string md = llms::test::read_bytes(dir.filePath("report.md").toStdString());
+        QVERIFY(md.find("forget") != std::string::npos);
+        for (const auto& [f, bytes] : input) QVERIFY2(llms::test::read_bytes((kTiny + "/" + f).toStdString()) == bytes, qPrintable(f));
+
+        // The edited folder is a model the CLI loads, and it gives the new answer.
+        const auto info = cli({"info", out, "--json"});
+        QVERIFY2(info.code == 0, qPrintable(info.err));
+        const auto g = cli({"generate", out, "--prompt", pu, "--max-new-tokens", "3", "--temperature", "0", "--json"});
+        QVERIFY2(g.code == 0, qPrintable(g.err));
+        QVERIFY2(g.out.contains("\"completion\":\" Paris"), qPrintable(g.out));
+
+        // eval of the edited folder against the original measures what the surgery's report measured.
+        const auto e = cli({"eval", out, "--facts", file, "--reference", kTiny, "--json"});
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        const auto ej = nlohmann::json::parse(e.out.toStdString());
+        for (const char* set : {"forget", "update", "retain"})
+            for (const char* when : {"before", "after"})
+                QCOMPARE(ej[set][when]["exact_match"].get<double>(), j[set][when]["exact_match"].get<double>());
+
+        // An existing --out: refused by default, replaced with --overwrite-out yes (it is our own output).
+        auto again = cli(QStringList(run) << "--steps" << "1");
+        QCOMPARE(again.code, 1);
+        QVERIFY2(again.err.contains("exists"), qPrintable(again.err));
+        again = cli(QStringList(run) << "--steps" << "1" << "--overwrite-out" << "yes");
+        QVERIFY2(again.code == 0, qPrintable(again.err));
+        QCOMPARE(llms::test::read_json(report.toStdString())["steps"].get<int>(), 1);
+    }
+
+    // Ctrl-C during the run: exit 130, "nothing written", no --out and no report. A run that diverges: exit 1, the
+    // message says so, nothing written.
+    void surgery_interrupted_or_diverged_writes_nothing() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("facts.jsonl");
+        llms::test::write_bytes(file.toStdString(), fact_line("forget", "Water is", greedy_answer("Water is")) +
+                                                        fact_line("retain", "Hi there.", greedy_answer("Hi there.")));
+        const QString out = dir.filePath("edited");
+        QProcess p;
+        p.start(LLMS_CLI, {"surgery", kTiny, "--facts", file, "--out", out, "--steps", "100000", "--no-early-stop",
+                           "--pool-rows", "4"});
+        QVERIFY(p.waitForStarted());
+        QByteArray err;
+        // The progress line ("step N/...") shows that the run is training.
+        QVERIFY(QTest::qWaitFor([&] {
+            p.waitForReadyRead(100);
+            err += p.readAllStandardError();
+            return err.contains("step ") || p.state() == QProcess::NotRunning;
+        }, 240000));
+        QVERIFY2(p.state() == QProcess::Running, err.constData());
+        ::kill((pid_t)p.processId(), SIGINT);
+        QVERIFY(p.waitForFinished(120000));
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("nothing written"), err.constData());
+        QVERIFY(!QFileInfo::exists(out));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).size(), 1);   // facts only
+
+        // Unbounded ascent (no forget bound, no KL) at the largest learning rate: the loss runs away within steps.
+        const auto d = cli({"surgery", kTiny, "--facts", file, "--out", out, "--steps", "40", "--lr", "1", "--preset",
+                            "paper", "--pool-rows", "4", "--no-early-stop", "--forget-bound", "1000000", "--weights",
+                            "100,100,0,0"});
+        QCOMPARE(d.code, 1);
+        QVERIFY2(d.err.contains("diverged"), qPrintable(d.err));
+        QVERIFY(!QFileInfo::exists(out));
+    }
+
+    // demo-facts draws a scenario from known facts: the counts asked for, a valid set, the same set for the same seed.
+    void demo_facts_draws_a_scenario() {
+        QTemporaryDir dir;
+        const QString known = QString(LLMS_SOURCE_DIR) + "/resources/demo/facts.jsonl";
+        QStringList args = {"demo-facts", "--known", known, "--out", dir.filePath("a.jsonl"), "--seed", "3",
+                            "--forget", "4", "--update", "3", "--retain", "5"};
+        auto r = cli(args);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("4 forget, 3 update, 5 retain"), qPrintable(r.out));
+        args[4] = dir.filePath("b.jsonl");
+        QCOMPARE(cli(args).code, 0);
+        const std::string a = llms::test::read_bytes(dir.filePath("a.jsonl").toStdString());
+        QCOMPARE(a, llms::test::read_bytes(dir.filePath("b.jsonl").toStdString()));
+        int update = 0;
+        for (size_t at = a.find("\"kind\":\"update\""); at != std::string::npos; at = a.find("\"kind\":\"update\"", at + 1)) ++update;
+        QCOMPARE(update, 3);
+        // The drawn set is a fact file eval reads.
+        const auto e = cli({"eval", kTiny, "--facts", dir.filePath("a.jsonl"), "--json"});
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        QCOMPARE(nlohmann::json::parse(e.out.toStdString())["forget"]["after"]["n"].get<int>(), 4);
     }
 };
 

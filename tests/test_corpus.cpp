@@ -5,6 +5,7 @@
 #include "core/corpus/world_corpus.h"
 #include "core/corpus/world_data.h"
 #include "core/facts/fact_set.h"
+#include "tests/test_files.h"
 
 #include <QProcess>
 #include <QTemporaryDir>
@@ -21,19 +22,14 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using llms::test::read_bytes;
+
 const fs::path kWorld = fs::path(LLMS_SOURCE_DIR) / "resources" / "world";
 const char* kFiles[] = {"train.txt", "heldout.txt", "facts.jsonl", "corpus.json"};
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 std::vector<std::string> lines_of(const fs::path& p) {
     std::vector<std::string> out;
-    std::istringstream in(slurp(p));
+    std::istringstream in(read_bytes(p));
     for (std::string l; std::getline(in, l);) out.push_back(l);
     return out;
 }
@@ -74,7 +70,7 @@ private Q_SLOTS:
         const fs::path again = fs::path(tmp_.path().toStdString()) / ("again-" + preset.toStdString());
         build(again, preset.toStdString());
         for (const char* f : kFiles) {
-            const std::string a = slurp(first / f), b = slurp(again / f);
+            const std::string a = read_bytes(first / f), b = read_bytes(again / f);
             QVERIFY2(!a.empty(), f);
             QVERIFY2(a == b, f);
         }
@@ -83,8 +79,8 @@ private Q_SLOTS:
     void differentSeedDifferentShuffle() {
         const fs::path other = fs::path(tmp_.path().toStdString()) / "seed-99";
         const auto s = build(other, "demo", 99);
-        QVERIFY(slurp(other / "train.txt") != slurp(demo_ / "train.txt"));
-        QVERIFY(slurp(other / "heldout.txt") != slurp(demo_ / "heldout.txt"));
+        QVERIFY(read_bytes(other / "train.txt") != read_bytes(demo_ / "train.txt"));
+        QVERIFY(read_bytes(other / "heldout.txt") != read_bytes(demo_ / "heldout.txt"));
         // Country, state and element facts are the same; only the people subset follows the seed.
         QCOMPARE(s.per_relation.at("capital"), demo_stats_.per_relation.at("capital"));
         QCOMPARE(s.per_relation.at("element_symbol"), demo_stats_.per_relation.at("element_symbol"));
@@ -107,7 +103,7 @@ private Q_SLOTS:
         for (const auto& [r, n] : s.per_relation) sum += n;
         QCOMPARE(sum, s.facts);
 
-        const auto m = nlohmann::json::parse(slurp(dir / "corpus.json"));
+        const auto m = nlohmann::json::parse(read_bytes(dir / "corpus.json"));
         QCOMPARE(m["version"].get<int>(), 1);
         QCOMPARE(m["preset"].get<std::string>(), preset.toStdString());
         QCOMPARE(m["seed"].get<uint64_t>(), uint64_t(1234));
@@ -124,7 +120,7 @@ private Q_SLOTS:
     void heldoutNeverInTrain() {
         QFETCH(QString, preset);
         const fs::path dir = preset == "demo" ? demo_ : tiny_;
-        const std::string train = slurp(dir / "train.txt");
+        const std::string train = read_bytes(dir / "train.txt");
         const auto held = lines_of(dir / "heldout.txt");
         QVERIFY(held.size() >= (preset == "demo" ? 100u : 20u));
         for (const auto& h : held) {
@@ -137,7 +133,7 @@ private Q_SLOTS:
     void everyFactTaughtWithItsPrompt() {
         QFETCH(QString, preset);
         const fs::path dir = preset == "demo" ? demo_ : tiny_;
-        const auto m = nlohmann::json::parse(slurp(dir / "corpus.json"));
+        const auto m = nlohmann::json::parse(read_bytes(dir / "corpus.json"));
         const size_t reps = m["repetitions"].get<size_t>();
         std::map<std::string, size_t> line_count;
         for (const auto& l : lines_of(dir / "train.txt")) ++line_count[l];
@@ -271,7 +267,7 @@ private Q_SLOTS:
         QVERIFY2(p.exitCode() == 0, qPrintable(out + p.readAllStandardError()));
         QVERIFY2(out.contains("facts         50"), qPrintable(out));
         // Same files as the library call with the same options.
-        for (const char* f : kFiles) QVERIFY2(slurp(fs::path(dir.filePath("c").toStdString()) / f) == slurp(tiny_ / f), f);
+        for (const char* f : kFiles) QVERIFY2(read_bytes(fs::path(dir.filePath("c").toStdString()) / f) == read_bytes(tiny_ / f), f);
 
         p.start(LLMS_CLI, {"corpus", "--out", dir.filePath("d"), "--presett", "tiny"});
         QVERIFY(p.waitForFinished(60000));

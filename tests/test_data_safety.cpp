@@ -5,8 +5,8 @@
 #include "core/common/error.h"
 #include "core/io/output_folder.h"
 #include "core/tokenizer/spm_model_check.h"
+#include "tests/test_files.h"
 
-#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -29,25 +29,17 @@ using llms::test::CliRun;
 
 namespace {
 
+using llms::test::read_bytes;
+using llms::test::write_bytes;
+using llms::test::error_of;
+
 const fs::path kTiny = fs::path(LLMS_TEST_DATA) / "tiny-llama";
 
-std::string read_text(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-void write_text(const fs::path& p, const std::string& t) {
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << t;
-}
-
-QByteArray read_bytes(const fs::path& p) { return QByteArray::fromStdString(read_text(p)); }
+QByteArray read_qbytes(const fs::path& p) { return QByteArray::fromStdString(llms::test::read_bytes(p)); }
 
 // The reference config.json with one more (or replaced) key.
 QByteArray config_with(const char* entry) {
-    std::string cfg = read_text(kTiny / "config.json");
+    std::string cfg = read_bytes(kTiny / "config.json");
     const std::string e = entry;
     const std::string key = e.substr(0, e.find(':'));
     if (const size_t at = cfg.find(key); at != std::string::npos) {
@@ -132,16 +124,7 @@ void write_zero_safetensors(const fs::path& p, const Shapes& shapes, bool nan_fi
         const float nan = std::numeric_limits<float>::quiet_NaN();
         std::memcpy(data.data(), &nan, 4);
     }
-    write_text(p, bytes + header + data);
-}
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const llms::Error& e) {
-        return e.what();
-    }
-    return "";
+    write_bytes(p, bytes + header + data);
 }
 
 QStringList args_of(std::initializer_list<std::string> a) {
@@ -171,7 +154,7 @@ void expect_refusal(const CliRun& r, const char* says) {
 std::map<std::string, std::string> snapshot(const fs::path& dir) {
     std::map<std::string, std::string> m;
     for (const auto& e : fs::recursive_directory_iterator(dir))
-        if (e.is_regular_file()) m[fs::relative(e.path(), dir).string()] = read_text(e.path());
+        if (e.is_regular_file()) m[fs::relative(e.path(), dir).string()] = read_bytes(e.path());
     return m;
 }
 
@@ -191,15 +174,15 @@ private Q_SLOTS:
         fs::create_directories(model_);
         for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"}) fs::copy_file(kTiny / f, model_ / f);
         facts_ = root_ / "facts.jsonl";
-        write_text(facts_, "{\"kind\":\"forget\",\"prompt\":\"The capital of France is\",\"answer\":\" Paris\"}\n");
+        write_bytes(facts_, "{\"kind\":\"forget\",\"prompt\":\"The capital of France is\",\"answer\":\" Paris\"}\n");
     }
 
     // H1: `demo-model --dir X` on a folder holding a user's files deleted the whole folder.
     void demoModelNeverDeletesAUsersFolder() {
         const fs::path notes = root_ / "Documents";
         fs::create_directories(notes / "sub");
-        write_text(notes / "notes.txt", "my notes");
-        write_text(notes / "sub" / "draft.md", "a draft");
+        write_bytes(notes / "notes.txt", "my notes");
+        write_bytes(notes / "sub" / "draft.md", "a draft");
         const auto before = snapshot(notes);
         // --data points nowhere: were the folder not refused first, the build would stop right after deleting it.
         auto r = cli({"demo-model", "--dir", notes.string(), "--data", (root_ / "no-world").string()});
@@ -216,26 +199,26 @@ private Q_SLOTS:
         // A leftover "<name>.partial-*" sibling the program did not mark is left alone too.
         const fs::path look_alike = root_ / "Documents.partial-77";
         fs::create_directories(look_alike);
-        write_text(look_alike / "keep.txt", "mine");
+        write_bytes(look_alike / "keep.txt", "mine");
         r = cli({"demo-model", "--dir", (root_ / "Documents").string(), "--data", (root_ / "no-world").string()});
-        QCOMPARE(read_text(look_alike / "keep.txt"), std::string("mine"));
+        QCOMPARE(read_bytes(look_alike / "keep.txt"), std::string("mine"));
     }
 
     // M4: --overwrite-out yes replaced any folder, e.g. --out . or a folder of notes.
     void surgeryOverwriteRefusesAUsersFolder() {
         const fs::path notes = root_ / "projects";
         fs::create_directories(notes);
-        write_text(notes / "keep.txt", "keep me");
+        write_bytes(notes / "keep.txt", "keep me");
         auto r = cli({"surgery", model_.string(), "--facts", facts_.string(), "--out", notes.string(), "--overwrite-out",
                       "yes"});
         expect_refusal(r, "did not write");
-        QCOMPARE(read_text(notes / "keep.txt"), std::string("keep me"));
+        QCOMPARE(read_bytes(notes / "keep.txt"), std::string("keep me"));
 
         // The current folder (it holds the fact file just read) is refused even if it carried the marker.
-        write_text(notes / llms::io::kOutputMarker, "{}");
+        write_bytes(notes / llms::io::kOutputMarker, "{}");
         r = cli({"surgery", model_.string(), "--facts", facts_.string(), "--out", ".", "--overwrite-out", "yes"}, notes);
         expect_refusal(r, "current folder");
-        QCOMPARE(read_text(notes / "keep.txt"), std::string("keep me"));
+        QCOMPARE(read_bytes(notes / "keep.txt"), std::string("keep me"));
         fs::remove(notes / llms::io::kOutputMarker);
     }
 
@@ -297,14 +280,13 @@ private Q_SLOTS:
         fs::remove_all(m);
         fs::create_directories(m);
         fs::copy_file(kTiny / "model.safetensors", m / "model.safetensors");
-        write_text(m / "config.json", config.toStdString());
-        QElapsedTimer t;
-        t.start();
-        const auto r = llms::test::run_process(LLMS_CLI, {"score", QString::fromStdString(m.string()), "--ids", "1,2"}, 60000);
+        write_bytes(m / "config.json", config.toStdString());
+        // Refused from the headers, not after building the network: 20 s of CPU is far more than the check needs
+        // and far less than allocating a terabyte model would take (exit -1 if it tried).
+        const auto r = llms::test::run_process(LLMS_CLI, {"score", QString::fromStdString(m.string()), "--ids", "1,2"}, 120000, 20);
         QVERIFY2(r.code == 1, r.err.constData());
         QVERIFY2(r.err.contains(says.toUtf8()), r.err.constData());
         QCOMPARE(r.err.trimmed().count('\n'), 0);
-        QVERIFY2(t.elapsed() < 20000, "refused from the headers, not after building the network");
         // info validates the same way (it used to pass such a folder).
         const auto i = llms::test::run_process(LLMS_CLI, {"info", QString::fromStdString(m.string())}, 60000);
         QVERIFY2(i.code == 1, i.err.constData());
@@ -316,10 +298,10 @@ private Q_SLOTS:
         fs::remove_all(m);
         fs::create_directories(m);
         for (const char* f : {"model.safetensors", "tokenizer.model"}) fs::copy_file(kTiny / f, m / f);
-        std::string cfg = read_text(kTiny / "config.json");
+        std::string cfg = read_bytes(kTiny / "config.json");
         const std::string from = "\"vocab_size\": 512";
         cfg.replace(cfg.find(from), from.size(), "\"vocab_size\": 513");
-        write_text(m / "config.json", cfg);
+        write_bytes(m / "config.json", cfg);
         auto r = llms::test::run_process(LLMS_CLI, {"info", QString::fromStdString(m.string()), "--json"});
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("has shape [512, 64] but config.json implies [513, 64]"), r.err.constData());
@@ -385,7 +367,7 @@ private Q_SLOTS:
         QTest::newRow("config.json rope_theta 0") << "config.json" << config_with(R"("rope_theta": 0)") << "rope_theta";
         QTest::newRow("config.json bos outside vocab") << "config.json" << config_with(R"("bos_token_id": 999999)")
                                                        << "outside the vocabulary";
-        QTest::newRow("config.json NUL then garbage") << "config.json" << (read_bytes(kTiny / "config.json") + QByteArray(1, '\0') + "x")
+        QTest::newRow("config.json NUL then garbage") << "config.json" << (read_qbytes(kTiny / "config.json") + QByteArray(1, '\0') + "x")
                                                       << "NUL";
     }
     void hostileJsonIsOneLine() {
@@ -396,7 +378,7 @@ private Q_SLOTS:
         fs::remove_all(m);
         fs::create_directories(m);
         for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"}) fs::copy_file(kTiny / f, m / f);
-        write_text(m / file.toStdString(), bytes.toStdString());
+        write_bytes(m / file.toStdString(), bytes.toStdString());
         const auto r = llms::test::run_process(LLMS_CLI, {"info", QString::fromStdString(m.string()), "--json"});
         QVERIFY2(r.code == 1, qPrintable(QString("exit %1: %2").arg(r.code).arg(QString::fromUtf8(r.err.left(300)))));
         QVERIFY2(r.err.contains(says.toUtf8()), r.err.left(400).constData());
@@ -429,15 +411,13 @@ private Q_SLOTS:
         QFETCH(QByteArray, bytes);
         QFETCH(QString, says);
         const fs::path f = root_ / name.toStdString();
-        write_text(f, bytes.toStdString());
-        QElapsedTimer t;
-        t.start();
+        write_bytes(f, bytes.toStdString());
+        // Linear in the input: 30 s of CPU (the quadratic readers took minutes on these files; exit -1 beyond it).
         const auto r = llms::test::run_process(LLMS_CLI, {"eval", QString::fromStdString(model_.string()), "--facts",
-                                                          QString::fromStdString(f.string())}, 60000);
+                                                          QString::fromStdString(f.string())}, 120000, 30);
         QVERIFY2(r.code == 1, qPrintable(QString("exit %1: %2").arg(r.code).arg(QString::fromUtf8(r.err.left(300)))));
         QVERIFY2(r.err.contains(says.toUtf8()), r.err.left(600).constData());
         QVERIFY2(!r.err.contains("json.exception"), r.err.left(400).constData());
-        QVERIFY2(t.elapsed() < 30000, "linear in the input");
     }
 
     // M6: a tokenizer with more pieces than the model's vocabulary gave a c10 IndexError with a backtrace.
@@ -446,7 +426,7 @@ private Q_SLOTS:
         fs::remove_all(m);
         fs::create_directories(m);
         fs::copy_file(kTiny / "tokenizer.model", m / "tokenizer.model");   // 512 pieces
-        write_text(m / "config.json", kSmallConfig);
+        write_bytes(m / "config.json", kSmallConfig);
         write_zero_safetensors(m / "model.safetensors", small_shapes(8, 8, 16, 1));
         const auto r = llms::test::run_process(LLMS_CLI, {"generate", QString::fromStdString(m.string()), "--prompt", "hello"});
         QVERIFY2(r.code == 1, r.err.constData());
@@ -461,7 +441,7 @@ private Q_SLOTS:
     // load, a charsmap trie pointing outside itself at the first Encode). The structure is checked first.
     void tokenizerModelIsCheckedBeforeParsing() {
         using llms::tokenizer::check_spm_model_bytes;
-        const std::string good = read_text(kTiny / "tokenizer.model");
+        const std::string good = read_bytes(kTiny / "tokenizer.model");
         QVERIFY(error_of([&] { check_spm_model_bytes(good, "t"); }).empty());
 
         // A 200 KB piece appended as one more SentencePiece (field 1 { field 1: bytes }).
@@ -500,7 +480,7 @@ private Q_SLOTS:
         fs::remove_all(m);
         fs::create_directories(m);
         for (const char* f : {"config.json", "model.safetensors"}) fs::copy_file(kTiny / f, m / f);
-        write_text(m / "tokenizer.model", bad_trie);
+        write_bytes(m / "tokenizer.model", bad_trie);
         auto r = llms::test::run_process(LLMS_CLI, {"info", QString::fromStdString(m.string()), "--json"});
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY2(r.out.contains("corrupt or not a SentencePiece model"), r.out.constData());
@@ -516,7 +496,7 @@ private Q_SLOTS:
         fs::remove_all(m);
         fs::create_directories(m);
         for (const char* f : {"model.safetensors", "tokenizer.model"}) fs::copy_file(kTiny / f, m / f);
-        auto cfg = nlohmann::ordered_json::parse(read_text(kTiny / "config.json"));
+        auto cfg = nlohmann::ordered_json::parse(read_bytes(kTiny / "config.json"));
         // Keys the real Llama-3.x, Qwen2.5/3 and Mistral configs carry that do not change the computation here.
         cfg["eos_token_id"] = {2, 3};
         cfg["pad_token_id"] = nullptr;
@@ -528,25 +508,25 @@ private Q_SLOTS:
         cfg["use_sliding_window"] = false;
         cfg["max_window_layers"] = 21;
         cfg["a_future_key"] = {{"nested", {1, 2.5, "x"}}};
-        write_text(m / "config.json", cfg.dump(2) + "\n");
+        write_bytes(m / "config.json", cfg.dump(2) + "\n");
         const std::string gen = "{\n  \"bos_token_id\": 1,\n  \"eos_token_id\": [2, 3],\n  \"do_sample\": true\n}\n";
-        write_text(m / "generation_config.json", gen);
-        write_text(m / "tokenizer_config.json", "{\"add_bos_token\": true, \"chat_template\": \"{{ messages }}\"}");
+        write_bytes(m / "generation_config.json", gen);
+        write_bytes(m / "tokenizer_config.json", "{\"add_bos_token\": true, \"chat_template\": \"{{ messages }}\"}");
         const fs::path out = root_ / "rich-edited";
         const auto r = llms::test::run_process(
             LLMS_CLI, args_of({"surgery", m.string(), "--facts", facts_.string(), "--out", out.string(), "--steps", "1",
                                "--preset", "paper", "--no-early-stop"}),
             300000);
         QVERIFY2(r.code == 0, r.err.constData());
-        const auto back = nlohmann::ordered_json::parse(read_text(out / "config.json"));
+        const auto back = nlohmann::ordered_json::parse(read_bytes(out / "config.json"));
         QCOMPARE(back.size(), cfg.size());
         auto k = back.begin();
         for (auto it = cfg.begin(); it != cfg.end(); ++it, ++k) {
             QCOMPARE(QString::fromStdString(k.key()), QString::fromStdString(it.key()));   // same order
             QVERIFY2(k.value() == it.value(), it.key().c_str());
         }
-        QCOMPARE(read_text(out / "generation_config.json"), gen);
-        QCOMPARE(read_text(out / "tokenizer_config.json"), read_text(m / "tokenizer_config.json"));
+        QCOMPARE(read_bytes(out / "generation_config.json"), gen);
+        QCOMPARE(read_bytes(out / "tokenizer_config.json"), read_bytes(m / "tokenizer_config.json"));
         QVERIFY(fs::exists(out / "surgery_report.json") && fs::exists(out / "surgery_report.md"));
         QVERIFY(fs::is_regular_file(out / llms::io::kOutputMarker));
     }
@@ -556,7 +536,7 @@ private Q_SLOTS:
         const fs::path m = root_ / "nan-model";
         fs::remove_all(m);
         fs::create_directories(m);
-        write_text(m / "config.json", kSmallConfig);
+        write_bytes(m / "config.json", kSmallConfig);
         write_zero_safetensors(m / "model.safetensors", small_shapes(8, 8, 16, 1), /*nan_first=*/true);
         const auto r = llms::test::run_process(LLMS_CLI, {"score", QString::fromStdString(m.string()), "--ids", "1,2"});
         QVERIFY2(r.code == 1, r.err.constData());
@@ -571,7 +551,7 @@ private Q_SLOTS:
         fs::remove_all(m);
         fs::create_directories(m);
         fs::copy_file(kTiny / "tokenizer.model", m / "tokenizer.model");
-        write_text(m / "config.json", R"({"architectures":["LlamaForCausalLM"],"hidden_size":256,"intermediate_size":1024,)"
+        write_bytes(m / "config.json", R"({"architectures":["LlamaForCausalLM"],"hidden_size":256,"intermediate_size":1024,)"
                                       R"("num_hidden_layers":4,"num_attention_heads":4,"num_key_value_heads":4,)"
                                       R"("head_dim":64,"vocab_size":512,"max_position_embeddings":64})");
         write_zero_safetensors(m / "model.safetensors", small_shapes(512, 256, 1024, 4));
@@ -653,7 +633,7 @@ private Q_SLOTS:
         // remove_owned_folder deletes a marked folder and an empty one, and refuses anything else.
         const fs::path user = root_ / "user";
         fs::create_directories(user);
-        write_text(user / "a.txt", "a");
+        write_bytes(user / "a.txt", "a");
         e = error_of([&] { remove_owned_folder(user, "the folder"); });
         QVERIFY2(e.find("did not write") != std::string::npos, e.c_str());
         QVERIFY(fs::exists(user / "a.txt"));

@@ -1,6 +1,7 @@
 // Fact sets: JSONL/CSV readers report every problem with line and field, writers round-trip exactly.
 #include "core/common/error.h"
 #include "core/facts/fact_set.h"
+#include "tests/test_files.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -13,14 +14,8 @@ using namespace llms::facts;
 
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const llms::Error& e) {
-        return e.what();
-    }
-    return "";
-}
+using llms::test::error_of;
+using llms::test::write_bytes;
 
 // A set exercising everything a writer must escape: unicode, quotes, commas, line breaks, tabs,
 // backslashes, leading spaces, documents, an update without old answer.
@@ -64,11 +59,6 @@ FactSet tricky_set() {
     r.answer = " |pipe| at| the edges |";
     s.facts.push_back(r);
     return s;
-}
-
-void write_file(const std::filesystem::path& p, const std::string& text) {
-    std::ofstream out(p, std::ios::binary);
-    out << text;
 }
 
 }  // namespace
@@ -331,7 +321,7 @@ private Q_SLOTS:
         QVERIFY(!error_of([&] { load_any(dir.filePath("wrong.csv").toStdString()); }).empty());
 
         const std::filesystem::path txt = dir.filePath("facts.txt").toStdString();
-        write_file(txt, "");
+        write_bytes(txt, "");
         std::string msg = error_of([&] { load_any(txt); });
         QVERIFY2(msg.find("unsupported extension \".txt\"") != std::string::npos, msg.c_str());
         msg = error_of([&] { save_any(s, txt); });

@@ -5,6 +5,8 @@
 #include "core/io/hf_folder.h"
 #include "core/io/output_folder.h"
 #include "core/io/safetensors.h"
+#include "tests/test_files.h"
+#include "tests/test_tensors.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -24,28 +26,12 @@ using namespace llms::io;
 
 namespace {
 
+using llms::test::error_of;
+using llms::test::read_bytes;
+using llms::test::write_bytes;
+using llms::test::bit_equal;
+
 const fs::path kData = LLMS_TEST_DATA;
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const llms::Error& e) {
-        return e.what();
-    }
-    return "";
-}
-
-std::string read_text(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
-
-void write_text(const fs::path& p, const std::string& t) {
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << t;
-}
 
 using Named = std::vector<std::pair<std::string, at::Tensor>>;
 
@@ -54,12 +40,6 @@ Named load_all(const fs::path& dir) {
     Named out;
     for (const auto& n : c.names()) out.emplace_back(n, c.tensor(n).clone());
     return out;
-}
-
-bool bit_equal(const at::Tensor& a, const at::Tensor& b) {
-    if (a.scalar_type() != b.scalar_type() || a.sizes() != b.sizes()) return false;
-    const auto ca = a.contiguous(), cb = b.contiguous();
-    return std::memcmp(ca.data_ptr(), cb.data_ptr(), (size_t)ca.numel() * ca.element_size()) == 0;
 }
 
 // Entries of dir whose name contains `part` (leftover temporary folders).
@@ -88,7 +68,7 @@ private Q_SLOTS:
         fs::create_directories(src_);
         for (const char* f : {"config.json", "model.safetensors", "tokenizer.model"})
             fs::copy_file(kData / "tiny-llama" / f, src_ / f);
-        config_ = read_text(src_ / "config.json");
+        config_ = read_bytes(src_ / "config.json");
         tensors_ = load_all(src_);
         QVERIFY(tensors_.size() > 10);
     }
@@ -103,8 +83,8 @@ private Q_SLOTS:
         std::string why = "unset";
         QVERIFY2(looks_like_complete_hf_folder(out, &why), why.c_str());
         QVERIFY(why.empty());
-        QCOMPARE(read_text(out / "tokenizer.model"), read_text(src_ / "tokenizer.model"));
-        const auto cfg = nlohmann::json::parse(read_text(out / "config.json"));
+        QCOMPARE(read_bytes(out / "tokenizer.model"), read_bytes(src_ / "tokenizer.model"));
+        const auto cfg = nlohmann::json::parse(read_bytes(out / "config.json"));
         QCOMPARE(cfg.at("torch_dtype").get<std::string>(), std::string("float32"));
         QCOMPARE(cfg.at("hidden_size").get<int>(), 64);
         const Named back = load_all(out);
@@ -131,8 +111,8 @@ private Q_SLOTS:
         QVERIFY(!fs::exists(out / "model.safetensors"));
         std::string why;
         QVERIFY2(looks_like_complete_hf_folder(out, &why), why.c_str());
-        QCOMPARE(read_text(out / "notes.txt"), std::string("edited\n"));
-        QCOMPARE(read_text(out / "copied.json"), config_);
+        QCOMPARE(read_bytes(out / "notes.txt"), std::string("edited\n"));
+        QCOMPARE(read_bytes(out / "copied.json"), config_);
         const size_t shards = SafetensorsCheckpoint::open_folder(out).files().size();
         QVERIFY(shards >= 3);
 
@@ -155,10 +135,10 @@ private Q_SLOTS:
         QVERIFY2(why.find("tokenizer.model") != std::string::npos, why.c_str());
         fs::rename(out / "tok.bak", out / "tokenizer.model");
 
-        write_text(out / "config.json", "{\"hidden_size\": ");
+        write_bytes(out / "config.json", "{\"hidden_size\": ");
         QVERIFY(!looks_like_complete_hf_folder(out, &why));
         QVERIFY2(why.find("config.json") != std::string::npos, why.c_str());
-        write_text(out / "config.json", config_);
+        write_bytes(out / "config.json", config_);
 
         fs::resize_file(out / "model.safetensors", 1000);   // truncated download
         QVERIFY(!looks_like_complete_hf_folder(out, &why));
@@ -169,7 +149,7 @@ private Q_SLOTS:
     }
 
     void refusesWritingOverInput() {
-        const std::string before = read_text(src_ / "model.safetensors");
+        const std::string before = read_bytes(src_ / "model.safetensors");
         for (const fs::path& bad : {src_, src_ / "sub", src_ / "sub" / "deeper", fs::path(src_.string() + "/"),
                                     src_ / ".." / "input", root_}) {
             HfWriteOptions opt;
@@ -181,7 +161,7 @@ private Q_SLOTS:
         fs::create_directory_symlink(src_, root_ / "alias");
         const std::string e = error_of([&] { write_hf_folder(root_ / "alias" / "x", src_, config_, tensors_, {}); });
         QVERIFY2(e.find("never written over the input model") != std::string::npos, e.c_str());
-        QCOMPARE(read_text(src_ / "model.safetensors"), before);
+        QCOMPARE(read_bytes(src_ / "model.safetensors"), before);
         QVERIFY(!fs::exists(src_ / "sub"));
         std::string why;
         QVERIFY2(looks_like_complete_hf_folder(src_, &why), why.c_str());
@@ -190,10 +170,10 @@ private Q_SLOTS:
     void refusesNonEmptyWithoutOverwrite() {
         const fs::path out = root_ / "out-occupied";
         fs::create_directories(out);
-        write_text(out / "precious.txt", "keep me");
+        write_bytes(out / "precious.txt", "keep me");
         const std::string e = error_of([&] { write_hf_folder(out, src_, config_, tensors_, {}); });
         QVERIFY2(e.find(out.string()) != std::string::npos && e.find("not empty") != std::string::npos, e.c_str());
-        QCOMPARE(read_text(out / "precious.txt"), std::string("keep me"));
+        QCOMPARE(read_bytes(out / "precious.txt"), std::string("keep me"));
         QCOMPARE(count_containing(root_, ".partial-"), 0);
 
         // An existing empty folder is fine.
@@ -203,7 +183,7 @@ private Q_SLOTS:
         QVERIFY(looks_like_complete_hf_folder(empty));
 
         // A file in the way is refused.
-        write_text(root_ / "a-file", "x");
+        write_bytes(root_ / "a-file", "x");
         const std::string e2 = error_of([&] { write_hf_folder(root_ / "a-file", src_, config_, tensors_, {}); });
         QVERIFY2(e2.find("not a folder") != std::string::npos, e2.c_str());
     }
@@ -211,7 +191,7 @@ private Q_SLOTS:
     void overwriteReplacesAtomically() {
         const fs::path out = root_ / "out-overwrite";
         write_hf_folder(out, src_, config_, tensors_, {});
-        write_text(out / "stale.txt", "from the first write");
+        write_bytes(out / "stale.txt", "from the first write");
 
         Named edited = tensors_;
         edited[0].second = edited[0].second + 1.0f;
@@ -242,10 +222,10 @@ private Q_SLOTS:
         opt.overwrite = true;
         const fs::path notes = root_ / "notes";
         fs::create_directories(notes);
-        write_text(notes / "precious.txt", "keep me");
+        write_bytes(notes / "precious.txt", "keep me");
         std::string e = error_of([&] { write_hf_folder(notes, src_, config_, tensors_, opt); });
         QVERIFY2(e.find("did not write") != std::string::npos && e.find(notes.string()) != std::string::npos, e.c_str());
-        QCOMPARE(read_text(notes / "precious.txt"), std::string("keep me"));
+        QCOMPARE(read_bytes(notes / "precious.txt"), std::string("keep me"));
 
         // Another tool's complete model folder is not ours either.
         const fs::path theirs = root_ / "their-model";
@@ -253,7 +233,7 @@ private Q_SLOTS:
         e = error_of([&] { write_hf_folder(theirs, src_, config_, tensors_, opt); });
         QVERIFY2(e.find("did not write") != std::string::npos, e.c_str());
         QVERIFY(looks_like_complete_hf_folder(theirs));
-        QCOMPARE(read_text(theirs / "config.json"), config_);
+        QCOMPARE(read_bytes(theirs / "config.json"), config_);
 
         // A folder we wrote carries the marker and is replaced; a symlink to it is not.
         const fs::path ours = root_ / "ours";
@@ -272,7 +252,7 @@ private Q_SLOTS:
     void symlinkedSideFilesStayInside() {
         const fs::path m = root_ / "linked-input";
         fs::copy(src_, m);
-        write_text(root_ / "canary-secret", "PRIVATE KEY");
+        write_bytes(root_ / "canary-secret", "PRIVATE KEY");
         fs::create_symlink(root_ / "canary-secret", m / "tokenizer_config.json");
         std::string e = error_of([&] { write_hf_folder(root_ / "out-linked", m, config_, tensors_, {}); });
         QVERIFY2(e.find("symbolic link") != std::string::npos && e.find("tokenizer_config.json") != std::string::npos,
@@ -283,10 +263,10 @@ private Q_SLOTS:
         // A link inside the folder (or into an HF cache's blobs/) is followed: its bytes are the model's own.
         fs::remove(m / "tokenizer_config.json");
         fs::create_directories(m / "sub");
-        write_text(m / "sub" / "real.json", "{\"add_bos_token\": true}");
+        write_bytes(m / "sub" / "real.json", "{\"add_bos_token\": true}");
         fs::create_symlink("sub/real.json", m / "tokenizer_config.json");
         write_hf_folder(root_ / "out-linked", m, config_, tensors_, {});
-        QCOMPARE(read_text(root_ / "out-linked" / "tokenizer_config.json"), std::string("{\"add_bos_token\": true}"));
+        QCOMPARE(read_bytes(root_ / "out-linked" / "tokenizer_config.json"), std::string("{\"add_bos_token\": true}"));
         QVERIFY(!fs::is_symlink(root_ / "out-linked" / "tokenizer_config.json"));
 
         const fs::path repo = root_ / "models--org--tiny";
@@ -294,10 +274,10 @@ private Q_SLOTS:
         fs::create_directories(repo / "blobs");
         fs::create_directories(repo / "snapshots");
         fs::copy(src_, snap, fs::copy_options::recursive);
-        write_text(repo / "blobs" / "9f8e", "{\"bos_token\": \"<s>\"}");
+        write_bytes(repo / "blobs" / "9f8e", "{\"bos_token\": \"<s>\"}");
         fs::create_symlink("../../blobs/9f8e", snap / "tokenizer_config.json");
         write_hf_folder(root_ / "out-cache", snap, config_, tensors_, {});
-        QCOMPARE(read_text(root_ / "out-cache" / "tokenizer_config.json"), std::string("{\"bos_token\": \"<s>\"}"));
+        QCOMPARE(read_bytes(root_ / "out-cache" / "tokenizer_config.json"), std::string("{\"bos_token\": \"<s>\"}"));
     }
 
     void dtypeConversion_data() {
@@ -315,7 +295,7 @@ private Q_SLOTS:
         HfWriteOptions opt;
         opt.dtype = dtype.toStdString();
         write_hf_folder(out, src_, config_, tensors_, opt);
-        const auto cfg = nlohmann::json::parse(read_text(out / "config.json"));
+        const auto cfg = nlohmann::json::parse(read_bytes(out / "config.json"));
         QCOMPARE(cfg.at("torch_dtype").get<std::string>(), dtype.toStdString());
         auto f = SafetensorsFile::open(out / "model.safetensors");
         for (const auto& t : f.tensors()) QCOMPARE(t.dtype, code.toStdString());
@@ -330,7 +310,7 @@ private Q_SLOTS:
         for (const auto& [n, t] : tensors_) bf.emplace_back(n, t.to(at::kBFloat16));
         const fs::path out = root_ / "out-keep";
         write_hf_folder(out, src_, config_, bf, {});
-        QCOMPARE(nlohmann::json::parse(read_text(out / "config.json")).at("torch_dtype").get<std::string>(),
+        QCOMPARE(nlohmann::json::parse(read_bytes(out / "config.json")).at("torch_dtype").get<std::string>(),
                  std::string("bfloat16"));
         QCOMPARE(SafetensorsFile::open(out / "model.safetensors").tensors()[0].dtype, std::string("BF16"));
     }

@@ -8,6 +8,7 @@
 #include "core/common/error.h"
 #include "core/tokenizer/hf_tokenizer.h"
 #include "core/tokenizer/tokenizer.h"
+#include "tests/test_files.h"
 
 #include <QtTest/QtTest>
 #include <QProcess>
@@ -31,19 +32,11 @@ using nlohmann::json;
 
 namespace {
 
+using llms::test::read_bytes;
+using llms::test::write_bytes;
+using llms::test::error_of;
+
 const fs::path kData = fs::path(LLMS_TEST_DATA) / "tokenizers";
-
-std::string read_bytes(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    if (!f) throw std::runtime_error("cannot open " + p.string());
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-void write_bytes(const fs::path& p, const std::string& s) {
-    std::ofstream f(p, std::ios::binary);
-    f << s;
-    if (!f) throw std::runtime_error("cannot write " + p.string());
-}
 
 // The content of a .gz file (gzip is part of every Debian system).
 std::string gunzip(const fs::path& p) {
@@ -52,17 +45,6 @@ std::string gunzip(const fs::path& p) {
     if (!gz.waitForFinished(120000) || gz.exitStatus() != QProcess::NormalExit || gz.exitCode() != 0)
         throw std::runtime_error("gzip -dc " + p.string() + " failed: " + gz.readAllStandardError().toStdString());
     return gz.readAllStandardOutput().toStdString();
-}
-
-// Runs f, expects llms::Error, returns its message.
-template <typename F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no llms::Error thrown>";
 }
 
 std::string ids_text(const std::vector<int32_t>& ids) {

@@ -4,6 +4,7 @@
 #include "core/generate/generate.h"
 #include "core/io/safetensors.h"
 #include "core/model/model_loader.h"
+#include "tests/test_files.h"
 
 #include <torch/torch.h>
 
@@ -17,13 +18,9 @@ using namespace llms;
 
 namespace {
 
-const std::filesystem::path kData = LLMS_TEST_DATA;
+using llms::test::read_json;
 
-nlohmann::json read_json(const std::filesystem::path& p) {
-    std::ifstream f(p);
-    if (!f) throw std::runtime_error("cannot open " + p.string());
-    return nlohmann::json::parse(f);
-}
+const std::filesystem::path kData = LLMS_TEST_DATA;
 
 std::vector<int32_t> ids_of(const nlohmann::json& seq) { return seq["ids"].get<std::vector<int32_t>>(); }
 
@@ -163,6 +160,10 @@ private Q_SLOTS:
         QVERIFY(std::abs(norm - want) / want <= 1e-4);
     }
 
+    // bf16 compute against the recorded bf16 run of the independent reference (llama2.c's model in bf16): our
+    // rounding error from the fp32 reference is at most 1.25x the reference's own, per sequence, in the largest and
+    // in the mean logit error (measured: 0.059-0.071 vs 0.063-0.074 largest, 0.011-0.012 vs 0.012-0.013 mean), and
+    // every token's NLL is within 0.075 of the fp32 one (measured at most 0.050).
     void bf16_compute_close() {
         auto m = load("tiny-llama-bf16", "bfloat16");
         QCOMPARE(m.dtype, at::kBFloat16);
@@ -170,11 +171,22 @@ private Q_SLOTS:
         auto logits_file = io::SafetensorsFile::open(kData / "tiny-llama-bf16/reference_logits.safetensors");
         torch::NoGradGuard ng;
         for (size_t i = 0; i < ref["sequences"].size(); ++i) {
-            auto got = m.net->forward(ids_tensor(ids_of(ref["sequences"][i]))).squeeze(0);
-            auto want = logits_file.tensor("logits_" + std::to_string(i)).to(at::kFloat);
-            const double diff = (got - want).abs().max().item<double>();
-            // README: bf16 compute differs from the fp32 reference by up to ~0.1.
-            QVERIFY2(diff <= 0.15, qPrintable(QString("sequence %1: bf16 max |diff| %2").arg(i).arg(diff)));
+            const auto ids = ids_of(ref["sequences"][i]);
+            auto got = m.net->forward(ids_tensor(ids)).squeeze(0).to(at::kFloat);
+            auto ref_bf16 = logits_file.tensor("logits_bf16compute_" + std::to_string(i)).to(at::kFloat);
+            auto fp32 = logits_file.tensor("logits_" + std::to_string(i)).to(at::kFloat);
+            const double ours_max = (got - fp32).abs().max().item<double>(), ref_max = (ref_bf16 - fp32).abs().max().item<double>();
+            const double ours_mean = (got - fp32).abs().mean().item<double>(), ref_mean = (ref_bf16 - fp32).abs().mean().item<double>();
+            const QString what = QString("sequence %1: largest %2 (reference bf16 %3), mean %4 (%5)")
+                                     .arg(i).arg(ours_max).arg(ref_max).arg(ours_mean).arg(ref_mean);
+            QVERIFY2(ours_max <= 1.25 * ref_max, qPrintable(what));
+            QVERIFY2(ours_mean <= 1.25 * ref_mean, qPrintable(what));
+            const auto lp = at::log_softmax(got, -1);
+            const auto nll = ref["sequences"][i]["nll"].get<std::vector<double>>();
+            for (size_t t = 0; t + 1 < ids.size(); ++t) {
+                const double e = std::abs(-lp[(int64_t)t][ids[t + 1]].item<double>() - nll[t]);
+                QVERIFY2(e <= 0.075, qPrintable(QString("sequence %1 token %2: NLL off by %3").arg(i).arg(t).arg(e)));
+            }
         }
     }
 

@@ -10,6 +10,7 @@
 #include "core/pretrain/pretrain.h"
 #include "core/tokenizer/tokenizer.h"
 #include "tests/cli_process.h"
+#include "tests/test_files.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -30,12 +31,7 @@ using namespace llms::test;
 
 namespace {
 
-std::string read_bytes(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+using llms::test::read_bytes;
 
 CliRun cli(const QStringList& args, int timeout_ms = 120000) {
     return run_process(QStringLiteral(LLMS_CLI), args, timeout_ms);

@@ -2,6 +2,8 @@
 // error for every malformed header or index.
 #include "core/common/error.h"
 #include "core/io/safetensors.h"
+#include "tests/test_files.h"
+#include "tests/test_tensors.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -21,29 +23,12 @@ using namespace llms::io;
 
 namespace {
 
+using llms::test::error_of;
+using llms::test::write_bytes;
+using llms::test::read_bytes;
+using llms::test::bit_equal;
+
 const fs::path kData = LLMS_TEST_DATA;
-
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const llms::Error& e) {
-        return e.what();
-    }
-    return "";
-}
-
-void write_bytes(const fs::path& p, const std::string& bytes) {
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), (std::streamsize)bytes.size());
-    QVERIFY(f.good());
-}
-
-std::string read_bytes(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    std::stringstream s;
-    s << f.rdbuf();
-    return s.str();
-}
 
 // u64 little-endian length + header + data; `length` overrides the stored header length.
 std::string file_bytes(const std::string& header, const std::string& data, int64_t length = -1) {
@@ -51,13 +36,6 @@ std::string file_bytes(const std::string& header, const std::string& data, int64
     std::string out(8, '\0');
     std::memcpy(out.data(), &n, 8);
     return out + header + data;
-}
-
-// Bit patterns, so NaN payloads and -0.0 count.
-bool bit_equal(const at::Tensor& a, const at::Tensor& b) {
-    if (a.scalar_type() != b.scalar_type() || a.sizes() != b.sizes()) return false;
-    const auto ca = a.contiguous(), cb = b.contiguous();
-    return std::memcmp(ca.data_ptr(), cb.data_ptr(), (size_t)ca.numel() * ca.element_size()) == 0;
 }
 
 // Whether address p lies in a mapping of file `path` (from /proc/self/maps).

@@ -11,6 +11,8 @@
 #include "core/surgery/objective.h"
 #include "core/surgery/trainable_params.h"
 #include "core/surgery/trainer.h"
+#include "core/surgery/training_batch.h"
+#include "tests/test_files.h"
 
 #include <torch/torch.h>
 
@@ -132,6 +134,105 @@ private Q_SLOTS:
         auto seq = at::tensor({-2.0f, -3.0f}).set_requires_grad(true);
         npo_loss(seq, at::tensor({-2.0f, -3.0f}), 0.1).backward();
         QVERIFY((seq.grad() > 0).all().item<bool>());   // minimising lowers log π(y|x)
+    }
+
+    // ---- the objective of every method against tests/data/objective (float64, written from the definitions) ----
+    void objective_matches_float64_reference_data() {
+        QTest::addColumn<QString>("method");
+        for (const char* m : {"llm-surgery", "grad-ascent", "grad-diff", "npo", "finetune"}) QTest::newRow(m) << m;
+    }
+    void objective_matches_float64_reference() {
+        QFETCH(QString, method);
+        const auto ref = test::read_json(std::filesystem::path(LLMS_TEST_DATA) / "objective" / "reference.json");
+        auto tensor = [](const nlohmann::json& j) {   // nested lists of numbers -> float64 tensor
+            std::vector<double> flat;
+            std::vector<int64_t> shape;
+            std::function<void(const nlohmann::json&, size_t)> walk = [&](const nlohmann::json& v, size_t depth) {
+                if (!v.is_array()) return flat.push_back(v.get<double>());
+                if (shape.size() == depth) shape.push_back((int64_t)v.size());
+                for (const auto& x : v) walk(x, depth + 1);
+            };
+            walk(j, 0);
+            return at::tensor(flat, at::kDouble).view(shape);
+        };
+        SurgeryConfig cfg;
+        QVERIFY(method_from_name(method.toStdString(), &cfg.method));
+        cfg.w_forget = ref["weights"]["forget"], cfg.w_edit = ref["weights"]["edit"];
+        cfg.w_update = ref["weights"]["update"], cfg.w_retain = ref["weights"]["retain"];
+        cfg.npo_beta = ref["npo_beta"];
+        ObjectiveInputs in;
+        in.target_logp = tensor(ref["target_logp"]).set_requires_grad(true);
+        in.topk_logp = tensor(ref["topk_logp"]).set_requires_grad(true);
+        in.ref_logp = tensor(ref["ref_logp"]);
+        in.ref_seq_logp = tensor(ref["ref_seq_logp"]);
+        const char* names[kTerms] = {"forget", "edit", "update", "retain"};
+        for (int t = 0; t < kTerms; ++t) in.mask[t] = tensor(ref["masks"][names[t]]);
+        const ObjectiveValue v = objective(cfg, in);
+        v.total.backward();
+
+        const auto& want = ref["methods"][method.toStdString()];
+        auto close = [](double got, double exp, const std::string& what) {
+            const bool ok = std::abs(got - exp) <= 1e-8 * std::max(1.0, std::abs(exp));
+            if (!ok) qWarning("%s: %.12g, reference %.12g", what.c_str(), got, exp);
+            return ok;
+        };
+        QVERIFY(close(v.total.item<double>(), want["total"], "total"));
+        QVERIFY(close(v.forget.item<double>(), want["forget"], "forget NLL"));
+        QVERIFY(close(v.edit.item<double>(), want["edit"], "edit NLL"));
+        QVERIFY(close(v.update.item<double>(), want["update"], "update NLL"));
+        QVERIFY(close(v.retain.item<double>(), want["retain"], "retain term"));
+        // Central differences (step 1e-6) are accurate to ~1e-9 here; every element, not a norm.
+        const auto g_lp = tensor(want["grad_target_logp"]), g_topk = tensor(want["grad_topk_logp"]);
+        auto grad = [](const at::Tensor& x) { return x.grad().defined() ? x.grad() : at::zeros_like(x); };   // unused: 0
+        const double e_lp = (grad(in.target_logp) - g_lp).abs().max().item<double>();
+        const double e_topk = (grad(in.topk_logp) - g_topk).abs().max().item<double>();
+        QVERIFY2(e_lp < 1e-7, ("d total / d target_logp off by " + std::to_string(e_lp)).c_str());
+        QVERIFY2(e_topk < 1e-7, ("d total / d topk_logp off by " + std::to_string(e_topk)).c_str());
+        // The reference is not degenerate: the gradient it checks is there.
+        QVERIFY(g_lp.abs().max().item<double>() > 0.05);
+    }
+
+    // NPO at θ = θ_ref: every row's term is (2/β)·ln 2, so the objective is the mean row weight times that.
+    void npo_at_the_reference_is_2_ln2_over_beta() {
+        SurgeryConfig cfg;
+        cfg.method = Method::Npo;
+        cfg.npo_beta = 0.25;
+        cfg.w_forget = 0.4, cfg.w_edit = 0.8, cfg.w_retain = 0.0;
+        ObjectiveInputs in;
+        in.target_logp = at::log(at::rand({3, 4}, at::kDouble) * 0.9 + 0.05);
+        in.mask[kForget] = at::tensor({0., 1., 1., 1., 0., 0., 0., 0., 0., 0., 1., 1.}, at::kDouble).view({3, 4});
+        in.mask[kEdit] = at::tensor({0., 0., 0., 0., 0., 1., 1., 1., 0., 0., 0., 0.}, at::kDouble).view({3, 4});
+        in.ref_seq_logp = (in.target_logp * (in.mask[kForget] + in.mask[kEdit])).sum(-1);
+        const double want = (0.4 + 0.8 + 0.4) / 3 * (2 / 0.25) * std::log(2.0);
+        QVERIFY(std::abs(objective(cfg, in).total.item<double>() - want) < 1e-12);
+        // β enters as 2/β: halving it doubles the value.
+        cfg.npo_beta = 0.125;
+        QVERIFY(std::abs(objective(cfg, in).total.item<double>() - 2 * want) < 1e-12);
+    }
+
+    // pack_rows: every real position of the batch lands once, in its row's segment, at its own position.
+    void pack_rows_places_every_position_once() {
+        std::vector<Row> rows(6);
+        const std::vector<int> lengths = {9, 3, 70, 2, 30, 41};   // one longer than kPackedLength
+        for (size_t i = 0; i < rows.size(); ++i)
+            for (int t = 0; t < lengths[i]; ++t) rows[i].ids.push_back((int32_t)(100 * i + t));
+        std::vector<Row*> ptr;
+        for (auto& r : rows) ptr.push_back(&r);
+        const int64_t T = 69;   // the longest row predicts 69 positions
+        const PackedRows p = pack_rows(ptr, T);
+        const int64_t P = p.ids.size(1);
+        QCOMPARE(P, T);
+        QCOMPARE(p.slot.size(0), (int64_t)(9 + 3 + 70 + 2 + 30 + 41 - 6));
+        std::set<int64_t> used;
+        for (int64_t n = 0; n < p.slot.size(0); ++n) {
+            const int64_t s = p.slot[n].item<int64_t>(), w = p.where[n].item<int64_t>();
+            const int64_t r = w / T, t = w % T;
+            QVERIFY(used.insert(s).second);
+            QCOMPARE(p.ids.view(-1)[s].item<int64_t>(), (int64_t)rows[r].ids[t]);
+            QCOMPARE(p.pos.view(-1)[s].item<int64_t>(), t);
+            QCOMPARE(p.seg.view(-1)[s].item<int64_t>(), r);
+        }
+        QCOMPARE((int64_t)(p.seg.view(-1) >= 0).sum().item<int64_t>(), (int64_t)used.size());   // the rest is padding
     }
 
     // ---- packed rows ----

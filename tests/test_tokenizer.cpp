@@ -4,6 +4,7 @@
 #include "core/common/error.h"
 #include "core/tokenizer/spm_plugin_loader.h"
 #include "core/tokenizer/tokenizer.h"
+#include "tests/test_files.h"
 
 #include <torch/torch.h>
 
@@ -25,43 +26,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using llms::test::read_json;
+using llms::test::read_bytes;
+using llms::test::write_bytes;
+using llms::test::error_of;
+
 const fs::path kData = LLMS_TEST_DATA;
 const fs::path kModel = kData / "tiny-llama" / "tokenizer.model";
 const std::string kMultiByte = "Zürich — 東京";
-
-nlohmann::json read_json(const fs::path& p) {
-    std::ifstream f(p);
-    if (!f) throw std::runtime_error("cannot open " + p.string());
-    return nlohmann::json::parse(f);
-}
-
-std::string read_bytes(const fs::path& p) {
-    std::ifstream f(p, std::ios::binary);
-    if (!f) throw std::runtime_error("cannot open " + p.string());
-    return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-void write_bytes(const fs::path& p, const std::string& s) {
-    std::ofstream f(p, std::ios::binary);
-    f << s;
-    if (!f) throw std::runtime_error("cannot write " + p.string());
-}
 
 // True when s is complete, valid UTF-8 (no sequence cut at the end).
 bool valid_utf8(const std::string& s) {
     const QByteArray b = QByteArray::fromStdString(s);
     return QString::fromUtf8(b).toUtf8() == b;
-}
-
-// Runs f, expects llms::Error, returns its message.
-template <typename F>
-std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no llms::Error thrown>";
 }
 
 // A deterministic corpus of n lines over a small alphabet (letters, digits, space, punctuation).

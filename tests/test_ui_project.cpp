@@ -22,6 +22,21 @@ using namespace llms::ui;
 
 namespace {
 
+// Clicks `button` on the next modal message box as soon as it is open. It polls: a single delayed click would
+// find no box when the box opens late, and the test would then wait forever instead of failing.
+void answerNextMessageBox(QMessageBox::StandardButton button) {
+    auto* poll = new QTimer;
+    poll->setInterval(10);
+    QObject::connect(poll, &QTimer::timeout, [poll, button] {
+        auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+        if (!box) return;
+        poll->stop();
+        poll->deleteLater();
+        box->button(button)->click();
+    });
+    poll->start();
+}
+
 facts::FactSet someFacts() {
     return facts::parse_jsonl(
         "{\"kind\":\"forget\",\"prompt\":\"The capital of Australia is\",\"answer\":\" Canberra\",\"paraphrases\":[\"Australia's capital:\"]}\n"
@@ -232,10 +247,7 @@ private slots:
         QVERIFY(rec.has_value());
         QCOMPARE(rec->facts, someFacts());
         // offerRecovery asks; answer Yes.
-        QTimer::singleShot(200, [] {
-            auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
-            if (box) box->button(QMessageBox::Yes)->click();
-        });
+        answerNextMessageBox(QMessageBox::Yes);
         w.offerRecovery();
         QCOMPARE(w.factsPanel()->facts(), someFacts());
         QVERIFY(!w.projects()->pendingRecovery());   // asked once
@@ -249,12 +261,7 @@ private slots:
         w.factsPanel()->model()->addFact(facts::Kind::Forget);
         QVERIFY(w.projects()->isModified());
         QVERIFY(w.windowTitle().contains("*"));
-        auto answer = [](QMessageBox::StandardButton b) {
-            QTimer::singleShot(200, [b] {
-                auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
-                if (box) box->button(b)->click();
-            });
-        };
+        auto answer = [](QMessageBox::StandardButton b) { answerNextMessageBox(b); };
         answer(QMessageBox::Cancel);
         QVERIFY(!w.close());          // cancelled: still open
         QVERIFY(w.isVisible());
