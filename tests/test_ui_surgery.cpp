@@ -2,6 +2,7 @@
 // tokenizer), as the app does: load with progress, ask, probe, a short surgery with live metrics (QSignalSpy),
 // pause, stop mid-run, revert / use a run, export a loadable folder; the main window end to end; redraw
 // coalescing and event-loop latency while training.
+#include "core/gguf/gguf_reader.h"
 #include "ui/app_settings.h"
 #include "ui/facts_panel.h"
 #include "ui/fact_table_model.h"
@@ -225,6 +226,14 @@ private slots:
         QVERIFY(exported.wait(kWaitMs));
         QVERIFY(QFileInfo(tmp_.filePath("edited-bf16/model.safetensors")).size() <
                 QFileInfo(out + "/model.safetensors").size());
+        // The same run as one GGUF file for llama.cpp (tools/check_gguf_llama_cpp.mjs checks what llama.cpp reads).
+        session::ExportOptions go;
+        go.gguf_type = "q8_0";
+        c.exportModel(tmp_.filePath("edited.gguf"), 1, go);
+        QVERIFY(exported.wait(kWaitMs));
+        const auto gguf = gguf::GgufFile::open(tmp_.filePath("edited.gguf").toStdString());
+        QCOMPARE(gguf.metadata().find("general.architecture")->s, std::string("llama"));
+        QCOMPARE(gguf.find("blk.0.attn_q.weight")->type, gguf::TensorType::Q8_0);
         // Refused: writing over the source folder; an existing folder without overwrite.
         c.exportModel(model_, 1, eo);
         QVERIFY(failed.wait(kWaitMs));

@@ -73,10 +73,19 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
     // ---- export -------------------------------------------------------------------------------------------
     which_ = new QComboBox(this);
     which_->setToolTip(tr("Which weights to write"));
+    // Data: an HF folder's dtype ("float32"), or "gguf:" and a GGUF type ("gguf:q8_0").
     dtype_ = new QComboBox(this);
-    dtype_->addItems({"float32", "bfloat16", "float16"});
-    dtype_->setCurrentText(settings_->exportDtype());
-    dtype_->setToolTip(tr("Number format of the written weights: bfloat16/float16 halve the size"));
+    for (const char* d : {"float32", "bfloat16", "float16"}) dtype_->addItem(tr("Hugging Face folder, %1").arg(d), d);
+    const std::pair<const char*, const char*> ggufTypes[] = {
+        {"f16", QT_TR_NOOP("GGUF file (llama.cpp, Ollama, LM Studio), f16")},
+        {"q8_0", QT_TR_NOOP("GGUF file, q8_0 (8-bit, about half of f16)")},
+        {"q4_0", QT_TR_NOOP("GGUF file, q4_0 (4-bit, about a quarter of f16)")},
+        {"bf16", QT_TR_NOOP("GGUF file, bf16")},
+        {"f32", QT_TR_NOOP("GGUF file, f32")}};
+    for (const auto& [type, label] : ggufTypes) dtype_->addItem(tr(label), QString("gguf:") + type);
+    dtype_->setCurrentIndex(std::max(0, dtype_->findData(settings_->exportDtype())));
+    dtype_->setToolTip(tr("A Hugging Face folder (float32, or bfloat16/float16 at half the size), or one GGUF file for "
+                          "llama.cpp and the apps built on it (norms stay f32; in q4_0 the output matrix is q8_0)"));
     outDir_ = new QLineEdit(this);
     outDir_->setPlaceholderText(tr("a new folder for the edited model"));
     browse_ = new QPushButton(tr("Browse…"), this);
@@ -104,9 +113,10 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
     auto* form = new QFormLayout;
     form->addRow(tr("Weights:"), which_);
     form->addRow(tr("Format:"), dtype_);
-    form->addRow(tr("Folder:"), dirRow);
+    outLabel_ = new QLabel(tr("Folder:"), this);
+    form->addRow(outLabel_, dirRow);
     form->addRow(QString(), overwrite_);
-    auto* exportBox = new QGroupBox(tr("Export as a Hugging Face folder"), this);
+    auto* exportBox = new QGroupBox(tr("Export"), this);
     auto* el = new QVBoxLayout(exportBox);
     el->addLayout(form);
     el->addWidget(exportButton_, 0, Qt::AlignLeft);
@@ -134,13 +144,18 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
         if (const auto* r = controller_->run(selectedRun())) Q_EMIT reuseSettings(*r);
     });
     connect(browse_, &QPushButton::clicked, this, [this] {
-        const QString d = QFileDialog::getSaveFileName(this, tr("Export to a new folder"),
-                                                       settings_->lastExportDir() + "/edited-model", QString(), nullptr,
-                                                       QFileDialog::ShowDirsOnly);
+        const bool gguf = dtype_->currentData().toString().startsWith("gguf:");
+        const QString d = gguf ? QFileDialog::getSaveFileName(this, tr("Export to a GGUF file"),
+                                                              settings_->lastExportDir() + "/edited-model.gguf",
+                                                              tr("GGUF files (*.gguf)"))
+                               : QFileDialog::getSaveFileName(this, tr("Export to a new folder"),
+                                                              settings_->lastExportDir() + "/edited-model", QString(),
+                                                              nullptr, QFileDialog::ShowDirsOnly);
         if (!d.isEmpty()) outDir_->setText(d);
     });
+    connect(dtype_, &QComboBox::currentIndexChanged, this, &HistoryPanel::syncExportFormat);
     connect(export_, &QAction::triggered, this, [this] {
-        exportTo(outDir_->text(), which_->currentData().toInt(), dtype_->currentText(), overwrite_->isChecked());
+        exportTo(outDir_->text(), which_->currentData().toInt(), dtype_->currentData().toString(), overwrite_->isChecked());
     });
     connect(controller_, &SessionController::historyChanged, this, &HistoryPanel::refresh);
     connect(controller_, &SessionController::activeRunChanged, this, &HistoryPanel::refresh);
@@ -148,6 +163,7 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
     connect(controller_, &SessionController::modelOpened, this, [this](const session::ModelCard& c) {
         if (outDir_->text().isEmpty())
             outDir_->setText(QDir(settings_->lastExportDir()).filePath(QString::fromStdString(c.name) + "-edited"));
+        syncExportFormat();
         refresh();
     });
     connect(controller_, &SessionController::progress, this, [this](const QString& what, double f) {
@@ -158,15 +174,36 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
     });
     connect(controller_, &SessionController::exported, this, [this](const QString& dir) {
         progress_->setVisible(false);
-        exportNote_->setText(tr("<span style='color:#2e7d32'>✔ Exported to <b>%1</b></span> — open it here or with "
-                                "any Hugging Face tooling.")
-                                 .arg(dir.toHtmlEscaped()));
+        exportNote_->setText(dir.endsWith(".gguf")
+                                 ? tr("<span style='color:#2e7d32'>✔ Exported to <b>%1</b></span> — load it in llama.cpp, "
+                                      "Ollama or LM Studio.").arg(dir.toHtmlEscaped())
+                                 : tr("<span style='color:#2e7d32'>✔ Exported to <b>%1</b></span> — open it here or with "
+                                      "any Hugging Face tooling.").arg(dir.toHtmlEscaped()));
         Q_EMIT status(tr("Model exported to %1").arg(dir));
     });
     connect(controller_, &SessionController::failed, this, [this](Task task) {
         if (task == Task::Export) progress_->setVisible(false);
     });
+    syncExportFormat();
     refresh();
+}
+
+// A GGUF export names a file, an HF export a folder: the path, its label, the replace option and the note follow.
+void HistoryPanel::syncExportFormat() {
+    const bool gguf = dtype_->currentData().toString().startsWith("gguf:");
+    QString p = outDir_->text().trimmed();
+    if (gguf && !p.isEmpty() && !p.endsWith(".gguf")) p += ".gguf";
+    if (!gguf && p.endsWith(".gguf")) p.chop(5);
+    outDir_->setText(p);
+    outDir_->setPlaceholderText(gguf ? tr("a new .gguf file for the edited model") : tr("a new folder for the edited model"));
+    outLabel_->setText(gguf ? tr("File:") : tr("Folder:"));
+    overwrite_->setText(gguf ? tr("replace the file if llm-surgery wrote it") : tr("replace the folder if llm-surgery wrote it"));
+    exportNote_->setText(gguf ? tr("Writes one GGUF file (weights, tokenizer, chat template) under a temporary name and "
+                                   "renames it when complete, as llama.cpp's converter lays it out: load it in llama.cpp, "
+                                   "Ollama or LM Studio. The source folder is never written to.")
+                              : tr("Writes config.json, model.safetensors and the tokenizer into a temporary folder and "
+                                   "renames it into place when complete: an interrupted export never leaves a "
+                                   "half-written model. The source folder is never written to."));
 }
 
 int HistoryPanel::selectedRun() const {
@@ -175,10 +212,12 @@ int HistoryPanel::selectedRun() const {
     return table_->item(rows.first().row(), 1)->data(Qt::UserRole).toInt();
 }
 
-bool HistoryPanel::exportTo(const QString& dir, int runId, const QString& dtype, bool overwrite) {
+bool HistoryPanel::exportTo(const QString& dir, int runId, const QString& format, bool overwrite) {
     const QString d = QDir::cleanPath(dir.trimmed());
+    const bool gguf = format.startsWith("gguf:");
     if (dir.trimmed().isEmpty()) {
-        showError(this, tr("Export"), tr("Choose a folder to export to (Browse…)."));
+        showError(this, tr("Export"), gguf ? tr("Choose a .gguf file to export to (Browse…).")
+                                           : tr("Choose a folder to export to (Browse…)."));
         return false;
     }
     if (controller_->card() && QFileInfo(d).absoluteFilePath() == QString::fromStdString(controller_->card()->dir)) {
@@ -194,10 +233,11 @@ bool HistoryPanel::exportTo(const QString& dir, int runId, const QString& dtype,
             return false;
         }
     }
-    settings_->setExportDtype(dtype);
+    settings_->setExportDtype(format);
     settings_->setLastExportDir(QFileInfo(d).absolutePath());
     session::ExportOptions o;
-    o.dtype = dtype.toStdString();
+    if (gguf) o.gguf_type = format.mid(5).toStdString();
+    else o.dtype = format.toStdString();
     o.overwrite = overwrite;
     progress_->setValue(0);
     progress_->setVisible(true);

@@ -28,7 +28,8 @@ public:
     int selectedRun() const;                 // -1 when none
     // Exports run `runId` (0 = original) to dir in the background. Returns false (with a message) when
     // the request is refused up front (empty folder name, the model's own folder, ...).
-    bool exportTo(const QString& dir, int runId, const QString& dtype, bool overwrite);
+    // format: an HF folder's dtype ("float32", "bfloat16", "float16") or "gguf:" and a GGUF type ("gguf:q8_0").
+    bool exportTo(const QString& dir, int runId, const QString& format, bool overwrite);
 
     QAction* revertAction() const { return revert_; }
     QAction* exportAction() const { return export_; }
@@ -40,6 +41,7 @@ Q_SIGNALS:
     void reuseSettings(const llms::session::RunRecord& run);   // load this run's facts and settings into the editors
 
 private:
+    void syncExportFormat();
     void refresh();
     void updateEnabled();
 
@@ -49,6 +51,7 @@ private:
     QPushButton *use_, *revertButton_, *results_, *reuse_, *exportButton_, *browse_;
     QComboBox *which_, *dtype_;
     QLineEdit* outDir_;
+    QLabel* outLabel_;
     QCheckBox* overwrite_;
     QProgressBar* progress_;
     QLabel *active_, *exportNote_;

@@ -1,7 +1,8 @@
 // Export: any kept weights (original or a run's) as a HF folder via io::write_hf_folder (atomic, never over
-// the source folder, tokenizer and side files copied from it).
+// the source folder, tokenizer and side files copied from it), or as one GGUF file (core/gguf/gguf_export.h).
 #include "core/common/dtype_torch.h"
 #include "core/common/error.h"
+#include "core/gguf/gguf_export.h"
 #include "core/io/hf_folder.h"
 #include "core/io/output_folder.h"
 #include "core/session/session_impl.h"
@@ -15,13 +16,24 @@ void Session::export_model(const std::filesystem::path& out_dir, int run_id, con
                            const std::function<void(double)>& progress) {
     auto& I = *impl_;
     auto& m = I.model();
-    if (!dtype_by_name(opt.dtype))
+    gguf::GgufExportOptions g;
+    if (!opt.gguf_type.empty()) {
+        if (!gguf::type_from_name(opt.gguf_type, &g.type))
+            throw Error("export: unknown GGUF type \"" + opt.gguf_type + "\" (f32, f16, bf16, q8_0, q4_0)");
+        gguf::check_gguf_output(out_dir, I.card.dir, opt.overwrite);
+        (void)gguf::gguf_architecture(m.config);
+    } else if (!dtype_by_name(opt.dtype)) {
         throw Error("export: unknown dtype \"" + opt.dtype + "\" (" + kDtypeNames + ")");
+    }
     const Weights& w = I.weights_of(run_id);
     const auto live = hf_named_tensors(m.net);
     std::vector<std::pair<std::string, at::Tensor>> tensors;
     tensors.reserve(w.size());
     for (size_t i = 0; i < w.size(); ++i) tensors.emplace_back(live[i].first, w[i]);
+    if (!opt.gguf_type.empty()) {
+        gguf::export_gguf(out_dir, m.config, I.card.dir, m.tok(), tensors, g, progress);
+        return;
+    }
 
     io::HfWriteOptions o;
     o.dtype = opt.dtype;

@@ -94,8 +94,9 @@ struct FactProbe {
 };
 
 struct ExportOptions {
-    std::string dtype = "float32";  // "float32" | "bfloat16" | "float16"
-    bool overwrite = false;
+    std::string dtype = "float32";  // an HF folder's weights: "float32" | "bfloat16" | "float16"
+    std::string gguf_type;          // not empty: one GGUF file of this type instead ("f32", "f16", "bf16", "q8_0", "q4_0")
+    bool overwrite = false;         // replace an output llm-surgery wrote (never anything else)
 };
 
 // One surgery run: its inputs, what happened, and the before/after report.

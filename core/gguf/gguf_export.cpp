@@ -1,0 +1,207 @@
+#include "core/gguf/gguf_export.h"
+
+#include "core/common/error.h"
+#include "core/io/output_folder.h"
+#include "core/gguf/ggml_quants.h"
+#include "core/gguf/gguf_reader.h"
+#include "core/gguf/gguf_vocab.h"
+#include "core/gguf/gguf_writer.h"
+#include "core/tokenizer/tokenizer.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <cstring>
+#include <regex>
+
+#include <unistd.h>
+
+namespace llms::gguf {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int64_t head_dim_of(const LlamaConfig& c) { return c.head_dim > 0 ? c.head_dim : c.hidden_size / c.num_attention_heads; }
+
+// HF name -> GGUF name ("" for a tensor llama.cpp does not take).
+std::string gguf_name(const std::string& hf) {
+    static const std::pair<const char*, const char*> layer_parts[] = {
+        {"input_layernorm.weight", "attn_norm.weight"},     {"self_attn.q_proj.weight", "attn_q.weight"},
+        {"self_attn.q_proj.bias", "attn_q.bias"},           {"self_attn.k_proj.weight", "attn_k.weight"},
+        {"self_attn.k_proj.bias", "attn_k.bias"},           {"self_attn.v_proj.weight", "attn_v.weight"},
+        {"self_attn.v_proj.bias", "attn_v.bias"},           {"self_attn.o_proj.weight", "attn_output.weight"},
+        {"self_attn.o_proj.bias", "attn_output.bias"},      {"self_attn.q_norm.weight", "attn_q_norm.weight"},
+        {"self_attn.k_norm.weight", "attn_k_norm.weight"},  {"post_attention_layernorm.weight", "ffn_norm.weight"},
+        {"mlp.gate_proj.weight", "ffn_gate.weight"},        {"mlp.gate_proj.bias", "ffn_gate.bias"},
+        {"mlp.up_proj.weight", "ffn_up.weight"},            {"mlp.up_proj.bias", "ffn_up.bias"},
+        {"mlp.down_proj.weight", "ffn_down.weight"},        {"mlp.down_proj.bias", "ffn_down.bias"},
+    };
+    if (hf == "model.embed_tokens.weight") return "token_embd.weight";
+    if (hf == "model.norm.weight") return "output_norm.weight";
+    if (hf == "lm_head.weight") return "output.weight";
+    static const std::regex layer(R"(model\.layers\.(\d+)\.(.+))");
+    std::smatch m;
+    if (std::regex_match(hf, m, layer))
+        for (const auto& [from, to] : layer_parts)
+            if (m[2] == from) return "blk." + m[1].str() + "." + to;
+    return "";
+}
+
+// llama.cpp's llama architecture pairs rotary dimensions (i, i+1); HF's rotate-half pairs (i, i + HD/2). Rows of
+// each head are interleaved so that the pairs match: row h·HD + 2i + j <- row h·HD + j·HD/2 + i.
+at::Tensor permute_rows(const at::Tensor& w, int64_t heads) {
+    const int64_t rows = w.size(0);
+    if (w.dim() == 1) return w.reshape({heads, 2, rows / heads / 2}).transpose(1, 2).reshape({rows});
+    return w.reshape({heads, 2, rows / heads / 2, w.size(1)}).transpose(1, 2).reshape(w.sizes());
+}
+
+// Llama 3's frequency bands as llama.cpp applies them: each rotary frequency is divided by its factor.
+std::vector<float> llama3_rope_factors(const LlamaConfig& c) {
+    const int64_t dim = head_dim_of(c);
+    const double factor = c.rope_factor, lo = c.rope_low_freq_factor, hi = c.rope_high_freq_factor;
+    const double old = c.rope_original_max_position > 0 ? (double)c.rope_original_max_position : 8192.0;
+    const double low_wavelen = old / lo, high_wavelen = old / hi;
+    std::vector<float> out;
+    for (int64_t i = 0; i < dim / 2; ++i) {
+        const float freq = (float)(1.0 / std::pow(c.rope_theta, (double)(2 * i) / (double)dim));
+        const double wavelen = 2 * M_PI / freq;
+        if (wavelen < high_wavelen) out.push_back(1.0f);
+        else if (wavelen > low_wavelen) out.push_back((float)factor);
+        else {
+            const double smooth = (old / wavelen - lo) / (hi - lo);
+            out.push_back((float)(1.0 / ((1 - smooth) / factor + smooth)));
+        }
+    }
+    return out;
+}
+
+std::string bytes_of(const at::Tensor& t, TensorType type) {
+    const at::Tensor f = t.to(at::kCPU, at::kFloat).contiguous();
+    const float* x = f.data_ptr<float>();
+    const int64_t n = f.numel();
+    std::string out((size_t)tensor_bytes(type, n), '\0');
+    auto* o = reinterpret_cast<uint8_t*>(out.data());
+    switch (type) {
+        case TensorType::F32: std::memcpy(o, x, (size_t)n * 4); break;
+        case TensorType::F16:
+            for (int64_t i = 0; i < n; ++i) {
+                const uint16_t h = fp32_to_fp16(x[i]);
+                o[2 * i] = (uint8_t)h, o[2 * i + 1] = (uint8_t)(h >> 8);
+            }
+            break;
+        case TensorType::BF16:
+            for (int64_t i = 0; i < n; ++i) {
+                const uint16_t h = fp32_to_bf16(x[i]);
+                o[2 * i] = (uint8_t)h, o[2 * i + 1] = (uint8_t)(h >> 8);
+            }
+            break;
+        case TensorType::Q8_0: quantize_q8_0(x, n, o); break;
+        case TensorType::Q4_0: quantize_q4_0(x, n, o); break;
+    }
+    return out;
+}
+
+}  // namespace
+
+void check_gguf_output(const fs::path& out, const fs::path& model_dir, bool overwrite) {
+    const fs::path f = io::clean_path(out);
+    if (f.extension() != ".gguf") throw Error(f.string() + ": a GGUF file name ends in .gguf");
+    if (io::same_or_inside(f, io::clean_path(model_dir)))
+        throw Error(f.string() + ": this is inside the input model folder, which is never modified; write elsewhere");
+    std::error_code ec;
+    if (!fs::is_directory(f.parent_path(), ec))
+        throw Error(f.string() + ": the folder " + f.parent_path().string() + " does not exist; create it or choose another");
+    if (::access(f.parent_path().c_str(), W_OK) != 0)
+        throw Error(f.string() + ": the folder " + f.parent_path().string() + " is not writable; choose another");
+    if (!fs::exists(f, ec)) return;
+    bool ours = false;
+    try {
+        ours = fs::is_regular_file(f, ec) && GgufFile::open(f).metadata().find(kExportedByKey) != nullptr;
+    } catch (const Error&) {
+    }
+    if (!ours) throw Error(f.string() + ": exists and is not a GGUF file llm-surgery wrote; choose a new file name");
+    if (!overwrite) throw Error(f.string() + ": exists; choose a new file name, or allow replacing it");
+}
+
+std::string gguf_architecture(const LlamaConfig& c) {
+    const std::string& a = c.architecture;
+    if (a == "LlamaForCausalLM" || a == "MistralForCausalLM") return "llama";
+    if (a == "Qwen2ForCausalLM") return "qwen2";
+    if (a == "Qwen3ForCausalLM") {
+        if (c.qkv_bias || c.o_bias) throw Error("GGUF export: a Qwen3 model with attention biases is not one llama.cpp loads");
+        return "qwen3";
+    }
+    throw Error("GGUF export: " + a + " has no GGUF architecture here (Llama, Mistral, Qwen2, Qwen3)");
+}
+
+void export_gguf(const fs::path& out, const LlamaConfig& c, const fs::path& model_dir, const Tokenizer& tok,
+                 const std::vector<std::pair<std::string, at::Tensor>>& tensors, const GgufExportOptions& o,
+                 const std::function<void(double)>& progress) {
+    const std::string arch = gguf_architecture(c);
+    const int64_t hd = head_dim_of(c);
+    if (arch == "qwen2" && hd * c.num_attention_heads != c.hidden_size)
+        throw Error("GGUF export: llama.cpp's qwen2 needs head_dim x heads = hidden_size");
+
+    Metadata md;
+    auto key = [&](const std::string& k) { return arch + "." + k; };
+    md.set("general.architecture", Value::string(arch));
+    md.set("general.type", Value::string("model"));
+    md.set("general.name", Value::string(o.name.empty() ? fs::absolute(model_dir).lexically_normal().filename().string() : o.name));
+    md.set(key("block_count"), Value::u32((uint32_t)c.num_hidden_layers));
+    md.set(key("context_length"), Value::u32((uint32_t)c.max_position_embeddings));
+    md.set(key("embedding_length"), Value::u32((uint32_t)c.hidden_size));
+    md.set(key("feed_forward_length"), Value::u32((uint32_t)c.intermediate_size));
+    md.set(key("attention.head_count"), Value::u32((uint32_t)c.num_attention_heads));
+    md.set(key("attention.head_count_kv"), Value::u32((uint32_t)c.num_key_value_heads));
+    md.set(key("rope.freq_base"), Value::f32((float)c.rope_theta));
+    md.set(key("attention.layer_norm_rms_epsilon"), Value::f32((float)c.rms_norm_eps));
+    md.set(key("attention.key_length"), Value::u32((uint32_t)hd));
+    md.set(key("attention.value_length"), Value::u32((uint32_t)hd));
+    if (arch == "llama") {
+        md.set(key("vocab_size"), Value::u32((uint32_t)c.vocab_size));
+        md.set(key("rope.dimension_count"), Value::u32((uint32_t)hd));
+    }
+    if (c.rope_type == "linear") {
+        md.set(key("rope.scaling.type"), Value::string("linear"));
+        md.set(key("rope.scaling.factor"), Value::f32((float)c.rope_factor));
+    }
+    md.set("general.file_type", Value::u32(file_type(o.type)));
+    md.set("general.quantization_version", Value::u32(2));
+    md.set(kExportedByKey, Value::string("llm-surgery"));
+    add_tokenizer_metadata(md, model_dir, tok, c.vocab_size);
+
+    // The tensors in llama.cpp's names and types; rope_freqs (Llama 3) first, as the converter writes it.
+    std::vector<TensorInfo> infos;
+    std::vector<std::function<at::Tensor()>> source;
+    if (c.rope_type == "llama3") {
+        if (arch != "llama") throw Error("GGUF export: llama3 rope scaling on " + c.architecture + " is not supported");
+        const auto factors = llama3_rope_factors(c);
+        infos.push_back({"rope_freqs.weight", {(int64_t)factors.size()}, TensorType::F32});
+        source.push_back([factors] { return at::tensor(factors); });
+    }
+    for (const auto& [hf, t] : tensors) {
+        if (hf == "lm_head.weight" && c.tie_word_embeddings) continue;   // llama.cpp reuses token_embd
+        const std::string name = gguf_name(hf);
+        if (name.empty()) throw Error("GGUF export: tensor \"" + hf + "\" has no GGUF name; please report this bug");
+        TensorType type = o.type;
+        const bool matrix = t.dim() >= 2 && name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0 &&
+                            name.find("_norm.") == std::string::npos;
+        if (!matrix) type = TensorType::F32;
+        else if ((type == TensorType::Q8_0 || type == TensorType::Q4_0) && t.size(-1) % kQuantBlock != 0) type = TensorType::F16;
+        else if (type == TensorType::Q4_0 && (name == "output.weight" || (name == "token_embd.weight" && c.tie_word_embeddings)))
+            type = TensorType::Q8_0;
+        infos.push_back({name, t.sizes().vec(), type});
+        const bool permute = arch == "llama" && (hf.find("self_attn.q_proj.") != std::string::npos ||
+                                                 hf.find("self_attn.k_proj.") != std::string::npos);
+        const int64_t heads = hf.find("q_proj") != std::string::npos ? c.num_attention_heads : c.num_key_value_heads;
+        const at::Tensor tensor = t;
+        source.push_back([tensor, permute, heads] {
+            const at::Tensor f = tensor.detach().to(at::kCPU, at::kFloat);
+            return permute ? permute_rows(f, heads) : f;
+        });
+    }
+    write_gguf(out, md, infos, [&](size_t i) { return bytes_of(source[i](), infos[i].type); }, progress);
+}
+
+}  // namespace llms::gguf

@@ -1,0 +1,114 @@
+// llama.cpp as the judge of our GGUF export (issue #18 §2): for each model folder, `llm-surgery-cli export` writes
+// f32, bf16 and q8_0 files; llama.cpp (node-llama-cpp's prebuilt CPU binaries) loads each and must
+//   - tokenize the probe prompts as we do (`llm-surgery-cli tokenize`),
+//   - continue each prompt greedily (24 tokens) with exactly our tokens (`llm-surgery-cli generate --temperature 0`)
+//     for the f32 and bf16 files,
+//   - pick our most likely next token (`llm-surgery-cli score --json`: top1) at >= 97 % of the positions for q8_0.
+// Prints one line per model and file type and a JSON summary; exit 1 when a requirement fails.
+//
+//   npm install --prefix DIR --omit=optional node-llama-cpp@3.22.1 @node-llama-cpp/linux-x64@3.22.1
+//   node tools/check_gguf_llama_cpp.mjs --modules DIR/node_modules --cli build/bin/llm-surgery-cli --work /tmp/gg \
+//        MODEL_DIR...
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const args = process.argv.slice(2);
+const opt = (name, def) => {
+    const i = args.indexOf(name);
+    if (i < 0) return def;
+    const v = args[i + 1];
+    args.splice(i, 2);
+    return v;
+};
+const modules = opt("--modules", "node_modules");
+const cli = resolve(opt("--cli", "build/bin/llm-surgery-cli"));
+const work = resolve(opt("--work", "/tmp/llms-gguf-check"));
+const types = opt("--types", "f32,bf16,q8_0").split(",");
+const models = args;
+if (models.length === 0) {
+    console.error("usage: node tools/check_gguf_llama_cpp.mjs [--modules DIR] [--cli PATH] [--work DIR] MODEL_DIR...");
+    process.exit(2);
+}
+const { getLlama, LlamaLogLevel } = await import(pathToFileURL(resolve(modules, "node-llama-cpp/dist/index.js")).href);
+
+const prompts = [
+    "The capital of France is",
+    "Water is made of",
+    "Once upon a time, there was a",
+    "The chemical symbol of gold is",
+    "Numbers: 1, 2, 3,",
+    "Zürich liegt in der Schweiz, und",
+];
+const run = (argv) => JSON.parse(execFileSync(cli, argv, { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "pipe"] }));
+const sameIds = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+mkdirSync(work, { recursive: true });
+const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error, build: "never" });
+const summary = [];
+let failed = false;
+for (const dir of models) {
+    const name = basename(resolve(dir));
+    // Ours: the prompt ids (with the tokenizer's own BOS), the greedy continuation, the top-1s; with the weights in
+    // float32, or in bfloat16 for the bf16 file (each side at the file's precision).
+    const oursAt = (dtype) => prompts.map((p) => {
+        const plain = run(["tokenize", dir, "--text", p, "--json"]).ids;
+        const withBos = run(["tokenize", dir, "--text", p, "--special", "--json"]).ids;
+        const g = run(["generate", dir, "--prompt", p, "--max-new-tokens", "24", "--temperature", "0", "--dtype", dtype, "--json"]);
+        const ids = [...withBos, ...g.token_ids];
+        const s = run(["score", dir, "--ids", ids.join(","), "--dtype", dtype, "--json"]);
+        return { prompt: p, plain, promptIds: withBos, generated: g.token_ids, ids, top1: s.top1 };
+    });
+    const oursF32 = oursAt("float32");
+    for (const type of types) {
+        const ours = type === "bf16" ? oursAt("bfloat16") : oursF32;
+        const file = resolve(work, `${name}-${type}.gguf`);
+        rmSync(file, { force: true });
+        execFileSync(cli, ["export", dir, "--type", type, "--out", file], { stdio: ["ignore", "ignore", "pipe"] });
+        const model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
+        const context = await model.createContext({ contextSize: 512, sequences: 1 });
+        const row = { model: name, type, tokenize: 0, greedy: 0, prompts: prompts.length, top1_agree: 0, top1_positions: 0 };
+        for (const o of ours) {
+            // Tokenization: llama.cpp's ids of the text alone against ours (without BOS).
+            const ll = model.tokenize(o.prompt, false);
+            const oursPlain = o.plain;   // `tokenize` without --special: the text's own ids
+            if (sameIds([...ll], oursPlain)) row.tokenize++;
+            else console.error(`  ${name} ${type}: tokenize "${o.prompt}": llama.cpp [${[...ll]}] ours [${oursPlain}]`);
+
+            // Greedy: 24 tokens from our prompt ids (BOS included where the tokenizer adds one).
+            const prompt = o.promptIds;
+            const seq = context.getSequence();
+            const got = [];
+            for await (const t of seq.evaluate(prompt, { temperature: 0 })) {
+                got.push(t);
+                if (got.length >= o.generated.length || model.isEogToken?.(t)) break;
+            }
+            if (sameIds(got, o.generated)) row.greedy++;
+            else if (type !== "q8_0") console.error(`  ${name} ${type}: greedy "${o.prompt}": llama.cpp [${got}] ours [${o.generated}]`);
+            await seq.clearHistory();
+
+            // Top-1 at every position of prompt + our continuation.
+            const items = o.ids.map((t) => [t, { generateNext: { token: true } }]);
+            const res = await seq.controlledEvaluate(items);
+            for (let i = 0; i < o.ids.length; i++) {
+                if (!res[i] || res[i].next?.token == null) continue;
+                row.top1_positions++;
+                if (res[i].next.token === o.top1[i]) row.top1_agree++;
+            }
+            await seq.clearHistory();
+            seq.dispose();
+        }
+        row.top1_rate = row.top1_agree / Math.max(1, row.top1_positions);
+        const ok = row.tokenize === prompts.length && (type === "q8_0" ? row.top1_rate >= 0.97 : row.greedy === prompts.length);
+        failed ||= !ok;
+        console.log(`${ok ? "ok  " : "FAIL"} ${name} ${type}: tokenize ${row.tokenize}/${prompts.length}, greedy ` +
+                    `${row.greedy}/${prompts.length}, top-1 ${row.top1_agree}/${row.top1_positions} ` +
+                    `(${(100 * row.top1_rate).toFixed(1)} %)`);
+        summary.push(row);
+        await context.dispose();
+        await model.dispose();
+    }
+}
+console.log(JSON.stringify({ llama_cpp: "node-llama-cpp 3.22.1 (prebuilt CPU)", results: summary }));
+process.exit(failed ? 1 : 0);
