@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Builds a real-size model folder with random weights, for the size and memory measurements of docs/benchmarks.md.
 
-    python3 tools/make_real_size_checkpoint.py OUT_DIR [--model llama-3.2-1b-instruct|qwen2.5-0.5b-instruct] [--seed S]
+    python3 tools/make_real_size_checkpoint.py OUT_DIR [--model NAME] [--seed S] [--config-only]
+
+NAME: llama-3.2-1b-instruct (default), qwen2.5-0.5b-instruct, llama-3.1-8b-instruct, llama-2-7b. --config-only writes
+config.json alone (what `llm-surgery-cli bench memory` reads; no python3-torch needed).
 
 The config.json is the public one of the named model (exact sizes, RoPE scaling, tied embeddings, eos lists), the
 weights are random bfloat16 (scaled as tools/make_tiny_checkpoints.py scales them, so that logits and losses stay in
@@ -21,9 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import hf_reference as ref  # noqa: E402
-import make_tiny_checkpoints as tiny  # noqa: E402
 
-import torch  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.join(HERE, "..", "tests", "data")
@@ -43,6 +44,32 @@ MODELS = {
                              "original_max_position_embeddings": 8192, "rope_type": "llama3"},
             "rope_theta": 500000.0, "tie_word_embeddings": True, "torch_dtype": "bfloat16",
             "transformers_version": "4.45.0.dev0", "use_cache": True, "vocab_size": 128256,
+        },
+    },
+    "llama-3.1-8b-instruct": {
+        "tokenizer": "llama3",
+        "chat_template": "llama3_1.jinja",
+        "config": {
+            "architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0,
+            "bos_token_id": 128000, "eos_token_id": [128001, 128008, 128009], "hidden_act": "silu",
+            "hidden_size": 4096, "initializer_range": 0.02, "intermediate_size": 14336,
+            "max_position_embeddings": 131072, "mlp_bias": False, "model_type": "llama", "num_attention_heads": 32,
+            "num_hidden_layers": 32, "num_key_value_heads": 8, "pretraining_tp": 1, "rms_norm_eps": 1e-05,
+            "rope_scaling": {"factor": 8.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                             "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+            "rope_theta": 500000.0, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
+            "transformers_version": "4.42.3", "use_cache": True, "vocab_size": 128256,
+        },
+    },
+    "llama-2-7b": {
+        "tokenizer": "llama2",
+        "chat_template": None,
+        "config": {
+            "architectures": ["LlamaForCausalLM"], "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu",
+            "hidden_size": 4096, "initializer_range": 0.02, "intermediate_size": 11008, "max_position_embeddings": 4096,
+            "model_type": "llama", "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 32,
+            "pretraining_tp": 1, "rms_norm_eps": 1e-05, "rope_scaling": None, "tie_word_embeddings": False,
+            "torch_dtype": "float16", "transformers_version": "4.31.0.dev0", "use_cache": True, "vocab_size": 32000,
         },
     },
     "qwen2.5-0.5b-instruct": {
@@ -84,11 +111,17 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--model", default="llama-3.2-1b-instruct", choices=sorted(MODELS))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--config-only", action="store_true", help="write config.json alone")
     args = ap.parse_args()
     spec = MODELS[args.model]
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "config.json"), "w") as f:
         f.write(json.dumps(spec["config"], indent=2) + "\n")
+    if args.config_only:
+        return
+    global torch, tiny
+    import torch  # noqa: E402  (Debian's python3-torch; only for the weights)
+    import make_tiny_checkpoints as tiny  # noqa: E402
     config = ref.Config(spec["config"])
     shapes = dict(sorted(ref.expected_tensors(config).items()))
 
@@ -122,8 +155,9 @@ def main():
     tc.pop("chat_template", None)   # chat_template.jinja below is the model's own
     with open(os.path.join(args.out, "tokenizer_config.json"), "w", encoding="utf-8") as f:
         json.dump(tc, f, indent=2, ensure_ascii=False)
-    shutil.copyfile(os.path.join(DATA, "chat_templates", spec["chat_template"]),
-                    os.path.join(args.out, "chat_template.jinja"))
+    if spec["chat_template"]:
+        shutil.copyfile(os.path.join(DATA, "chat_templates", spec["chat_template"]),
+                        os.path.join(args.out, "chat_template.jinja"))
     for extra in ("LICENSE", "NOTICE"):
         if os.path.exists(os.path.join(tok, extra)):
             shutil.copyfile(os.path.join(tok, extra), os.path.join(args.out, extra))
