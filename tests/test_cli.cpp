@@ -390,6 +390,28 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(out));
     }
 
+    // A run whose memory plan does not fit is refused before it caches or trains anything, with the plan's numbers
+    // and what to change; nothing is written. (LLMS_MEMORY_LIMIT plays a small machine: 20 MB, while the tiny model's
+    // plan needs about 50 MB, most of it the vocabulary projection's chunk buffers.)
+    void surgery_refuses_a_plan_that_does_not_fit() {
+        QTemporaryDir dir;
+        const QString file = dir.filePath("facts.jsonl");
+        llms::test::write_bytes(file.toStdString(), fact_line("forget", "Water is", greedy_answer("Water is")));
+        QProcess p;
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert("LLMS_MEMORY_LIMIT", "20000000");
+        p.setProcessEnvironment(env);
+        p.start(LLMS_CLI, {"surgery", kTiny, "--facts", file, "--out", dir.filePath("edited"), "--pool-rows", "4"});
+        QVERIFY(p.waitForFinished(300000));
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY2(err.contains("memory plan: gradients"), qPrintable(err));
+        const QString last = err.trimmed().section('\n', -1);
+        QVERIFY2(last.contains("the surgery (gradients") && last.contains("vocabulary") && last.contains("--train layers:A-B"),
+                 qPrintable(last));
+        QVERIFY(!QFileInfo::exists(dir.filePath("edited")));
+    }
+
     // demo-facts draws a scenario from known facts: the counts asked for, a valid set, the same set for the same seed.
     void demo_facts_draws_a_scenario() {
         QTemporaryDir dir;

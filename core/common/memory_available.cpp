@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -46,6 +47,12 @@ int64_t available_ram_bytes() {
             const int64_t left = max > cur ? max - cur : 0;
             if (avail < 0 || left < avail) avail = left;
         }
+    }
+    // LLMS_MEMORY_LIMIT=BYTES: plan as if no more were available (a smaller target machine; the tests' refusals).
+    if (const char* cap = std::getenv("LLMS_MEMORY_LIMIT")) {
+        char* end = nullptr;
+        const long long v = std::strtoll(cap, &end, 10);
+        if (end != cap && *end == '\0' && v >= 0 && (avail < 0 || v < avail)) avail = v;
     }
     return avail;
 }

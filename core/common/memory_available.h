@@ -8,7 +8,8 @@
 namespace llms {
 
 // Bytes of RAM a new allocation can use now: MemAvailable from /proc/meminfo, lowered to the cgroup's
-// memory.max minus memory.current when the process runs under a limit. -1 when unknown.
+// memory.max minus memory.current when the process runs under a limit, and to $LLMS_MEMORY_LIMIT (bytes) when set
+// (to plan for a smaller machine). -1 when unknown.
 int64_t available_ram_bytes();
 
 // Free memory of a CUDA device ("cuda", "cuda:N") in bytes; -1 when unknown (not a CUDA build, or not CUDA).

@@ -54,7 +54,7 @@ struct Trainer::Impl {
     std::vector<Target> targets;
     std::mt19937_64 rng;
     std::vector<at::Tensor> params;                  // trainable
-    std::vector<at::Tensor> snapshot;                // last good trained weights (CPU), same order as params
+    std::vector<at::Tensor> snapshot;                // last good trained weights, same order as params
     std::vector<at::Tensor> all_params;
     int64_t K = 64;
     bool bf16 = false;                               // autocast for the training forward and the θ0 cache
@@ -197,11 +197,22 @@ struct Trainer::Impl {
     }
 
     // Only the trained tensors change, so only they are kept: a copy of the whole model cost its full size again
-    // (4.9 GB for a 1B model in fp32 with --train layers:15-15, which trains 61 M parameters).
+    // (4.9 GB for a 1B model in fp32 with --train layers:15-15, which trains 61 M parameters). In host memory, or on
+    // the GPU the model lives on when it has room beyond the run's plan (no transfer at each check); taken into the
+    // same buffers at every check.
+    at::Device snapshot_device{at::kCPU};
+    void choose_snapshot_device() {
+        if (m.device.is_cpu()) return;
+        const int64_t free = available_device_bytes(m.device.str());
+        if (free > plan.device_bytes() + 2 * plan.snapshot) snapshot_device = m.device;
+    }
     void take_snapshot() {
         torch::NoGradGuard ng;
-        snapshot.clear();
-        for (auto& p : params) snapshot.push_back(p.detach().to(at::kCPU, /*non_blocking=*/false, /*copy=*/true));
+        if (snapshot.size() != params.size()) {
+            snapshot.clear();
+            for (auto& p : params) snapshot.push_back(at::empty_like(p, p.options().device(snapshot_device)));
+        }
+        for (size_t i = 0; i < params.size(); ++i) snapshot[i].copy_(params[i].detach());
     }
     void restore_snapshot() {
         torch::NoGradGuard ng;
@@ -449,6 +460,7 @@ struct Trainer::Impl {
         if (!any) throw Error("nothing to do: the fact set has no facts for method " + method_name(M));
 
         check_memory();
+        choose_snapshot_device();
         cache_reference();
         take_snapshot();
         // Activation checkpointing for the training forwards of this run only (the model is shared).
