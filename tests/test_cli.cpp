@@ -50,7 +50,7 @@ private Q_SLOTS:
         auto top = cli({"--help"});
         QCOMPARE(top.code, 0);
         for (auto cmd : {"info", "generate", "score", "surgery", "eval", "corpus", "pretrain", "demo-facts", "demo-model",
-                         "tokenize", "decode", "bench"}) {
+                         "tokenize", "decode", "bench", "export"}) {
             QVERIFY2(top.out.contains(cmd), cmd);
             auto r = cli({cmd, "--help"});
             QCOMPARE(r.code, 0);
@@ -410,6 +410,32 @@ private Q_SLOTS:
         QVERIFY2(last.contains("the surgery (gradients") && last.contains("vocabulary") && last.contains("--train layers:A-B"),
                  qPrintable(last));
         QVERIFY(!QFileInfo::exists(dir.filePath("edited")));
+    }
+
+    // export --format gguf: a new .gguf that gguf readers open; refused inside the input folder, over a file
+    // llm-surgery did not write (even with --overwrite-out yes), over its own file without --overwrite-out yes.
+    void export_gguf_file() {
+        QTemporaryDir dir;
+        const QString out = dir.filePath("tiny.gguf");
+        auto r = cli({"export", kTiny, "--type", "q8_0", "--out", out});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(QFileInfo(out).size() > 100000);
+        QCOMPARE(QFile(out).open(QIODevice::ReadOnly), true);
+        r = cli({"export", kTiny, "--out", out});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("exists; choose a new file name"), qPrintable(r.err));
+        QCOMPARE(cli({"export", kTiny, "--out", out, "--overwrite-out", "yes", "--type", "f16"}).code, 0);
+        const QString mine = dir.filePath("mine.gguf");
+        llms::test::write_bytes(mine.toStdString(), "my own notes");
+        r = cli({"export", kTiny, "--out", mine, "--overwrite-out", "yes"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("not a GGUF file llm-surgery wrote"), qPrintable(r.err));
+        QCOMPARE(llms::test::read_bytes(mine.toStdString()), std::string("my own notes"));
+        r = cli({"export", kTiny, "--out", kTiny + "/x.gguf"});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("never modified"), qPrintable(r.err));
+        QCOMPARE(cli({"export", kTiny, "--out", dir.filePath("x.bin")}).code, 1);
+        QCOMPARE(cli({"export", kTiny, "--out", out, "--type", "q5_k"}).code, 1);
     }
 
     // demo-facts draws a scenario from known facts: the counts asked for, a valid set, the same set for the same seed.
