@@ -147,7 +147,9 @@ void export_gguf(const fs::path& out, const LlamaConfig& c, const fs::path& mode
     auto key = [&](const std::string& k) { return arch + "." + k; };
     md.set("general.architecture", Value::string(arch));
     md.set("general.type", Value::string("model"));
-    md.set("general.name", Value::string(o.name.empty() ? fs::absolute(model_dir).lexically_normal().filename().string() : o.name));
+    fs::path folder = fs::absolute(model_dir).lexically_normal();
+    if (folder.filename().empty()) folder = folder.parent_path();   // "dir/"
+    md.set("general.name", Value::string(o.name.empty() ? folder.filename().string() : o.name));
     md.set(key("block_count"), Value::u32((uint32_t)c.num_hidden_layers));
     md.set(key("context_length"), Value::u32((uint32_t)c.max_position_embeddings));
     md.set(key("embedding_length"), Value::u32((uint32_t)c.hidden_size));
