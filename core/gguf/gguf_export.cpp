@@ -14,8 +14,6 @@
 #include <cstring>
 #include <regex>
 
-#include <unistd.h>
-
 namespace llms::gguf {
 
 namespace fs = std::filesystem;
@@ -107,13 +105,8 @@ std::string bytes_of(const at::Tensor& t, TensorType type) {
 void check_gguf_output(const fs::path& out, const fs::path& model_dir, bool overwrite) {
     const fs::path f = io::clean_path(out);
     if (f.extension() != ".gguf") throw Error(f.string() + ": a GGUF file name ends in .gguf");
-    if (io::same_or_inside(f, io::clean_path(model_dir)))
-        throw Error(f.string() + ": this is inside the input model folder, which is never modified; write elsewhere");
+    io::check_new_file_place(f, model_dir);
     std::error_code ec;
-    if (!fs::is_directory(f.parent_path(), ec))
-        throw Error(f.string() + ": the folder " + f.parent_path().string() + " does not exist; create it or choose another");
-    if (::access(f.parent_path().c_str(), W_OK) != 0)
-        throw Error(f.string() + ": the folder " + f.parent_path().string() + " is not writable; choose another");
     if (!fs::exists(f, ec)) return;
     bool ours = false;
     try {

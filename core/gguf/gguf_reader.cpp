@@ -2,6 +2,7 @@
 
 #include "core/common/error.h"
 #include "core/gguf/ggml_quants.h"
+#include "core/io/read_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -59,15 +60,8 @@ public:
 
 private:
     void fill() {
-        const uint64_t n = std::min<uint64_t>(1u << 20, size_ - pos_);
-        buf_.resize(n);
-        uint64_t got = 0;
-        while (got < n) {
-            const ssize_t r = ::pread(fd_, buf_.data() + got, n - got, (off_t)(pos_ + got));
-            if (r < 0 && errno == EINTR) continue;
-            if (r <= 0) throw Error(path_ + ": cannot read (" + (r < 0 ? std::string(std::strerror(errno)) : "file shrank") + ")");
-            got += (uint64_t)r;
-        }
+        buf_.resize(std::min<uint64_t>(1u << 20, size_ - pos_));
+        io::pread_exact(fd_, pos_, buf_.data(), buf_.size(), size_, path_);
         buf_pos_ = pos_;
     }
     int fd_;
@@ -228,13 +222,7 @@ const TensorEntry* GgufFile::find(const std::string& name) const {
 
 std::string GgufFile::read(const TensorEntry& t) const {
     std::string out(t.bytes, '\0');
-    uint64_t got = 0;
-    while (got < t.bytes) {
-        const ssize_t r = ::pread(impl_->fd, out.data() + got, t.bytes - got, (off_t)(t.offset + got));
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) throw Error(impl_->path + ": cannot read tensor \"" + t.name + "\" (the file was truncated?)");
-        got += (uint64_t)r;
-    }
+    io::pread_exact(impl_->fd, t.offset, out.data(), t.bytes, impl_->size, impl_->path);
     return out;
 }
 

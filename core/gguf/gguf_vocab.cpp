@@ -88,7 +88,7 @@ std::vector<Piece> spm_pieces(std::string_view b) {
 }
 
 void add_spm(Metadata& md, const fs::path& file, int64_t vocab_size) {
-    const std::string bytes = io::read_regular_file(file, 64u << 20, "tokenizer.model");
+    const std::string bytes = io::read_regular_file(file, io::kMaxTokenizerBytes, "tokenizer.model");
     tokenizer::check_spm_model_bytes(bytes, file.string());
     const auto pieces = spm_pieces(bytes);
     if ((int64_t)pieces.size() > vocab_size)
@@ -131,7 +131,7 @@ std::string pre_tokenizer_name(const nlohmann::json& tj, const fs::path& file) {
 }
 
 void add_bpe(Metadata& md, const fs::path& file, int64_t vocab_size) {
-    const std::string text = io::read_regular_file(file, 256u << 20, "tokenizer.json");
+    const std::string text = io::read_regular_file(file, io::kMaxTokenizerBytes, "tokenizer.json");
     const nlohmann::json tj = io::parse_json_input(text, file.string());
     const auto& model = tj.at("model");
     if (model.value("type", "") != "BPE" || !tj.contains("decoder") || tj["decoder"].dump().find("ByteLevel") == std::string::npos)

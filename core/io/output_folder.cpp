@@ -193,22 +193,27 @@ void check_output_folder(const fs::path& out_dir, const fs::path& source_dir, bo
     check_replaceable(out, "the output folder");
 }
 
+void check_new_file_place(const fs::path& file, const fs::path& source_dir) {
+    const fs::path f = clean_path(file);
+    if (!source_dir.empty() && same_or_inside(f, clean_path(source_dir)))
+        throw Error(f.string() + ": this is inside the input model folder, which is never modified; write it elsewhere");
+    std::error_code ec;
+    const fs::path parent = f.parent_path();
+    if (!fs::is_directory(parent, ec))
+        throw Error(f.string() + ": the folder " + parent.string() + " does not exist; create it or choose another");
+    if (::access(parent.c_str(), W_OK) != 0)
+        throw Error(f.string() + ": the folder " + parent.string() + " is not writable; choose another");
+}
+
 void check_report_path(const fs::path& report, const fs::path& source_dir) {
     if (report.empty()) throw Error("no report file given: name a .json file");
     const fs::path r = clean_path(report);
     if (r.extension() != ".json")
         throw Error(r.string() + ": a report file must end in .json (its Markdown twin is written beside it as .md)");
-    if (!source_dir.empty() && same_or_inside(r, clean_path(source_dir)))
-        throw Error(r.string() + ": this is inside the input model folder, which is never modified; write the "
-                                 "report elsewhere");
+    check_new_file_place(r, source_dir);
     std::error_code ec;
     for (const fs::path& p : {r, fs::path(r).replace_extension(".md")})
         if (fs::is_directory(p, ec)) throw Error(p.string() + ": is a folder; name a report file");
-    const fs::path parent = r.parent_path();
-    if (!fs::is_directory(parent, ec))
-        throw Error(r.string() + ": the folder " + parent.string() + " does not exist; create it or choose another");
-    if (::access(parent.c_str(), W_OK) != 0)
-        throw Error(r.string() + ": the folder " + parent.string() + " is not writable; choose another");
 }
 
 }  // namespace llms::io

@@ -54,6 +54,10 @@ public:
 // is replaced only with `overwrite` and only when check_replaceable allows it. llms::Error naming the problem.
 void check_output_folder(const std::filesystem::path& out, const std::filesystem::path& source_dir, bool overwrite);
 
+// A file about to be written: not in or under the input model folder (source_dir; may be empty), its folder existing
+// and writable. llms::Error naming the file and what to do.
+void check_new_file_place(const std::filesystem::path& file, const std::filesystem::path& source_dir);
+
 // The checks for a report file written beside a run (`--report`): ends in .json (its .md twin is written
 // beside it), is not inside the input folder, is not a folder, and its parent folder exists and is writable.
 void check_report_path(const std::filesystem::path& report, const std::filesystem::path& source_dir);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 
 namespace llms::io {
@@ -42,6 +43,22 @@ std::string read_regular_file(const std::filesystem::path& path, uint64_t max_by
     }
     bytes.resize(got);
     return bytes;
+}
+
+void pread_exact(int fd, uint64_t offset, void* dst, uint64_t n, uint64_t opened_size, const std::filesystem::path& path) {
+    auto* out = static_cast<uint8_t*>(dst);
+    while (n > 0) {
+        const ssize_t got = ::pread(fd, out, std::min<uint64_t>(n, 1ull << 30), static_cast<off_t>(offset));
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) throw Error(path.string() + ": cannot read (" + std::strerror(errno) + ")");
+        if (got == 0)
+            throw Error(path.string() + ": the file ends at byte " + std::to_string(offset) + " although it held " +
+                        std::to_string(opened_size) + " bytes when it was opened: another program truncated or " +
+                        "replaced it; wait until it is finished and open the model again");
+        out += got;
+        offset += static_cast<uint64_t>(got);
+        n -= static_cast<uint64_t>(got);
+    }
 }
 
 }  // namespace llms::io

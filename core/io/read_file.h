@@ -19,4 +19,9 @@ inline constexpr uint64_t kMaxTokenizerBytes = 64ull << 20;  // tokenizer.model 
 // made of them); the file they reach must be regular.
 std::string read_regular_file(const std::filesystem::path& path, uint64_t max_bytes, std::string_view what);
 
+// Exactly n bytes at `offset` of the open descriptor fd into dst (short reads and EINTR retried). llms::Error naming
+// `path` when it cannot be read, or when it ends early: the file held opened_size bytes when it was opened, and
+// another program truncated or replaced it since (a pread, unlike a read through a mapping, never raises SIGBUS).
+void pread_exact(int fd, uint64_t offset, void* dst, uint64_t n, uint64_t opened_size, const std::filesystem::path& path);
+
 }  // namespace llms::io

@@ -141,19 +141,7 @@ std::shared_ptr<const Mapping> map_file(const fs::path& path) {
 
 // n bytes at `offset` of the mapped file's descriptor into dst; llms::Error when the file now ends early.
 void read_exact(const Mapping& m, const fs::path& path, uint64_t offset, void* dst, uint64_t n) {
-    auto* out = static_cast<uint8_t*>(dst);
-    while (n > 0) {
-        const ssize_t got = ::pread(m.fd, out, std::min<uint64_t>(n, 1ull << 30), static_cast<off_t>(offset));
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) throw Error(path.string() + ": cannot read (" + std::strerror(errno) + ")");
-        if (got == 0)
-            throw Error(path.string() + ": the file ends at byte " + std::to_string(offset) + " although it held " +
-                        std::to_string(m.size) + " bytes when it was opened: another program truncated or " +
-                        "replaced it; wait until it is finished and open the model again");
-        out += got;
-        offset += static_cast<uint64_t>(got);
-        n -= static_cast<uint64_t>(got);
-    }
+    pread_exact(m.fd, offset, dst, n, m.size, path);
 }
 
 // ---------------------------------------------------------------- header validation
