@@ -57,7 +57,8 @@ CommandRegistrar reg({"corpus", "build the demo world's training corpus and its 
                       "Writes DIR/train.txt, heldout.txt, facts.jsonl (every fact taught) and corpus.json from the\n"
                       "openly licensed world data. The same options always give byte-identical files.\n"
                       "  --out DIR      output folder (created if needed)\n"
-                      "  --data DIR     world data folder (default: resources/world beside the program)\n"
+                      "  --data DIR     world data folder (default: the shipped one, ../share/llm-surgery/world\n"
+                      "                 beside the program)\n"
                       "  --preset NAME  demo (~1,700 facts, ~1.2 MB) or tiny (50 facts, ~45 KB); default demo\n"
                       "  --seed S       shuffles, subsets and options (default 1234)\n"
                       "  --json         print the statistics as JSON\n",

@@ -54,7 +54,8 @@ CommandRegistrar reg({"demo-model", "print the demo model's folder, building it 
                       "2 cores, 0.7 GB of memory); the last line printed is always its folder.\n"
                       "  --rebuild      build it again even if it is ready (replaces it only once the new one is complete)\n"
                       "  --threads N    CPU threads (default: physical cores)\n"
-                      "  --data DIR     world data folder (default: resources/world beside the program)\n"
+                      "  --data DIR     world data folder (default: the shipped one, ../share/llm-surgery/world\n"
+                      "                 beside the program)\n"
                       "  --dir DIR      another folder instead of the user data folder\n",
                       run});
 

@@ -7,12 +7,17 @@
 #include <iostream>
 
 static void print_commands() {
-    std::cout << "usage: llm-surgery-cli <command> [options]   (llm-surgery-cli <command> --help)\n\ncommands:\n";
+    std::cout << "usage: llm-surgery-cli <command> [options]   (llm-surgery-cli <command> --help)\n"
+                 "       llm-surgery-cli --version\n\ncommands:\n";
     for (const auto& [name, c] : llms::cli::registry())
         std::printf("  %-10s %s\n", name.c_str(), c.summary.c_str());
 }
 
 int main(int argc, char** argv) {
+    if (argc == 2 && std::string(argv[1]) == "--version") {
+        std::cout << "llm-surgery-cli " << LLMS_VERSION << "\n";
+        return 0;
+    }
     if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" ||
         std::string(argv[1]) == "help") {
         print_commands();

@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName("llm-surgery");
     QApplication::setOrganizationName("llm-surgery");
     QApplication::setApplicationDisplayName("LLM Surgery");
-    QApplication::setApplicationVersion("0.1.0");
+    QApplication::setApplicationVersion(LLMS_VERSION);
+    QGuiApplication::setDesktopFileName("io.github.llm_surgery.LlmSurgery");   // packaging/<this id>.desktop
     QApplication::setWindowIcon(QIcon(":/icons/llm-surgery-256.png"));
 
     QCommandLineParser cli;

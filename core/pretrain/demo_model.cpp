@@ -65,10 +65,9 @@ fs::path find_world_data() {
     if (const char* e = std::getenv("LLMS_WORLD_DATA"); e && *e) tried.emplace_back(e);
     std::error_code ec;
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        tried.push_back(exe.parent_path() / ".." / ".." / "resources" / "world");
-        tried.push_back(exe.parent_path() / ".." / "share" / "llm-surgery" / "world");
-    }
+    // <prefix>/bin -> <prefix>/share/llm-surgery/world; the build tree mirrors it (build/share/llm-surgery/world
+    // links to the sources' resources/world), so no path of the build machine is compiled in.
+    if (!ec) tried.push_back(exe.parent_path() / ".." / "share" / "llm-surgery" / "world");
     tried.push_back(fs::current_path(ec) / "resources" / "world");
     for (const auto& d : tried)
         if (is_world(d)) return fs::weakly_canonical(d, ec);

@@ -29,9 +29,9 @@ inline bool demo_model_ready(std::string* why = nullptr) {
     }
 }
 
-// The shipped world data (resources/world with SOURCES.md and triples.tsv): beside the program in a build
-// tree (<src>/build/bin -> <src>/resources/world) or an install tree (<prefix>/share/llm-surgery/world), or
-// ./resources/world. llms::Error listing the places tried.
+// The shipped world data (resources/world with SOURCES.md and triples.tsv): $LLMS_WORLD_DATA, else
+// <exe dir>/../share/llm-surgery/world (an install tree, or a build tree, where it links to resources/world),
+// else ./resources/world. llms::Error listing the places tried.
 std::filesystem::path find_world_data();
 
 struct DemoModelOptions {

@@ -50,19 +50,14 @@ std::vector<fs::path> spm_plugin_candidates(const char* env_value) {
     if (env_value != nullptr && *env_value != '\0') return {fs::path(env_value)};
     std::vector<fs::path> out;
     std::error_code ec;
+    // No path of the build machine is compiled in: the build tree has the plugin beside the executables
+    // (build/bin), an install tree in <prefix>/lib/llm-surgery.
     const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
     if (!ec && exe.has_parent_path()) {
         const fs::path dir = exe.parent_path();
         out.push_back(dir / kSpmPluginFile);
         out.push_back((dir / ".." / "lib" / "llm-surgery" / kSpmPluginFile).lexically_normal());
     }
-#ifdef LLMS_SPM_PLUGIN_BUILD_DIR
-    // The build folder only for binaries that live in the build tree (tests, benchmarks): an installed binary
-    // must not load a library from a folder another user may be able to write.
-    const fs::path build = fs::path(LLMS_SPM_PLUGIN_BUILD_DIR).lexically_normal();
-    if (!ec && exe.parent_path().lexically_normal().string().rfind(build.parent_path().string(), 0) == 0)
-        out.push_back(build / kSpmPluginFile);
-#endif
     return out;
 }
 
@@ -110,7 +105,7 @@ SpmPlugin find_spm_plugin(const char* env_value) {
         if (!is_file(candidates.front()))
             throw Error(std::string(kSpmPluginEnv) + "=" + candidates.front().string() +
                         " does not name an existing file: set it to the full path of libllms_spm.so, or unset "
-                        "it to search beside the executable, in ../lib/llm-surgery and in the build tree");
+                        "it to search beside the executable and in ../lib/llm-surgery");
         return open_spm_plugin(candidates.front());
     }
     std::string searched;

@@ -1,7 +1,7 @@
 // Finds and opens libllms_spm.so (the SentencePiece plugin, C API in spm_plugin_api.h) with
 // dlopen(RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND) and resolves its entry points. Torch-free.
 // Search order: env LLMS_SPM_PLUGIN (when set, the only candidate); <exe dir>/libllms_spm.so;
-// <exe dir>/../lib/llm-surgery/libllms_spm.so; the build tree's output dir (LLMS_SPM_PLUGIN_BUILD_DIR).
+// <exe dir>/../lib/llm-surgery/libllms_spm.so (the first in a build tree, the second in an install tree).
 #pragma once
 #include "core/tokenizer/spm_plugin_api.h"
 

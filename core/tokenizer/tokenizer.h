@@ -42,7 +42,7 @@ public:
     // Trains with Llama's conventions (BPE, byte fallback, split digits, dummy prefix, identity
     // normalization, unk 0 / bos 1 / eos 2 / no pad); deterministic for the same input and options.
     static void train(const TokenizerTrainOptions& options);
-    // The plugin path in use (env LLMS_SPM_PLUGIN, beside the executable, ../lib/llm-surgery, build dir).
+    // The plugin path in use (env LLMS_SPM_PLUGIN, beside the executable, ../lib/llm-surgery).
     static std::filesystem::path plugin_path();
 
     // The text's ids; with add_bos, the special tokens the tokenizer puts before a text ([BOS] for Llama, none for

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Writes a man page (troff, gzip -9n) from a built program's --help texts, so the page never drifts from them.
+#   packaging/make_man.sh cli PATH/llm-surgery-cli VERSION OUT.1.gz   # the command list + every command's --help
+#   packaging/make_man.sh gui PATH/llm-surgery     VERSION OUT.1.gz   # the app's --help (run offscreen)
+# Run by the build (packaging/CMakeLists.txt, target llms_man); help2man is not needed.
+set -euo pipefail
+
+if [ $# -ne 4 ] || { [ "$1" != cli ] && [ "$1" != gui ]; }; then
+  echo "usage: $0 cli|gui PROGRAM VERSION OUT.1.gz" >&2
+  exit 2
+fi
+kind=$1 exe=$2 version=$3 out=$4
+[ -x "$exe" ] || { echo "make_man: $exe is not an executable: build it first" >&2; exit 1; }
+
+# Text -> troff: backslashes, a dot or quote opening a line, and minus signs (so options copy as ASCII).
+esc() { sed -e 's/\\/\\e/g' -e 's/^\([.'"'"']\)/\\\&\1/' -e 's/-/\\-/g'; }
+
+# One program run; its output, or a failure that names the command (the page must not be half empty).
+help_of() {
+  local text
+  if ! text=$("$@" 2>&1); then
+    echo "make_man: '$*' failed:" >&2
+    echo "$text" >&2
+    exit 1
+  fi
+  printf '%s\n' "$text"
+}
+
+page=$(mktemp)
+trap 'rm -f "$page"' EXIT
+
+common_tail() {
+  cat <<'EOF'
+.SH ENVIRONMENT
+.TP
+.B LLMS_SPM_PLUGIN
+The SentencePiece plugin to load (default: libllms_spm.so beside the program, then
+\fI../lib/llm\-surgery/\fR relative to it, i.e. \fI/usr/lib/llm\-surgery/libllms_spm.so\fR).
+.TP
+.B LLMS_WORLD_DATA
+The world data the demo model and corpora are built from (default: \fI/usr/share/llm\-surgery/world\fR).
+.TP
+.B XDG_DATA_HOME
+The demo model lives in \fI$XDG_DATA_HOME/llm\-surgery/demo\-model\fR (default \fI~/.local/share/...\fR).
+.SH FILES
+.TP
+.I /usr/share/llm\-surgery/world/
+Openly licensed world data; \fISOURCES.md\fR and \fIlicenses/\fR say where each file comes from.
+.TP
+.I /usr/share/llm\-surgery/demo/facts.jsonl
+The demo fact set (forget, update and retain facts for the demo model).
+EOF
+}
+
+if [ "$kind" = cli ]; then
+  list=$(help_of "$exe" --help)
+  # "  name       summary" lines after "commands:".
+  commands=$(printf '%s\n' "$list" | sed -n '/^commands:/,$p' | sed -n 's/^  \([a-z][a-z-]*\)  *\(.*\)$/\1/p')
+  [ -n "$commands" ] || { echo "make_man: no commands in '$exe --help'" >&2; exit 1; }
+  {
+    echo ".TH LLM\\-SURGERY\\-CLI 1 \"\" \"llm\\-surgery $version\" \"User Commands\""
+    echo ".SH NAME"
+    echo "llm\\-surgery\\-cli \\- edit what a local language model knows, from the command line"
+    echo ".SH SYNOPSIS"
+    echo ".B llm\\-surgery\\-cli"
+    echo ".I command"
+    echo "[\\fIoptions\\fR]"
+    echo ".br"
+    echo ".B llm\\-surgery\\-cli"
+    echo ".I command"
+    echo ".B \\-\\-help"
+    echo ".br"
+    echo ".B llm\\-surgery\\-cli \\-\\-version"
+    echo ".SH DESCRIPTION"
+    echo "The headless front end of the LLM Surgery desktop application \\fBllm\\-surgery\\fR(1): inspect a"
+    echo "Hugging Face model folder, build the demo corpus and model, make the model forget or update facts,"
+    echo "evaluate it, generate text and export the edited model. Every command prints its own help with"
+    echo "\\fB\\-\\-help\\fR; they are reproduced below. Errors go to standard error as one line saying what went"
+    echo "wrong and what to do; the exit status is 0 on success, 1 on an error and 2 on a usage error."
+    echo ".SH COMMANDS"
+    while IFS= read -r name; do
+      summary=$(printf '%s\n' "$list" | sed -n "s/^  $name  *//p" | head -n 1)
+      echo ".TP"
+      echo ".B $name"
+      printf '%s\n' "$summary" | esc
+    done <<<"$commands"
+    while IFS= read -r name; do
+      echo ".SH \"$(echo "$name" | tr '[:lower:]' '[:upper:]' | esc)\""
+      echo ".nf"
+      help_of "$exe" "$name" --help | esc
+      echo ".fi"
+    done <<<"$commands"
+    common_tail
+    echo ".SH \"SEE ALSO\""
+    echo ".BR llm\\-surgery (1)"
+  } >"$page"
+else
+  text=$(QT_QPA_PLATFORM=offscreen help_of "$exe" --help)
+  {
+    echo ".TH LLM\\-SURGERY 1 \"\" \"llm\\-surgery $version\" \"User Commands\""
+    echo ".SH NAME"
+    echo "llm\\-surgery \\- make a local language model forget or update facts (desktop application)"
+    echo ".SH SYNOPSIS"
+    echo ".B llm\\-surgery"
+    echo "[\\fIoptions\\fR] [\\fIPROJECT.llmsproj\\fR | \\fIMODEL_DIR\\fR | \\fIFACTS.jsonl\\fR]"
+    echo ".SH DESCRIPTION"
+    echo "Open a Hugging Face model folder (the demo model, built from the shipped world data on first run,"
+    echo "when none is given), curate facts to forget, update and retain, probe the model before and after,"
+    echo "run the surgery with live plots of each loss term, and export the edited model."
+    echo "The command-line tool \\fBllm\\-surgery\\-cli\\fR(1) does the same without a window."
+    echo ".SH OPTIONS"
+    echo ".nf"
+    printf '%s\n' "$text" | esc
+    echo ".fi"
+    common_tail
+    echo ".SH \"SEE ALSO\""
+    echo ".BR llm\\-surgery\\-cli (1)"
+  } >"$page"
+fi
+
+mkdir -p "$(dirname "$out")"
+gzip -9n <"$page" >"$out.tmp"
+mv "$out.tmp" "$out"
