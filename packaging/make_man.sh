@@ -58,63 +58,63 @@ if [ "$kind" = cli ]; then
   commands=$(printf '%s\n' "$list" | sed -n '/^commands:/,$p' | sed -n 's/^  \([a-z][a-z-]*\)  *\(.*\)$/\1/p')
   [ -n "$commands" ] || { echo "make_man: no commands in '$exe --help'" >&2; exit 1; }
   {
-    echo ".TH LLM\\-SURGERY\\-CLI 1 \"\" \"llm\\-surgery $version\" \"User Commands\""
-    echo ".SH NAME"
-    echo "llm\\-surgery\\-cli \\- edit what a local language model knows, from the command line"
-    echo ".SH SYNOPSIS"
-    echo ".B llm\\-surgery\\-cli"
-    echo ".I command"
-    echo "[\\fIoptions\\fR]"
-    echo ".br"
-    echo ".B llm\\-surgery\\-cli"
-    echo ".I command"
-    echo ".B \\-\\-help"
-    echo ".br"
-    echo ".B llm\\-surgery\\-cli \\-\\-version"
-    echo ".SH DESCRIPTION"
-    echo "The headless front end of the LLM Surgery desktop application \\fBllm\\-surgery\\fR(1): inspect a"
-    echo "Hugging Face model folder, build the demo corpus and model, make the model forget or update facts,"
-    echo "evaluate it, generate text and export the edited model. Every command prints its own help with"
-    echo "\\fB\\-\\-help\\fR; they are reproduced below. Errors go to standard error as one line saying what went"
-    echo "wrong and what to do; the exit status is 0 on success, 1 on an error and 2 on a usage error."
-    echo ".SH COMMANDS"
+    printf '.TH LLM\\-SURGERY\\-CLI 1 "" "llm\\-surgery %s" "User Commands"\n' "$version"
+    cat <<'EOF'
+.SH NAME
+llm\-surgery\-cli \- edit what a local language model knows, from the command line
+.SH SYNOPSIS
+.B llm\-surgery\-cli
+.I command
+[\fIoptions\fR]
+.br
+.B llm\-surgery\-cli
+.I command
+.B \-\-help
+.br
+.B llm\-surgery\-cli \-\-version
+.SH DESCRIPTION
+The headless front end of the LLM Surgery desktop application \fBllm\-surgery\fR(1): inspect a
+Hugging Face model folder, build the demo corpus and model, make the model forget or update facts,
+evaluate it, generate text and export the edited model. Every command prints its own help with
+\fB\-\-help\fR; they are reproduced below. Errors go to standard error as one line saying what went
+wrong and what to do; the exit status is 0 on success, 1 on an error and 2 on a usage error.
+.SH COMMANDS
+EOF
     while IFS= read -r name; do
       summary=$(printf '%s\n' "$list" | sed -n "s/^  $name  *//p" | head -n 1)
-      echo ".TP"
-      echo ".B $name"
+      printf '.TP\n.B %s\n' "$(printf '%s' "$name" | esc)"
       printf '%s\n' "$summary" | esc
     done <<<"$commands"
     while IFS= read -r name; do
-      echo ".SH \"$(echo "$name" | tr '[:lower:]' '[:upper:]' | esc)\""
-      echo ".nf"
+      printf '.SH "%s"\n.nf\n' "$(printf '%s' "$name" | tr '[:lower:]' '[:upper:]' | esc)"
       help_of "$exe" "$name" --help | esc
       echo ".fi"
     done <<<"$commands"
     common_tail
-    echo ".SH \"SEE ALSO\""
-    echo ".BR llm\\-surgery (1)"
+    printf '.SH "SEE ALSO"\n.BR llm\\-surgery (1)\n'
   } >"$page"
 else
   text=$(QT_QPA_PLATFORM=offscreen help_of "$exe" --help)
   {
-    echo ".TH LLM\\-SURGERY 1 \"\" \"llm\\-surgery $version\" \"User Commands\""
-    echo ".SH NAME"
-    echo "llm\\-surgery \\- make a local language model forget or update facts (desktop application)"
-    echo ".SH SYNOPSIS"
-    echo ".B llm\\-surgery"
-    echo "[\\fIoptions\\fR] [\\fIPROJECT.llmsproj\\fR | \\fIMODEL_DIR\\fR | \\fIFACTS.jsonl\\fR]"
-    echo ".SH DESCRIPTION"
-    echo "Open a Hugging Face model folder (the demo model, built from the shipped world data on first run,"
-    echo "when none is given), curate facts to forget, update and retain, probe the model before and after,"
-    echo "run the surgery with live plots of each loss term, and export the edited model."
-    echo "The command-line tool \\fBllm\\-surgery\\-cli\\fR(1) does the same without a window."
-    echo ".SH OPTIONS"
-    echo ".nf"
+    printf '.TH LLM\\-SURGERY 1 "" "llm\\-surgery %s" "User Commands"\n' "$version"
+    cat <<'EOF'
+.SH NAME
+llm\-surgery \- make a local language model forget or update facts (desktop application)
+.SH SYNOPSIS
+.B llm\-surgery
+[\fIoptions\fR] [\fIPROJECT.llmsproj\fR | \fIMODEL_DIR\fR | \fIFACTS.jsonl\fR]
+.SH DESCRIPTION
+Open a Hugging Face model folder (the demo model, built from the shipped world data on first run,
+when none is given), curate facts to forget, update and retain, probe the model before and after,
+run the surgery with live plots of each loss term, and export the edited model.
+The command\-line tool \fBllm\-surgery\-cli\fR(1) does the same without a window.
+.SH OPTIONS
+.nf
+EOF
     printf '%s\n' "$text" | esc
     echo ".fi"
     common_tail
-    echo ".SH \"SEE ALSO\""
-    echo ".BR llm\\-surgery\\-cli (1)"
+    printf '.SH "SEE ALSO"\n.BR llm\\-surgery\\-cli (1)\n'
   } >"$page"
 fi
 

@@ -50,7 +50,7 @@ struct Scale {
     // all three at 9.6 % of the retrain's tokens. Since the trainer draws rows in epochs and the ascent only
     // sentences still in it, w_forget 1.25 met every target on all four pretrained model pairs measured; after
     // the fused RMSNorm and RoPE changed the rounding (new pretrained pairs), 1.5 meets them on all six.
-    // Session 9: the weights of decoder layers 1-3 frozen (their weight gradients and AdamW state skipped:
+    // Then the weights of decoder layers 1-3 frozen (their weight gradients and AdamW state skipped:
     // ~25 % of the surgery's seconds) with lr 7e-4 and weights forget 1.65 / update 3.0 meets every target on
     // the six pairs; training layers 1-3 instead (layer 0 and the embeddings frozen) left unlearn MCQA at 55-70 %.
     double surgery_lr = 7e-4, w_forget = 1.65, w_update = 3.0, w_retain = 5.0;
