@@ -50,6 +50,11 @@ if [ "$inside" = 1 ]; then
   }
 
   [ ! -e "$root$src" ] || die "the source tree $src is visible in the clean root"
+  # What the packages' file triggers made when they were installed (the MIME database, icon caches): run them
+  # once, so that the snapshot holds their output and the package's own install and purge are what changes.
+  in_root sh -c 'while read -r path pkg; do dpkg-trigger --no-await "$path"; done </var/lib/dpkg/triggers/File &&
+                 dpkg --triggers-only --pending' >"$work/dpkg-triggers.log" 2>&1 ||
+    { cat "$work/dpkg-triggers.log" >&2; die "the clean root's file triggers failed (log above)"; }
   snapshot >"$work/before.txt"
 
   say "dpkg -i $deb_name"
@@ -187,7 +192,11 @@ say "clean root: $(echo "$packages" | wc -l) packages (essential + what $(basena
 # Their files. The top-level links of the merged /usr come first, so /lib/... lands in usr/lib/...
 lower=$work/lower
 for l in /bin /sbin /lib /lib32 /lib64 /libx32; do
-  if [ -L "$l" ]; then ln -s "$(readlink "$l")" "$lower$l"; fi
+  if [ -L "$l" ]; then
+    target=$(readlink "$l")
+    ln -s "$target" "$lower$l"
+    mkdir -p "$lower/${target#/}"
+  fi
 done
 mkdir -p "$lower"/{proc,dev,tmp,root,etc,var/lib/dpkg/info,var/lib/dpkg/updates,var/lib/dpkg/triggers,var/log}
 dirs=$work/dirs.txt files=$work/files.txt
@@ -240,13 +249,17 @@ done
 # dpkg's database: exactly these packages, their file lists and maintainer scripts, their file triggers, and
 # their diversions.
 db=$lower/var/lib/dpkg
-for p in $packages; do dpkg-query -s "$p"; echo; done >"$db/status"
+awk 'NR == FNR { keep[$1] = 1; next }
+     /^Package: / { pkg = $2 }
+     { stanza = stanza $0 "\n" }
+     /^Status: / { status = $0 }
+     /^$/ { if ((pkg in keep) && status ~ / installed$/) printf "%s", stanza; stanza = ""; pkg = ""; status = "" }' \
+  <(echo "$packages") /var/lib/dpkg/status >"$db/status"
 : >"$db/available"
-for p in $packages; do
-  for f in /var/lib/dpkg/info/"$p".* /var/lib/dpkg/info/"$p":*.*; do
-    [ -e "$f" ] && cp -p "$f" "$db/info/"
-  done
-done
+# info/<package>[:<arch>].<what>: one listing, kept by package name.
+(cd /var/lib/dpkg/info && ls) |
+  awk 'NR == FNR { keep[$1] = 1; next } { p = $0; sub(/\.[^.]*$/, "", p); sub(/:.*$/, "", p); if (p in keep) print }' \
+    <(echo "$packages") - | sed 's|^|/var/lib/dpkg/info/|' | xargs -d '\n' cp -p -t "$db/info/" --
 : >"$db/triggers/Unincorp"
 [ ! -f /var/lib/dpkg/info/format ] || cp /var/lib/dpkg/info/format "$db/info/"
 awk 'NR == FNR { keep[$1] = 1; next } { p = $2; sub(/\/noawait$/, "", p); sub(/:.*$/, "", p); if (p in keep) print }' \
