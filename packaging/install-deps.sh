@@ -14,6 +14,7 @@ packages=(
   nlohmann-json3-dev
   libpcre2-dev libicu-dev   # the tokenizer.json tokenizer: Unicode regexes (PCRE2) and normalization (ICU)
   xvfb xauth
+  desktop-file-utils appstream   # the desktop entry's and the AppStream metainfo's validators (CTest desktop_files)
   python3-torch          # the benchmark peer (bench/peer) only
 )
 

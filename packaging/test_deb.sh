@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian package into a clean root, uses it there, removes it, and checks that nothing of it is left.
-#   packaging/test_deb.sh [DEB] [OUT_DIR]
-# DEB: default the newest build/llm-surgery_*_amd64.deb (packaging/deb.sh makes it). OUT_DIR: where to keep the
-# screenshot the installed app takes (default: not kept). Needs root (a chroot, a mount namespace); exits 77
-# (CTest: skipped) without it. No network: the clean root is assembled from this machine's installed packages.
+#   packaging/test_deb.sh [DEB | BUILD_DIR] [OUT_DIR]
+# DEB: default the newest build/llm-surgery_*_amd64.deb (packaging/deb.sh makes it); BUILD_DIR: make the package
+# there first with cpack (CTest "package" does, after the build). OUT_DIR: where to keep the screenshot the
+# installed app takes (default: not kept). Needs root and mount namespaces (a chroot, an overlay); exits 77 (CTest:
+# skipped) without them. No network: the clean root is assembled from this machine's installed packages.
 #
 # The clean root holds Debian's essential packages and the package's declared dependencies, recursively, and
 # nothing else: no build tree, no source tree, no package that the Depends field forgot. Their files are hard
@@ -31,8 +32,11 @@ fi
 if [ "$inside" = 1 ]; then
   work=$1 deb_name=$2 out_dir=$3
   root=$work/root
-  mount -t overlay overlay -o "lowerdir=$work/lower,upperdir=$work/upper,workdir=$work/ovl" "$root" ||
-    die "cannot mount an overlay file system (a container without CAP_SYS_ADMIN?)"
+  # The root's changes go to a tmpfs (an overlay's upper layer cannot be on an overlay, as in a container).
+  mount -t tmpfs tmpfs "$work/rw"
+  mkdir "$work/rw/upper" "$work/rw/ovl"
+  mount -t overlay overlay -o "lowerdir=$work/lower,upperdir=$work/rw/upper,workdir=$work/rw/ovl" "$root" ||
+    die "cannot mount an overlay file system on $root"
   mount -t proc proc "$root/proc"   # /proc/self/exe: how the programs find their plugin and data
   mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
   for d in null zero random urandom; do
@@ -132,8 +136,23 @@ fi
 for tool in dpkg-deb dpkg-query apt-cache chroot unshare mount cp; do
   command -v "$tool" >/dev/null || die "$tool is missing (Debian: apt-get install dpkg apt util-linux coreutils)"
 done
+probe=$(mktemp -d)
+mkdir "$probe/l" "$probe/u" "$probe/w" "$probe/m"
+if ! unshare --mount --propagation private mount -t overlay overlay \
+       -o "lowerdir=$probe/l,upperdir=$probe/u,workdir=$probe/w" "$probe/m" 2>/dev/null; then
+  rm -rf "$probe"
+  echo "test_deb: skipped: cannot mount an overlay in a mount namespace here (a container without CAP_SYS_ADMIN?)" >&2
+  exit 77
+fi
+rm -rf "$probe"
 
 deb=${1:-}
+if [ -n "$deb" ] && [ -d "$deb" ]; then   # a build folder: package what it built
+  (cd "$deb" && cpack -G DEB >cpack.log 2>&1) ||
+    { cat "$deb/cpack.log" >&2; die "cpack failed in $deb (log above): build everything first"; }
+  deb=$(sed -n 's/^CPack: - package: \(.*\.deb\) generated\.$/\1/p' "$deb/cpack.log")
+  say "made $deb"
+fi
 if [ -z "$deb" ]; then
   deb=$(ls -t "$src"/build/llm-surgery_*_amd64.deb 2>/dev/null | head -n 1 || true)
   [ -n "$deb" ] || die "no build/llm-surgery_*_amd64.deb: make it with packaging/deb.sh, or name a .deb"
@@ -156,7 +175,7 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-mkdir -p "$work/lower" "$work/upper" "$work/ovl" "$work/root" "$work/model"
+mkdir -p "$work/lower" "$work/rw" "$work/root" "$work/model"
 cp "$deb" "$work/"
 cp "$model/config.json" "$model/model.safetensors" "$model/tokenizer.model" "$work/model/"
 
