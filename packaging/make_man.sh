@@ -35,7 +35,7 @@ common_tail() {
 .TP
 .B LLMS_SPM_PLUGIN
 The SentencePiece plugin to load (default: libllms_spm.so beside the program, then
-\fI../lib/llm\-surgery/\fR relative to it, i.e. \fI/usr/lib/llm\-surgery/libllms_spm.so\fR).
+\fI../lib/llm\-surgery/\fR relative to it: \fI/usr/lib/llm\-surgery/libllms_spm.so\fR in the package).
 .TP
 .B LLMS_WORLD_DATA
 The world data the demo model and corpora are built from (default: \fI/usr/share/llm\-surgery/world\fR).
