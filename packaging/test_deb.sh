@@ -38,6 +38,7 @@ if [ "$inside" = 1 ]; then
   mount -t overlay overlay -o "lowerdir=$work/lower,upperdir=$work/rw/upper,workdir=$work/rw/ovl" "$root" ||
     die "cannot mount an overlay file system on $root"
   mount -t proc proc "$root/proc"   # /proc/self/exe: how the programs find their plugin and data
+  mount --bind /sys "$root/sys" && mount -o remount,bind,ro "$root/sys"   # CPU topology (LibTorch's cpuinfo)
   mount -t tmpfs -o mode=1777 tmpfs "$root/tmp"
   for d in null zero random urandom; do
     touch "$root/dev/$d"
@@ -49,7 +50,7 @@ if [ "$inside" = 1 ]; then
   in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp/home LANG=C.UTF-8 "$@"; }
   # Every path outside the scratch and bookkeeping places (the app writes only below $HOME and /tmp).
   snapshot() {
-    (cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./tmp -o -path ./var/lib/dpkg \
+    (cd "$root" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o -path ./tmp -o -path ./var/lib/dpkg \
         -o -path ./var/log -o -path ./var/cache/ldconfig \) -prune -o -print | LC_ALL=C sort)
   }
 
@@ -217,7 +218,7 @@ for l in /bin /sbin /lib /lib32 /lib64 /libx32; do
     mkdir -p "$lower/${target#/}"
   fi
 done
-mkdir -p "$lower"/{proc,dev,tmp,root,etc,var/lib/dpkg/info,var/lib/dpkg/updates,var/lib/dpkg/triggers,var/log}
+mkdir -p "$lower"/{proc,sys,dev,tmp,root,etc,var/lib/dpkg/info,var/lib/dpkg/updates,var/lib/dpkg/triggers,var/log}
 dirs=$work/dirs.txt files=$work/files.txt
 : >"$dirs"
 : >"$files"
