@@ -77,7 +77,7 @@ The headless front end of the LLM Surgery desktop application \fBllm\-surgery\fR
 Hugging Face model folder, build the demo corpus and model, make the model forget or update facts,
 evaluate it, generate text and export the edited model. Every command prints its own help with
 \fB\-\-help\fR; they are reproduced below. Errors go to standard error as one line saying what went
-wrong and what to do; the exit status is 0 on success, 1 on an error and 2 on a usage error.
+wrong and what to do; the exit status is 0 on success and non\-zero on an error.
 .SH COMMANDS
 EOF
     while IFS= read -r name; do
