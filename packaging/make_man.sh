@@ -15,19 +15,22 @@ kind=$1 exe=$2 version=$3 out=$4
 # Text -> troff: backslashes, a dot or quote opening a line, and minus signs (so options copy as ASCII).
 esc() { sed -e 's/\\/\\e/g' -e 's/^\([.'"'"']\)/\\\&\1/' -e 's/-/\\-/g'; }
 
-# One program run; its output, or a failure that names the command (the page must not be half empty).
+# The program's --help text (standard output only), run under its installed name (a usage line shows argv[0],
+# which must not be the build machine's path); a failure names the command (the page must not be half empty).
+errors=$(mktemp)
 help_of() {
-  local text
-  if ! text=$("$@" 2>&1); then
+  local name=$1 text
+  shift
+  if ! text=$(exec -a "$name" "$@" 2>"$errors"); then
     echo "make_man: '$*' failed:" >&2
-    echo "$text" >&2
+    cat "$errors" >&2
     exit 1
   fi
   printf '%s\n' "$text"
 }
 
 page=$(mktemp)
-trap 'rm -f "$page"' EXIT
+trap 'rm -f "$page" "$errors"' EXIT
 
 common_tail() {
   cat <<'EOF'
@@ -53,7 +56,7 @@ EOF
 }
 
 if [ "$kind" = cli ]; then
-  list=$(help_of "$exe" --help)
+  list=$(help_of llm-surgery-cli "$exe" --help)
   # "  name       summary" lines after "commands:".
   commands=$(printf '%s\n' "$list" | sed -n '/^commands:/,$p' | sed -n 's/^  \([a-z][a-z-]*\)  *\(.*\)$/\1/p')
   [ -n "$commands" ] || { echo "make_man: no commands in '$exe --help'" >&2; exit 1; }
@@ -87,14 +90,14 @@ EOF
     done <<<"$commands"
     while IFS= read -r name; do
       printf '.SH "%s"\n.nf\n' "$(printf '%s' "$name" | tr '[:lower:]' '[:upper:]' | esc)"
-      help_of "$exe" "$name" --help | esc
+      help_of llm-surgery-cli "$exe" "$name" --help | esc
       echo ".fi"
     done <<<"$commands"
     common_tail
     printf '.SH "SEE ALSO"\n.BR llm\\-surgery (1)\n'
   } >"$page"
 else
-  text=$(QT_QPA_PLATFORM=offscreen help_of "$exe" --help)
+  text=$(QT_QPA_PLATFORM=offscreen help_of llm-surgery "$exe" --help)
   {
     printf '.TH LLM\\-SURGERY 1 "" "llm\\-surgery %s" "User Commands"\n' "$version"
     cat <<'EOF'

@@ -71,7 +71,10 @@ if [ "$inside" = 1 ]; then
   # No path of the build machine in what was installed (the programs find everything relative to themselves).
   for f in $(in_root dpkg-query -L llm-surgery); do
     [ -f "$root$f" ] && [ ! -L "$root$f" ] || continue
-    if grep -qF -e "$src/" "$root$f"; then die "$f holds the build machine's path $src"; fi
+    case "$f" in
+      *.gz) if zcat "$root$f" | grep -qF -e "$src/"; then die "$f holds the build machine's path $src"; fi ;;
+      *) if grep -qF -e "$src/" "$root$f"; then die "$f holds the build machine's path $src"; fi ;;
+    esac
   done
 
   say "llm-surgery-cli --version: $(in_root llm-surgery-cli --version)"
