@@ -81,7 +81,7 @@ if [ "$inside" = 1 ]; then
   info=$(in_root llm-surgery-cli info /tmp/model 2>&1) || { echo "$info" >&2; die "llm-surgery-cli info failed"; }
   echo "$info" | sed 's/^/  /'
   json=$(in_root llm-surgery-cli info /tmp/model --json 2>&1) || { echo "$json" >&2; die "info --json failed"; }
-  echo "$json" | grep -q '"kind": *"sentencepiece"' ||
+  echo "$json" | grep -q '"kind": *"SentencePiece' ||
     { echo "$json" >&2; die "the tiny model's SentencePiece tokenizer did not load (the plugin?)"; }
   if echo "$json" | grep -q '"error"'; then echo "$json" >&2; die "info reports an error"; fi
 
