@@ -1,8 +1,8 @@
 # The Debian package (CPack DEB), built by packaging/deb.sh: build/llm-surgery_<version>_amd64.deb.
 # Its dependencies are what dpkg-shlibdeps finds the binaries and the plugin linking (so it is made from
-# Debian's libtorch and Qt, not a LibTorch unpacked by hand), plus what is loaded at run time and is therefore
-# invisible to it: the Qt platform plugins (the window itself) and an optimised BLAS (recommended; LibTorch
-# otherwise runs on the reference BLAS, ~25x slower).
+# Debian's libtorch and Qt, not a LibTorch unpacked by hand; Qt's platform plugins, xcb and offscreen, come with
+# libqt6gui6), and it recommends an optimised BLAS, which LibTorch loads through libblas.so.3 (without it, the
+# reference BLAS: ~25x slower).
 set(LLMS_PACKAGE_MAINTAINER "llm-surgery maintainers <maintainers@llm-surgery.invalid>" CACHE STRING
     "Maintainer field of the Debian package")
 set(LLMS_HOMEPAGE "https://github.com/llm-surgery/llm-surgery" CACHE STRING "Homepage field of the Debian package")
@@ -27,7 +27,6 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${LLMS_HOMEPAGE}")
 set(CPACK_DEBIAN_PACKAGE_SECTION science)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libopenblas0-pthread")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)

@@ -28,7 +28,7 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
-# Part 2 (in a private mount and PID namespace, started by part 1): mount, install, use, remove, check.
+# Part 2 (in private mount, PID and network namespaces, started by part 1): mount, install, use, remove, check.
 if [ "$inside" = 1 ]; then
   work=$1 deb_name=$2 out_dir=$3
   root=$work/root
@@ -65,6 +65,7 @@ if [ "$inside" = 1 ]; then
   say "dpkg -i $deb_name"
   in_root dpkg -i "/tmp/$deb_name" >"$work/dpkg-install.log" 2>&1 ||
     { cat "$work/dpkg-install.log" >&2; die "dpkg -i failed in the clean root (log above)"; }
+  sed 's/^/  /' "$work/dpkg-install.log"
   in_root dpkg-query -W -f='${Status}\n' llm-surgery | grep -qx 'install ok installed' ||
     die "dpkg does not list llm-surgery as installed"
 
@@ -90,8 +91,22 @@ if [ "$inside" = 1 ]; then
   [ -s "$root/tmp/corpus/facts.jsonl" ] || die "corpus wrote no facts.jsonl"
   say "corpus from the installed world data: $(wc -l <"$root/tmp/corpus/facts.jsonl") facts"
 
-  say "llm-surgery --model /tmp/model --screenshot (offscreen)"
-  shot=$(in_root QT_QPA_PLATFORM=offscreen llm-surgery --model /tmp/model --screenshot /tmp/shot.png 2>&1) ||
+  # On an X server (Xvfb, started here), as on a desktop: Qt's xcb platform plugin and the X libraries it loads
+  # must come with the package's dependencies. Its socket and lock go to this namespace's own /tmp. Without
+  # Xvfb: Qt's offscreen plugin.
+  if command -v Xvfb >/dev/null; then
+    mount -t tmpfs -o mode=1777 tmpfs /tmp
+    mkdir -p /tmp/.X11-unix "$root/tmp/.X11-unix"
+    mount --bind /tmp/.X11-unix "$root/tmp/.X11-unix"
+    exec 3<> <(:)
+    Xvfb -displayfd 3 -nolisten tcp -ac -screen 0 1400x900x24 >"$work/xvfb.log" 2>&1 &
+    read -r -t 30 display <&3 || { cat "$work/xvfb.log" >&2; die "Xvfb did not start"; }
+    platform=(DISPLAY=":$display" QT_QPA_PLATFORM=xcb)
+  else
+    platform=(QT_QPA_PLATFORM=offscreen)
+  fi
+  say "${platform[*]} llm-surgery --model /tmp/model --screenshot /tmp/shot.png"
+  shot=$(in_root "${platform[@]}" llm-surgery --model /tmp/model --screenshot /tmp/shot.png 2>&1) ||
     { echo "$shot" >&2; die "the app's --screenshot failed in the clean root"; }
   [ "$(head -c 8 "$root/tmp/shot.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
     die "the app wrote no PNG"
@@ -108,6 +123,7 @@ if [ "$inside" = 1 ]; then
   in_root dpkg -L llm-surgery >"$work/files.txt"
   in_root dpkg --purge llm-surgery >"$work/dpkg-purge.log" 2>&1 ||
     { cat "$work/dpkg-purge.log" >&2; die "dpkg --purge failed (log above)"; }
+  sed 's/^/  /' "$work/dpkg-purge.log"
   snapshot >"$work/after.txt"
   # New since the snapshot: none of the package's paths, nothing named after it, no file naming it. (Caches
   # that other packages' triggers rebuilt may be new, e.g. shared-mime-info's /usr/share/mime/*.)
@@ -142,7 +158,7 @@ for tool in dpkg-deb dpkg-query apt-cache chroot unshare mount cp; do
 done
 probe=$(mktemp -d)
 mkdir "$probe/l" "$probe/u" "$probe/w" "$probe/m"
-if ! unshare --mount --propagation private mount -t overlay overlay \
+if ! unshare --mount --propagation private --net mount -t overlay overlay \
        -o "lowerdir=$probe/l,upperdir=$probe/u,workdir=$probe/w" "$probe/m" 2>/dev/null; then
   rm -rf "$probe"
   echo "test_deb: skipped: cannot mount an overlay in a mount namespace here (a container without CAP_SYS_ADMIN?)" >&2
@@ -292,5 +308,5 @@ paste - - - </var/lib/dpkg/diversions | awk -F'\t' 'NR == FNR { keep[$1] = 1; ne
 chroot "$lower" /sbin/ldconfig
 say "assembled in $(( $(date +%s) - start )) s ($(wc -l <"$files") files, ${link#-} = $( [ "$link" = -l ] && echo hard links || echo copies))"
 
-unshare --mount --propagation private --pid --fork --kill-child "$here/test_deb.sh" --inside "$work" "$(basename "$deb")" "$out_dir"
+unshare --mount --propagation private --pid --net --fork --kill-child "$here/test_deb.sh" --inside "$work" "$(basename "$deb")" "$out_dir"
 say "passed in $(( $(date +%s) - start )) s"
