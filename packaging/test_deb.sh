@@ -11,7 +11,7 @@
 # links to this machine's (or copies, across file systems) under an overlay, so nothing done in the root reaches
 # them. dpkg's database in the root lists exactly those packages, so `dpkg -i` checks the Depends field for real.
 # In the root: dpkg -i; llm-surgery-cli --version and info on a tiny model (SentencePiece tokenizer: the plugin);
-# llm-surgery-cli corpus (the installed world data); the app's --screenshot (offscreen); the man pages; the
+# llm-surgery-cli corpus (the installed world data); the app's --screenshot (on Xvfb, else offscreen); the man pages; the
 # project file type registered by shared-mime-info's trigger; then dpkg --purge, and every file of the package
 # must be gone, with nothing left that names it.
 set -euo pipefail
@@ -92,14 +92,12 @@ if [ "$inside" = 1 ]; then
   say "corpus from the installed world data: $(wc -l <"$root/tmp/corpus/facts.jsonl") facts"
 
   # On an X server (Xvfb, started here), as on a desktop: Qt's xcb platform plugin and the X libraries it loads
-  # must come with the package's dependencies. Its socket and lock go to this namespace's own /tmp. Without
-  # Xvfb: Qt's offscreen plugin.
+  # must come with the package's dependencies. Xvfb gets a /tmp of its own for its lock and socket files; the
+  # app reaches it through the abstract socket of this network namespace. Without Xvfb: Qt's offscreen plugin.
   if command -v Xvfb >/dev/null; then
-    mount -t tmpfs -o mode=1777 tmpfs /tmp
-    mkdir -p /tmp/.X11-unix "$root/tmp/.X11-unix"
-    mount --bind /tmp/.X11-unix "$root/tmp/.X11-unix"
     exec 3<> <(:)
-    Xvfb -displayfd 3 -nolisten tcp -ac -screen 0 1400x900x24 >"$work/xvfb.log" 2>&1 &
+    unshare --mount --propagation private sh -c 'mount -t tmpfs -o mode=1777 tmpfs /tmp &&
+      exec Xvfb -displayfd 3 -nolisten tcp -ac -screen 0 1400x900x24' >"$work/xvfb.log" 2>&1 &
     read -r -t 30 display <&3 || { cat "$work/xvfb.log" >&2; die "Xvfb did not start"; }
     platform=(DISPLAY=":$display" QT_QPA_PLATFORM=xcb)
   else
