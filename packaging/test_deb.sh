@@ -11,9 +11,9 @@
 # links to this machine's (or copies, across file systems) under an overlay, so nothing done in the root reaches
 # them. dpkg's database in the root lists exactly those packages, so `dpkg -i` checks the Depends field for real.
 # In the root: dpkg -i; llm-surgery-cli --version and info on a tiny model (SentencePiece tokenizer: the plugin);
-# llm-surgery-cli corpus (the installed world data); the app's --screenshot (on Xvfb, else offscreen); the man pages; the
-# project file type registered by shared-mime-info's trigger; then dpkg --purge, and every file of the package
-# must be gone, with nothing left that names it.
+# llm-surgery-cli corpus (the installed world data); the app's --screenshot (on Xvfb, else offscreen); the man
+# pages; the project file type registered by shared-mime-info's trigger; then dpkg --purge, and every file of the
+# package must be gone, with nothing left that names it.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(dirname "$here")
