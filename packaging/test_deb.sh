@@ -261,7 +261,10 @@ for a in /var/lib/dpkg/alternatives/*; do
   awk -v root="$lower" -v name="$name" '
     NR == 1 { next }
     NR == 2 { master = $0; state = "slaves"; ns = 0; next }
-    state == "slaves" { if ($0 == "") { state = "choice"; k = 0; next } sname[ns] = $0; getline; slink[ns++] = $0; next }
+    state == "slaves" {
+      if ($0 == "") { state = "choice"; next }
+      sname[ns] = $0; getline; slink[ns++] = $0; next
+    }
     state == "choice" {
       if ($0 == "") exit
       path = $0; getline; prio = $0
@@ -275,7 +278,8 @@ for a in /var/lib/dpkg/alternatives/*; do
       if (best == "") exit
       print master "\t" name "\t" best
       for (i = 0; i < ns; i++)
-        if (bspath[i] != "" && system("test -e \"" root bspath[i] "\"") == 0) print slink[i] "\t" sname[i] "\t" bspath[i]
+        if (bspath[i] != "" && system("test -e \"" root bspath[i] "\"") == 0)
+          print slink[i] "\t" sname[i] "\t" bspath[i]
     }' "$a"
 done | while IFS=$'\t' read -r linkpath altname target; do
   ln -sfn "$target" "$lower/etc/alternatives/$altname"
@@ -301,10 +305,14 @@ awk 'NR == FNR { keep[$1] = 1; next }
 [ ! -f /var/lib/dpkg/info/format ] || cp /var/lib/dpkg/info/format "$db/info/"
 awk 'NR == FNR { keep[$1] = 1; next } { p = $2; sub(/\/noawait$/, "", p); sub(/:.*$/, "", p); if (p in keep) print }' \
   <(echo "$packages") /var/lib/dpkg/triggers/File >"$db/triggers/File"
-paste - - - </var/lib/dpkg/diversions | awk -F'\t' 'NR == FNR { keep[$1] = 1; next } ($3 in keep) { print $1; print $2; print $3 }' \
+paste - - - </var/lib/dpkg/diversions |
+  awk -F'\t' 'NR == FNR { keep[$1] = 1; next } ($3 in keep) { print $1; print $2; print $3 }' \
   <(echo "$packages") - >"$db/diversions"
 chroot "$lower" /sbin/ldconfig
-say "assembled in $(( $(date +%s) - start )) s ($(wc -l <"$files") files, ${link#-} = $( [ "$link" = -l ] && echo hard links || echo copies))"
+how=copies
+[ "$link" = -p ] || how="hard links"
+say "assembled in $(( $(date +%s) - start )) s ($(wc -l <"$files") files as $how)"
 
-unshare --mount --propagation private --pid --net --fork --kill-child "$here/test_deb.sh" --inside "$work" "$(basename "$deb")" "$out_dir"
+unshare --mount --propagation private --pid --net --fork --kill-child \
+  "$here/test_deb.sh" --inside "$work" "$(basename "$deb")" "$out_dir"
 say "passed in $(( $(date +%s) - start )) s"
