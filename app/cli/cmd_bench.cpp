@@ -69,6 +69,7 @@ int run_surgery(const Args& a, const std::vector<std::string>& argv) {
     o.device = a.get("device", o.device);
     o.train = a.get("train", o.train);
     o.checkpoint_layers = a.flag("checkpoint-layers");
+    if (a.has("lora") && a.has("train")) throw Error("--lora trains adapters on every layer instead of --train's weights: give one");
     o.lora = a.get("lora", "");
     o.lora_targets = a.get("lora-targets", o.lora_targets);
     apply_thread_wait_policy("bench", argv);   // as the surgery command (re-exec)
@@ -208,6 +209,7 @@ int run_memory(const Args& a) {
     in.packed_length = a.get_int("packed-length", 64);
     in.on_gpu = a.get("device", "cpu") != "cpu";
     in.vocab_chunk_bytes = in.on_gpu ? 1ll << 30 : 16ll << 20;
+    if (a.has("lora") && a.has("train")) throw Error("--lora trains adapters on every layer instead of --train's weights: give one");
     if (a.has("lora")) in.lora_parameters = lora_parameter_count(c, parse_lora(a.get("lora"), a.get("lora-targets", "all")));
     const auto p = surgery::plan_surgery_memory(c, surgery::parse_trainable_spec(a.get("train", "all")), in);
     if (a.flag("json")) {
@@ -222,9 +224,11 @@ int run_memory(const Args& a) {
                   << "\n";
         return 0;
     }
-    std::printf("%s, --train %s, %s weights, %lld positions per step, %lld cached\n", config.string().c_str(),
-                a.get("train", "all").c_str(), std::string(dtype->name).c_str(), (long long)in.step_positions,
-                (long long)in.cached_positions);
+    const std::string trained = a.has("lora") ? "LoRA " + a.get("lora") + " on " + a.get("lora-targets", "all") + " (" +
+                                                    std::to_string(p.trained_params) + " weights)"
+                                              : "--train " + a.get("train", "all");
+    std::printf("%s, %s, %s weights, %lld positions per step, %lld cached\n", config.string().c_str(), trained.c_str(),
+                std::string(dtype->name).c_str(), (long long)in.step_positions, (long long)in.cached_positions);
     const std::pair<const char*, int64_t> rows[] = {
         {"weights", p.weights}, {"gradients", p.gradients}, {"AdamW moments", p.optimizer}, {"activations", p.activations},
         {"vocabulary (log-softmax)", p.vocabulary}, {"snapshot (host)", p.snapshot}, {"θ0 cache (host)", p.reference_cache}};

@@ -77,8 +77,9 @@ int run(const std::vector<std::string>& argv) {
     if (a.has("overwrite-out") && !overwrite && a.get("overwrite-out") != "no")
         throw Error("--overwrite-out expects yes or no, got \"" + a.get("overwrite-out") + "\"");
     // Every output is checked before minutes of loading and training: a failure writes nothing.
-    for (const fs::path& o : {out, adapter_out}) {
-        if (o.empty()) continue;
+    for (const char* option : {"out", "adapter-out"}) {
+        if (!a.has(option)) continue;
+        const fs::path o = a.get(option);   // an empty one is refused here too
         std::error_code ec;
         if (fs::exists(o, ec) && fs::equivalent(o, model_dir, ec))
             throw Error(o.string() + " is the input model folder: the input model is never modified; choose a new folder");
