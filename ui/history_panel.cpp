@@ -299,7 +299,8 @@ void HistoryPanel::refresh() {
         set(1, QString::number(r.id))->setData(Qt::UserRole, r.id);
         set(2, QString::fromStdString(r.started));
         set(3, r.base == 0 ? tr("original") : tr("run %1").arg(r.base));
-        set(4, QString::fromStdString(surgery::method_name(r.config.method) + ", " + r.config.preset));
+        set(4, QString::fromStdString(surgery::method_name(r.config.method) + ", " + r.config.preset +
+                                      (r.config.lora.empty() ? "" : ", LoRA " + r.config.lora)));
         set(5, QString::number(r.outcome.steps_done));
         set(6, QString::fromStdString(r.outcome.message));
         if (r.report) {

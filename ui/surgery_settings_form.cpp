@@ -140,7 +140,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     checkpoint_ = new QCheckBox(tr("recompute layers in the backward pass"));
     checkpoint_->setToolTip(tr("Activation checkpointing: keeps each layer's input only and recomputes the layer during "
                                "the backward pass. Much less memory for large models, about a third more compute."));
-    lora_ = new QCheckBox(tr("train low-rank adapters (LoRA) instead of the weights"));
+    lora_ = new QCheckBox(tr("train adapters instead of the weights"));
     lora_->setToolTip(tr("LoRA: every targeted matrix W of every layer stays frozen and learns a low-rank update "
                          "(alpha/r)·B·A instead; far fewer trained weights (no gradient or AdamW state for the model "
                          "itself). The run's weights are the model with the adapter merged; the adapter alone can be "
@@ -180,8 +180,6 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     adv->addRow(tr("Broad retain rows/step:"), poolRows_);
     adv->addRow(QString(), klAnswers_);
     adv->addRow(tr("Trainable weights:"), trainParams_);
-    adv->addRow(tr("Precision:"), precision_);
-    adv->addRow(QString(), checkpoint_);
     adv->addRow(tr("LoRA:"), lora_);
     adv->addRow(tr("LoRA rank / alpha:"), [&] {
         auto* w = new QWidget;
@@ -192,6 +190,8 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
         return w;
     }());
     adv->addRow(tr("LoRA targets:"), loraTargets_);
+    adv->addRow(tr("Precision:"), precision_);
+    adv->addRow(QString(), checkpoint_);
     adv->addRow(tr("Check targets every:"), evalEvery_);
     adv->addRow(QString(), earlyStop_);
     adv->addRow(tr("Seed:"), seed_);
