@@ -2,7 +2,8 @@
 // f32, bf16 and q8_0 files; llama.cpp (node-llama-cpp's prebuilt CPU binaries) loads each and must
 //   - tokenize the probe prompts as we do (`llm-surgery-cli tokenize`),
 //   - continue each prompt greedily (24 tokens) with exactly our tokens (`llm-surgery-cli generate --temperature 0`)
-//     for the f32 and bf16 files,
+//     for the f32 and bf16 files, or part from them only at a near tie: where the two first differ, our
+//     log-probabilities of the two tokens within 0.01 nats (f32) / 0.05 nats (bf16),
 //   - pick our most likely next token (`llm-surgery-cli score --json`: top1) at >= 97 % of the positions for q8_0
 //     (--types adds others, e.g. q4_0, whose agreement is reported without a requirement).
 // With --lora PEFT_DIR (a LoRA adapter, e.g. from `surgery --lora R --adapter-out`) or --lora random (an adapter
@@ -51,6 +52,9 @@ const prompts = [
     "Numbers: 1, 2, 3,",
     "Zürich liegt in der Schweiz, und",
 ];
+// A greedy continuation may part from ours only where our two candidates are this close (nats): random-weight test
+// models have flat distributions, and llama.cpp sums in another order (bf16: at bf16's rounding).
+const tieGap = { f32: 0.01, bf16: 0.05 };
 const run = (argv) => JSON.parse(execFileSync(cli, argv, { encoding: "utf8", maxBuffer: 1 << 26, stdio: ["ignore", "pipe", "pipe"] }));
 const sameIds = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -153,12 +157,12 @@ if (lora) {
             while (k < got.length && k < want.length && got[k] === want[k]) k++;
             const lp = (t) => run(["score", file("merged"), "--ids", [...o.ids, ...want.slice(0, k), t].join(","), "--json"]).logprobs.at(-1);
             const gap = k < got.length && k < want.length ? Math.abs(lp(want[k]) - lp(got[k])) : Infinity;
-            row.near_ties.push({ prompt: o.prompt, token: k, gap });
+            row.near_ties.push({ prompt: o.prompt, token: k, gap });   // the f32 threshold: both sides f32
             console.error(`  ${name} lora: "${o.prompt}": parts from ours at token ${k} (ours ${want[k]}, llama.cpp ${got[k]}; ` +
                           `gap ${gap.toFixed(4)} nats)`);
         });
         await merged.dispose();
-        const ok = row.lora_vs_merged_gguf === prompts.length && row.near_ties.every((t) => t.gap < 0.01);
+        const ok = row.lora_vs_merged_gguf === prompts.length && row.near_ties.every((t) => t.gap < tieGap.f32);
         failed ||= !ok;
         console.log(`${ok ? "ok  " : "FAIL"} ${name} LoRA: llama.cpp base + GGUF adapter = llama.cpp merged GGUF on ` +
                     `${row.lora_vs_merged_gguf}/${prompts.length} greedy continuations, = our merged model on ` +
@@ -190,7 +194,9 @@ for (const dir of models) {
         execFileSync(cli, ["export", dir, "--type", type, "--out", file], { stdio: ["ignore", "ignore", "pipe"] });
         const model = await llama.loadModel({ modelPath: file, gpuLayers: 0 });
         const context = await model.createContext({ contextSize: 512, sequences: 1 });
-        const row = { model: name, type, tokenize: 0, greedy: 0, prompts: prompts.length, top1_agree: 0, top1_positions: 0 };
+        const row = { model: name, type, tokenize: 0, greedy: 0, near_ties: [], prompts: prompts.length, top1_agree: 0,
+                      top1_positions: 0 };
+        const dtype = type === "bf16" ? "bfloat16" : "float32";
         for (const o of ours) {
             // Tokenization: llama.cpp's ids of the text alone against ours (without BOS).
             const ll = model.tokenize(o.prompt, false);
@@ -209,7 +215,18 @@ for (const dir of models) {
             // The end of generation token ends both (llama.cpp's evaluate does not yield it; ours lists it).
             const stop = (ids) => (ids.length && model.isEogToken?.(ids[ids.length - 1]) ? ids.slice(0, -1) : ids);
             if (sameIds(stop(got), stop(o.generated))) row.greedy++;
-            else if (type === "f32" || type === "bf16") console.error(`  ${name} ${type}: greedy "${o.prompt}": llama.cpp [${got}] ours [${o.generated}]`);
+            else if (type === "f32" || type === "bf16") {
+                // Where they part: our log-probabilities (at the file's precision) of our token and of llama.cpp's.
+                const a = stop(got), b = stop(o.generated);
+                let k = 0;
+                while (k < a.length && k < b.length && a[k] === b[k]) k++;
+                const lp = (t) => run(["score", dir, "--ids", [...o.promptIds, ...b.slice(0, k), t].join(","), "--dtype", dtype,
+                                       "--json"]).logprobs.at(-1);
+                const gap = k < a.length && k < b.length ? Math.abs(lp(b[k]) - lp(a[k])) : Infinity;
+                row.near_ties.push({ prompt: o.prompt, token: k, gap });
+                console.error(`  ${name} ${type}: greedy "${o.prompt}" parts at token ${k} (ours ${b[k]}, llama.cpp ${a[k]}; ` +
+                              `gap ${gap.toFixed(4)} nats)`);
+            }
             await seq.clearHistory();
 
             // Top-1 at every position of prompt + our continuation.
@@ -226,10 +243,12 @@ for (const dir of models) {
         row.top1_rate = row.top1_agree / Math.max(1, row.top1_positions);
         // f32 / bf16: token-identical greedy; q8_0: >= 97 % top-1 agreement; q4_0 (or others): reported only.
         const ok = row.tokenize === prompts.length &&
-                   (type === "q8_0" ? row.top1_rate >= 0.97 : type === "f32" || type === "bf16" ? row.greedy === prompts.length : true);
+                   (type === "q8_0" ? row.top1_rate >= 0.97
+                    : type === "f32" || type === "bf16" ? row.near_ties.every((t) => t.gap < tieGap[type]) : true);
         failed ||= !ok;
         console.log(`${ok ? "ok  " : "FAIL"} ${name} ${type}: tokenize ${row.tokenize}/${prompts.length}, greedy ` +
-                    `${row.greedy}/${prompts.length}, top-1 ${row.top1_agree}/${row.top1_positions} ` +
+                    `${row.greedy}/${prompts.length}${row.near_ties.length ? ` (+${row.near_ties.length} parting at a near tie)` : ""}` +
+                    `, top-1 ${row.top1_agree}/${row.top1_positions} ` +
                     `(${(100 * row.top1_rate).toFixed(1)} %)`);
         summary.push(row);
         await context.dispose();
