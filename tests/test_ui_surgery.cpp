@@ -17,6 +17,8 @@
 #include "ui/training_plots.h"
 #include "ui/training_process.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -247,6 +249,61 @@ private slots:
         QVERIFY(waitIdle(reloaded));
         QVERIFY(reloaded.hasModel());
         QCOMPARE(askNow(reloaded, prompts), edited);
+    }
+
+    // A LoRA run (the form's LoRA settings round-trip): its weights are the model with the adapter merged, and its
+    // adapter exports as a PEFT folder and as a GGUF LoRA file; the original model has no adapter to export.
+    void loraRunExportsItsAdapter() {
+        SurgerySettingsForm form;
+        auto cfg = shortRun(8);
+        cfg.lora = "4:8";
+        cfg.lora_targets = "q,v";
+        form.setConfig(cfg);
+        QCOMPARE(form.config().lora, std::string("4:8"));
+        QCOMPARE(form.config().lora_targets, std::string("q,v"));
+        QVERIFY2(form.problems().isEmpty(), qPrintable(form.problems().join("; ")));
+        cfg.train_params = "mlp";
+        form.setConfig(cfg);
+        QVERIFY(form.problems().join(" ").contains("LoRA"));
+        cfg.train_params = "all";
+
+        SessionController c;
+        c.openModel(model_);
+        QVERIFY(waitIdle(c));
+        QSignalSpy finished(&c, &SessionController::runFinished);
+        c.startSurgery(tinyFacts(), cfg);
+        QVERIFY(finished.wait(kWaitMs));
+        const auto run = finished.first().at(0).value<session::RunRecord>();
+        QCOMPARE(run.outcome.steps_done, 8);
+        QVERIFY(run.adapter_kept && run.weights_kept);
+        QVERIFY(waitIdle(c));
+
+        QSignalSpy exported(&c, &SessionController::exported);
+        QSignalSpy failed(&c, &SessionController::failed);
+        session::ExportOptions eo;
+        eo.adapter = "peft";
+        c.exportModel(tmp_.filePath("lora-adapter"), run.id, eo);
+        QVERIFY(exported.wait(kWaitMs));
+        QFile config(tmp_.filePath("lora-adapter/adapter_config.json"));
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        const auto j = QJsonDocument::fromJson(config.readAll()).object();
+        QCOMPARE(j["peft_type"].toString(), QString("LORA"));
+        QCOMPARE(j["r"].toInt(), 4);
+        QCOMPARE(j["lora_alpha"].toDouble(), 8.0);
+        QVERIFY(QFile::exists(tmp_.filePath("lora-adapter/adapter_model.safetensors")));
+        eo.adapter = "gguf";
+        eo.gguf_type = "f32";
+        c.exportModel(tmp_.filePath("lora.gguf"), run.id, eo);
+        QVERIFY(exported.wait(kWaitMs));
+        const auto g = gguf::GgufFile::open(tmp_.filePath("lora.gguf").toStdString());
+        QCOMPARE(g.metadata().find("general.type")->s, std::string("adapter"));
+        QCOMPARE(g.tensors().size(), size_t(8));   // 2 layers x q, v x A, B
+        QVERIFY(g.find("blk.1.attn_v.weight.lora_b"));
+        eo.adapter = "peft";
+        c.exportModel(tmp_.filePath("no-adapter"), 0, eo);
+        QVERIFY(failed.wait(kWaitMs));
+        QVERIFY(!QFile::exists(tmp_.filePath("no-adapter")));
+        QVERIFY(waitIdle(c));
     }
 
     void stopMidRunAndPause() {

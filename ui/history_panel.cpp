@@ -83,9 +83,14 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
         {"bf16", QT_TR_NOOP("GGUF file, bf16")},
         {"f32", QT_TR_NOOP("GGUF file, f32")}};
     for (const auto& [type, label] : ggufTypes) dtype_->addItem(tr(label), QString("gguf:") + type);
+    // A LoRA run's adapter alone ("adapter:peft", "adapter:gguf:f16").
+    dtype_->addItem(tr("LoRA adapter (LoRA runs): PEFT folder"), "adapter:peft");
+    dtype_->addItem(tr("LoRA adapter (LoRA runs): GGUF file, f16"), "adapter:gguf:f16");
+    dtype_->addItem(tr("LoRA adapter (LoRA runs): GGUF file, f32"), "adapter:gguf:f32");
     dtype_->setCurrentIndex(std::max(0, dtype_->findData(settings_->exportDtype())));
     dtype_->setToolTip(tr("A Hugging Face folder (float32, or bfloat16/float16 at half the size), or one GGUF file for "
-                          "llama.cpp and the apps built on it (norms stay f32; in q4_0 the output matrix is q8_0)"));
+                          "llama.cpp and the apps built on it (norms stay f32; in q4_0 the output matrix is q8_0); for a "
+                          "run trained with LoRA, its adapter alone as a PEFT folder or a GGUF LoRA file"));
     outDir_ = new QLineEdit(this);
     outDir_->setPlaceholderText(tr("a new folder for the edited model"));
     browse_ = new QPushButton(tr("Browse…"), this);
@@ -144,7 +149,7 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
         if (const auto* r = controller_->run(selectedRun())) Q_EMIT reuseSettings(*r);
     });
     connect(browse_, &QPushButton::clicked, this, [this] {
-        const bool gguf = dtype_->currentData().toString().startsWith("gguf:");
+        const bool gguf = dtype_->currentData().toString().contains("gguf:");
         const QString d = gguf ? QFileDialog::getSaveFileName(this, tr("Export to a GGUF file"),
                                                               settings_->lastExportDir() + "/edited-model.gguf",
                                                               tr("GGUF files (*.gguf)"))
@@ -190,7 +195,8 @@ HistoryPanel::HistoryPanel(SessionController* controller, AppSettings* settings,
 
 // A GGUF export names a file, an HF export a folder: the path, its label, the replace option and the note follow.
 void HistoryPanel::syncExportFormat() {
-    const bool gguf = dtype_->currentData().toString().startsWith("gguf:");
+    const QString format = dtype_->currentData().toString();
+    const bool gguf = format.contains("gguf:"), adapter = format.startsWith("adapter:");
     QString p = outDir_->text().trimmed();
     if (gguf && !p.isEmpty() && !p.endsWith(".gguf")) p += ".gguf";
     if (!gguf && p.endsWith(".gguf")) p.chop(5);
@@ -198,6 +204,14 @@ void HistoryPanel::syncExportFormat() {
     outDir_->setPlaceholderText(gguf ? tr("a new .gguf file for the edited model") : tr("a new folder for the edited model"));
     outLabel_->setText(gguf ? tr("File:") : tr("Folder:"));
     overwrite_->setText(gguf ? tr("replace the file if llm-surgery wrote it") : tr("replace the folder if llm-surgery wrote it"));
+    if (adapter) {
+        outDir_->setPlaceholderText(gguf ? tr("a new .gguf file for the adapter") : tr("a new folder for the adapter"));
+        exportNote_->setText(gguf ? tr("Writes the LoRA adapter of the chosen run as a GGUF LoRA file: load it on the "
+                                       "original model's GGUF with llama.cpp's --lora or Ollama's ADAPTER.")
+                                  : tr("Writes the LoRA adapter of the chosen run as a PEFT folder (adapter_config.json, "
+                                       "adapter_model.safetensors) for PEFT, vLLM or llama.cpp's converter."));
+        return;
+    }
     exportNote_->setText(gguf ? tr("Writes one GGUF file (weights, tokenizer, chat template) under a temporary name and "
                                    "renames it when complete, as llama.cpp's converter lays it out: load it in llama.cpp, "
                                    "Ollama or LM Studio. The source folder is never written to.")
@@ -214,7 +228,7 @@ int HistoryPanel::selectedRun() const {
 
 bool HistoryPanel::exportTo(const QString& dir, int runId, const QString& format, bool overwrite) {
     const QString d = QDir::cleanPath(dir.trimmed());
-    const bool gguf = format.startsWith("gguf:");
+    const bool gguf = format.contains("gguf:"), adapter = format.startsWith("adapter:");
     if (dir.trimmed().isEmpty()) {
         showError(this, tr("Export"), gguf ? tr("Choose a .gguf file to export to (Browse…).")
                                            : tr("Choose a folder to export to (Browse…)."));
@@ -224,7 +238,15 @@ bool HistoryPanel::exportTo(const QString& dir, int runId, const QString& format
         showError(this, tr("Export"), tr("%1 is the folder the model was loaded from; export to a new folder.").arg(d));
         return false;
     }
-    if (runId > 0) {
+    if (adapter) {
+        const auto* r = runId > 0 ? controller_->run(runId) : nullptr;
+        if (!r || !r->adapter_kept) {
+            showError(this, tr("Export"), tr("%1 has no LoRA adapter: only runs trained with LoRA (Advanced settings) "
+                                             "have one. Choose such a run, or a model format.")
+                                              .arg(runId == 0 ? tr("The original model") : tr("Run %1").arg(runId)));
+            return false;
+        }
+    } else if (runId > 0) {
         const auto* r = controller_->run(runId);
         if (!r || !r->weights_kept) {
             showError(this, tr("Export"), tr("The weights of run %1 are not in memory (dropped to save memory, or the run "
@@ -236,8 +258,14 @@ bool HistoryPanel::exportTo(const QString& dir, int runId, const QString& format
     settings_->setExportDtype(format);
     settings_->setLastExportDir(QFileInfo(d).absolutePath());
     session::ExportOptions o;
-    if (gguf) o.gguf_type = format.mid(5).toStdString();
-    else o.dtype = format.toStdString();
+    if (adapter) {
+        o.adapter = gguf ? "gguf" : "peft";
+        if (gguf) o.gguf_type = format.section(':', 2).toStdString();
+    } else if (gguf) {
+        o.gguf_type = format.mid(5).toStdString();
+    } else {
+        o.dtype = format.toStdString();
+    }
     o.overwrite = overwrite;
     progress_->setValue(0);
     progress_->setVisible(true);
@@ -271,7 +299,8 @@ void HistoryPanel::refresh() {
         set(1, QString::number(r.id))->setData(Qt::UserRole, r.id);
         set(2, QString::fromStdString(r.started));
         set(3, r.base == 0 ? tr("original") : tr("run %1").arg(r.base));
-        set(4, QString::fromStdString(surgery::method_name(r.config.method) + ", " + r.config.preset));
+        set(4, QString::fromStdString(surgery::method_name(r.config.method) + ", " + r.config.preset +
+                                      (r.config.lora.empty() ? "" : ", LoRA " + r.config.lora)));
         set(5, QString::number(r.outcome.steps_done));
         set(6, QString::fromStdString(r.outcome.message));
         if (r.report) {

@@ -64,11 +64,13 @@ void ScreenshotDriver::afterModel() {
         return fail("cannot import " + plan_.factsFile);
     auto* form = w_->surgeryPanel()->form();
     form->applyPreset(plan_.preset);
-    if (plan_.steps > 0) {
-        auto cfg = form->config();
-        cfg.steps = plan_.steps;
-        form->setConfig(cfg);
+    auto cfg = form->config();
+    if (plan_.steps > 0) cfg.steps = plan_.steps;
+    if (!plan_.lora.isEmpty()) {
+        cfg.lora = plan_.lora.toStdString();
+        form->setAdvancedVisible(true);
     }
+    form->setConfig(cfg);
     stage_ = 2;
     w_->factsPanel()->askAction()->trigger();   // fills "Model says" (runs before the surgery: the worker is serial)
     w_->showTab(MainWindow::SurgeryTab);

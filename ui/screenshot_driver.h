@@ -18,6 +18,7 @@ struct ScreenshotPlan {
     QString tab;               // model | facts | probe | surgery | results | history | all ("" = best for the state)
     int steps = 0;             // surgery steps (0: the preset's)
     QString preset = "demo";
+    QString lora;              // "R[:ALPHA]": the surgery trains LoRA adapters (Advanced settings shown open)
     QString probePrompt;       // "" = the first forget fact's prompt
     int width = 1360, height = 860;
 };

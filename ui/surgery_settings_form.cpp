@@ -1,5 +1,8 @@
 #include "ui/surgery_settings_form.h"
 
+#include "core/common/error.h"
+#include "core/model/lora_config.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -137,6 +140,16 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     checkpoint_ = new QCheckBox(tr("recompute layers in the backward pass"));
     checkpoint_->setToolTip(tr("Activation checkpointing: keeps each layer's input only and recomputes the layer during "
                                "the backward pass. Much less memory for large models, about a third more compute."));
+    lora_ = new QCheckBox(tr("train adapters instead of the weights"));
+    lora_->setToolTip(tr("LoRA: every targeted matrix W of every layer stays frozen and learns a low-rank update "
+                         "(alpha/r)·B·A instead; far fewer trained weights (no gradient or AdamW state for the model "
+                         "itself). The run's weights are the model with the adapter merged; the adapter alone can be "
+                         "exported as a PEFT folder or a GGUF LoRA file."));
+    loraRank_ = ispin(1, 4096, tr("LoRA rank r: the adapters' inner size (8-64 is usual)."));
+    loraAlpha_ = dspin(0.01, 100000, 2, 1, tr("LoRA alpha: the update is scaled by alpha / r."));
+    loraTargets_ = new QLineEdit;
+    loraTargets_->setToolTip(tr("The adapted matrices of each layer: all, or a comma-separated list of q, k, v, o "
+                                "(attention) and gate, up, down (feed-forward)."));
     npoBeta_ = dspin(1e-4, 100, 4, 0.05, tr("NPO only: the inverse temperature β of the preference loss."));
     blowup_ = dspin(1, 1e9, 0, 10, tr("Divergence guard: a loss this many times its first value ends the run and "
                                       "restores the last good weights."));
@@ -167,6 +180,16 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     adv->addRow(tr("Broad retain rows/step:"), poolRows_);
     adv->addRow(QString(), klAnswers_);
     adv->addRow(tr("Trainable weights:"), trainParams_);
+    adv->addRow(tr("LoRA:"), lora_);
+    adv->addRow(tr("LoRA rank / alpha:"), [&] {
+        auto* w = new QWidget;
+        auto* h = new QHBoxLayout(w);
+        h->setContentsMargins(0, 0, 0, 0);
+        h->addWidget(loraRank_);
+        h->addWidget(loraAlpha_);
+        return w;
+    }());
+    adv->addRow(tr("LoRA targets:"), loraTargets_);
     adv->addRow(tr("Precision:"), precision_);
     adv->addRow(QString(), checkpoint_);
     adv->addRow(tr("Check targets every:"), evalEvery_);
@@ -215,6 +238,13 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     connect(klAnswers_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
     connect(precision_, &QComboBox::currentIndexChanged, this, &SurgerySettingsForm::onEdited);
     connect(checkpoint_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
+    connect(lora_, &QCheckBox::toggled, this, [this](bool on) {   // not part of a preset: no "+custom"
+        for (QWidget* w : std::initializer_list<QWidget*>{loraRank_, loraAlpha_, loraTargets_}) w->setEnabled(on);
+        trainParams_->setEnabled(!on);
+        if (loading_) return;
+        problems_->setText(problems().join("\n"));
+        Q_EMIT changed();
+    });
     connect(chatPrompts_, &QCheckBox::toggled, this, [this] {   // not part of a preset: no "+custom"
         if (!loading_) Q_EMIT changed();
     });
@@ -232,6 +262,8 @@ void SurgerySettingsForm::applyPreset(const QString& name) {
     auto c = surgery::SurgeryConfig::preset_named(name.toStdString());
     c.method = config().method;   // a preset sets the numbers, not the method or the prompts' format
     c.chat_prompts = chatPrompts_->isChecked();
+    c.lora = config().lora;   // nor LoRA
+    c.lora_targets = config().lora_targets;
     setConfig(c);
     Q_EMIT changed();
 }
@@ -265,6 +297,8 @@ surgery::SurgeryConfig SurgerySettingsForm::config() const {
     c.precision = precision_->currentData().toString().toStdString();
     c.checkpoint_layers = checkpoint_->isChecked();
     c.chat_prompts = chatPrompts_->isChecked();
+    if (lora_->isChecked()) c.lora = QString("%1:%2").arg(loraRank_->value()).arg(loraAlpha_->value()).toStdString();
+    c.lora_targets = loraTargets_->text().trimmed().toStdString();
     return c;
 }
 
@@ -303,6 +337,17 @@ void SurgerySettingsForm::setConfig(const surgery::SurgeryConfig& c) {
     precision_->setCurrentIndex(std::max(0, precision_->findData(QString::fromStdString(c.precision))));
     checkpoint_->setChecked(c.checkpoint_layers);
     chatPrompts_->setChecked(c.chat_prompts);
+    LoraConfig lc{8, 16, {}};   // shown (disabled) while LoRA is off
+    if (!c.lora.empty()) try {
+            lc = parse_lora(c.lora, c.lora_targets);
+        } catch (const Error&) {   // a project file's bad value: the problems line says what is wrong
+        }
+    lora_->setChecked(!c.lora.empty());
+    loraRank_->setValue((int)lc.rank);
+    loraAlpha_->setValue(lc.alpha);
+    loraTargets_->setText(QString::fromStdString(c.lora_targets));
+    for (QWidget* w : std::initializer_list<QWidget*>{loraRank_, loraAlpha_, loraTargets_}) w->setEnabled(!c.lora.empty());
+    trainParams_->setEnabled(c.lora.empty());
     loading_ = false;
     problems_->setText(problems().join("\n"));
 }

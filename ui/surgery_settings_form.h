@@ -39,11 +39,11 @@ private:
     QLabel *methodHelp_, *problems_;
     QToolButton* advancedToggle_;
     QWidget* advanced_;
-    QSpinBox *steps_, *batch_, *warmup_, *evalEvery_, *poolRows_;
+    QSpinBox *steps_, *batch_, *warmup_, *evalEvery_, *poolRows_, *loraRank_;
     QDoubleSpinBox *lr_, *wForget_, *wEdit_, *wUpdate_, *wRetain_, *beta1_, *beta2_, *wd_, *clip_, *nllStop_, *npoBeta_,
-        *blowup_;
-    QLineEdit *seed_, *trainParams_;
-    QCheckBox *earlyStop_, *klAnswers_, *checkpoint_, *chatPrompts_;
+        *blowup_, *loraAlpha_;
+    QLineEdit *seed_, *trainParams_, *loraTargets_;
+    QCheckBox *earlyStop_, *klAnswers_, *checkpoint_, *chatPrompts_, *lora_;
 };
 
 }  // namespace llms::ui

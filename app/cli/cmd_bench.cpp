@@ -8,6 +8,7 @@
 #include "core/common/dtype.h"
 #include "core/common/error.h"
 #include "core/common/memory_available.h"
+#include "core/model/lora_config.h"
 #include "core/surgery/memory_plan.h"
 #include "core/pretrain/pretrain.h"
 
@@ -51,7 +52,7 @@ void malloc_tuning(const Args& a) {
 int run_surgery(const Args& a, const std::vector<std::string>& argv) {
     auto known = kShapeOptions;
     known.insert({"seq", "batch", "steps", "warmup", "threads", "precision", "topk", "seed", "dump", "malloc-tuning", "json",
-                  "device", "train", "checkpoint-layers"});
+                  "device", "train", "checkpoint-layers", "lora", "lora-targets"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("bench surgery takes no positional argument (see --help)");
     bench::SurgeryBenchOptions o;
@@ -68,6 +69,9 @@ int run_surgery(const Args& a, const std::vector<std::string>& argv) {
     o.device = a.get("device", o.device);
     o.train = a.get("train", o.train);
     o.checkpoint_layers = a.flag("checkpoint-layers");
+    if (a.has("lora") && a.has("train")) throw Error("--lora trains adapters on every layer instead of --train's weights: give one");
+    o.lora = a.get("lora", "");
+    o.lora_targets = a.get("lora-targets", o.lora_targets);
     apply_thread_wait_policy("bench", argv);   // as the surgery command (re-exec)
     malloc_tuning(a);
     const bool json = a.flag("json");
@@ -189,7 +193,8 @@ int run_paper(const Args& a, const std::vector<std::string>& argv) {
 
 // The surgery's memory plan for any config.json: the table of docs/benchmarks.md ("Memory").
 int run_memory(const Args& a) {
-    a.check_known({"train", "dtype", "positions", "cached-positions", "packed-length", "checkpoint-layers", "device", "json"});
+    a.check_known({"train", "dtype", "positions", "cached-positions", "packed-length", "checkpoint-layers", "device", "json",
+                   "lora", "lora-targets"});
     if (a.positional().size() != 2) throw Error("bench memory expects one MODEL_DIR or config.json (see --help)");
     std::filesystem::path config = a.positional()[1];
     if (std::filesystem::is_directory(config)) config /= "config.json";
@@ -204,9 +209,11 @@ int run_memory(const Args& a) {
     in.packed_length = a.get_int("packed-length", 64);
     in.on_gpu = a.get("device", "cpu") != "cpu";
     in.vocab_chunk_bytes = in.on_gpu ? 1ll << 30 : 16ll << 20;
+    if (a.has("lora") && a.has("train")) throw Error("--lora trains adapters on every layer instead of --train's weights: give one");
+    if (a.has("lora")) in.lora_parameters = lora_parameter_count(c, parse_lora(a.get("lora"), a.get("lora-targets", "all")));
     const auto p = surgery::plan_surgery_memory(c, surgery::parse_trainable_spec(a.get("train", "all")), in);
     if (a.flag("json")) {
-        std::cout << nlohmann::json{{"config", config.string()}, {"train", a.get("train", "all")},
+        std::cout << nlohmann::json{{"config", config.string()}, {"train", a.get("train", "all")}, {"lora", a.get("lora", "")},
                                     {"dtype", std::string(dtype->name)}, {"step_positions", in.step_positions},
                                     {"cached_positions", in.cached_positions}, {"trained_params", p.trained_params},
                                     {"weights", p.weights}, {"gradients", p.gradients}, {"optimizer", p.optimizer},
@@ -217,9 +224,11 @@ int run_memory(const Args& a) {
                   << "\n";
         return 0;
     }
-    std::printf("%s, --train %s, %s weights, %lld positions per step, %lld cached\n", config.string().c_str(),
-                a.get("train", "all").c_str(), std::string(dtype->name).c_str(), (long long)in.step_positions,
-                (long long)in.cached_positions);
+    const std::string trained = a.has("lora") ? "LoRA " + a.get("lora") + " on " + a.get("lora-targets", "all") + " (" +
+                                                    std::to_string(p.trained_params) + " weights)"
+                                              : "--train " + a.get("train", "all");
+    std::printf("%s, %s, %s weights, %lld positions per step, %lld cached\n", config.string().c_str(), trained.c_str(),
+                std::string(dtype->name).c_str(), (long long)in.step_positions, (long long)in.cached_positions);
     const std::pair<const char*, int64_t> rows[] = {
         {"weights", p.weights}, {"gradients", p.gradients}, {"AdamW moments", p.optimizer}, {"activations", p.activations},
         {"vocabulary (log-softmax)", p.vocabulary}, {"snapshot (host)", p.snapshot}, {"θ0 cache (host)", p.reference_cache}};
@@ -244,7 +253,7 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "usage: llm-surgery-cli bench surgery [--dim D --ffn F --layers L --heads H --kv-heads K --vocab V]\n"
                       "                                     [--seq T --batch B] [--steps N] [--warmup N] [--threads N]\n"
                       "                                     [--precision fp32|bf16] [--topk K] [--seed S] [--dump DIR] [--json]\n"
-                      "                                     [--device cpu|cuda[:N]] [--train P]\n"
+                      "                                     [--device cpu|cuda[:N]] [--train P] [--lora R[:A]]\n"
                       "                                     [--checkpoint-layers]\n"
                       "       llm-surgery-cli bench generate MODEL_DIR|--random [--new-tokens N] [--prompt-tokens N]\n"
                       "                                     [--runs N] [--threads N] [--inference-mode on|off]\n"
@@ -254,7 +263,7 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "                                     [--json]\n"
                       "       llm-surgery-cli bench memory MODEL_DIR|config.json [--train P] [--dtype float32|bfloat16]\n"
                       "                                     [--positions N] [--cached-positions N] [--checkpoint-layers]\n"
-                      "                                     [--device cpu|cuda] [--json]\n\n"
+                      "                                     [--device cpu|cuda] [--lora R[:A] [--lora-targets L]] [--json]\n\n"
                       "bench surgery: one LLM Surgery step on a randomly initialised Llama, as core/surgery runs it: one\n"
                       "fused forward over B forget + B update + B retain rows of T random tokens, the vocabulary\n"
                       "projection in row chunks, the masked NLL terms and the KL to theta0 from its cached top-K log-probs\n"
@@ -272,6 +281,8 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "  --train P           trained weights: all (default), or a comma-separated list of mlp, layers:A-B,\n"
                       "                      embed_tokens, norm, lm_head (the rest frozen)\n"
                       "  --checkpoint-layers recompute each decoder layer in the backward (activation memory)\n"
+                      "  --lora R[:A]        train LoRA adapters of rank R on frozen weights instead (--lora-targets L:\n"
+                      "                      all, or a list of q, k, v, o, gate, up, down)\n"
                       "  --topk K            theta0 entries cached per position (64; the vocab size gives the exact KL)\n"
                       "  --dump DIR          write the initial weights, batches and recipe for bench/peer/official_step.py\n"
                       "  --malloc-tuning on|off  glibc malloc tunables for training (default on)\n"
@@ -311,7 +322,8 @@ CommandRegistrar reg({"bench", "benchmarks: surgery step throughput, probe laten
                       "  --positions N       positions one step trains (1280: 64 rows of 20 tokens)\n"
                       "  --cached-positions N  retain positions in the θ0 cache (30000)\n"
                       "  --dtype D           the weights' dtype (float32)\n"
-                      "  --device cpu|cuda   on a GPU the snapshot and the θ0 cache stay in host memory\n",
+                      "  --device cpu|cuda   on a GPU the snapshot and the θ0 cache stay in host memory\n"
+                      "  --lora R[:A]        LoRA adapters trained instead of --train's weights (--lora-targets L)\n",
                       run});
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include "app/cli/training_process.h"
 #include "core/io/hf_folder.h"
 #include "core/io/output_folder.h"
+#include "core/io/peft_folder.h"
+#include "core/model/lora.h"
 #include "core/surgery/trainer.h"
 
 #include <cstdio>
@@ -44,6 +46,9 @@ surgery::SurgeryConfig config_from(const Args& a) {
     if (a.flag("checkpoint-layers")) c.checkpoint_layers = true;
     if (a.flag("chat")) c.chat_prompts = true;
     if (a.flag("no-early-stop")) c.early_stop = false;
+    c.lora = a.get("lora", c.lora);
+    c.lora_targets = a.get("lora-targets", c.lora_targets);
+    if (a.has("lora-targets") && c.lora.empty()) throw Error("--lora-targets needs --lora RANK[:ALPHA]");
     if (a.has("weights")) {
         std::vector<double> w;
         std::stringstream ss(a.get("weights"));
@@ -61,18 +66,27 @@ int run(const std::vector<std::string>& argv) {
     known.insert(kEvalOptions.begin(), kEvalOptions.end());
     known.insert({"out", "method", "preset", "steps", "lr", "weights", "seed", "report", "batch-size", "schedule",
                   "warmup", "eval-every", "train", "no-early-stop", "overwrite-out", "pool-rows", "forget-bound",
-                  "npo-beta", "kl-on", "precision", "checkpoint-layers", "chat"});
+                  "npo-beta", "kl-on", "precision", "checkpoint-layers", "chat", "lora", "lora-targets",
+                  "adapter-out"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
-    const fs::path model_dir = a.positional()[0], out = a.require("out");
+    if (a.has("adapter-out") && !a.has("lora")) throw Error("--adapter-out needs --lora RANK[:ALPHA]");
+    if (!a.has("out") && !a.has("adapter-out")) throw Error("--out OUT_DIR is required (with --lora, --adapter-out DIR may replace it)");
+    const fs::path model_dir = a.positional()[0], out = a.get("out", ""), adapter_out = a.get("adapter-out", "");
     const bool overwrite = a.get("overwrite-out", "no") == "yes";
     if (a.has("overwrite-out") && !overwrite && a.get("overwrite-out") != "no")
         throw Error("--overwrite-out expects yes or no, got \"" + a.get("overwrite-out") + "\"");
     // Every output is checked before minutes of loading and training: a failure writes nothing.
-    std::error_code ec;
-    if (fs::exists(out, ec) && fs::equivalent(out, model_dir, ec))
-        throw Error("--out is the input model folder: the input model is never modified; choose a new folder");
-    io::check_output_folder(out, model_dir, overwrite);
+    for (const char* option : {"out", "adapter-out"}) {
+        if (!a.has(option)) continue;
+        const fs::path o = a.get(option);   // an empty one is refused here too
+        std::error_code ec;
+        if (fs::exists(o, ec) && fs::equivalent(o, model_dir, ec))
+            throw Error(o.string() + " is the input model folder: the input model is never modified; choose a new folder");
+        io::check_output_folder(o, model_dir, overwrite);
+    }
+    if (!out.empty() && !adapter_out.empty() && (io::same_or_inside(out, adapter_out) || io::same_or_inside(adapter_out, out)))
+        throw Error("--out and --adapter-out must be two separate folders");
     if (a.has("report")) io::check_report_path(a.get("report"), model_dir);
     const auto cfg = config_from(a);
     prepare_training_process("surgery", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
@@ -127,6 +141,13 @@ int run(const std::vector<std::string>& argv) {
     }
     if (outcome.end == surgery::SurgeryOutcome::End::Diverged) return 1;
 
+    // LoRA: the adapter as trained, then merged into the weights (what --out holds and the report measures).
+    io::PeftAdapter adapter;
+    if (!cfg.lora.empty()) {
+        adapter = io::peft_adapter_of(m.net);
+        for (auto& [module, ab] : adapter.modules) ab = {ab.first.detach().cpu().clone(), ab.second.detach().cpu().clone()};
+        merge_lora(m.net);
+    }
     std::fprintf(stderr, "measuring the edited model...\n");
     report.after = ev.measure(m);
     report.steps = outcome.steps_done;
@@ -134,26 +155,38 @@ int run(const std::vector<std::string>& argv) {
     report.tokens = outcome.tokens;
     report.outcome = outcome.message;
 
-    io::HfWriteOptions w;
-    w.dtype = m.config.torch_dtype;   // the format the user came with
-    w.overwrite = overwrite;
-    if (!a.has("report"))   // inside the folder, so it lands with the model in one rename
-        w.extra_text_files = {{"surgery_report.json", report.to_json()}, {"surgery_report.md", report.to_markdown()}};
-    write_hf_folder(out, model_dir, m.config.to_json_text(), hf_named_tensors(m.net), w);
-    const fs::path report_json = a.has("report") ? fs::path(a.get("report")) : out / "surgery_report.json";
+    // The report goes inside the output folder (the model's, else the adapter's) unless --report says where, so it
+    // lands with the model in one rename.
+    const fs::path report_home = out.empty() ? adapter_out : out;
+    std::vector<std::pair<std::string, std::string>> report_files;
+    if (!a.has("report")) report_files = {{"surgery_report.json", report.to_json()}, {"surgery_report.md", report.to_markdown()}};
+    if (!adapter_out.empty()) {
+        io::write_peft_folder(adapter_out, model_dir, adapter, overwrite, out.empty() ? report_files : decltype(report_files){});
+        std::fprintf(stderr, "LoRA adapter (PEFT folder): %s\n", adapter_out.string().c_str());
+    }
+    if (!out.empty()) {
+        io::HfWriteOptions w;
+        w.dtype = m.config.torch_dtype;   // the format the user came with
+        w.overwrite = overwrite;
+        w.extra_text_files = report_files;
+        write_hf_folder(out, model_dir, m.config.to_json_text(), hf_named_tensors(m.net), w);
+    }
+    const fs::path report_json = a.has("report") ? fs::path(a.get("report")) : report_home / "surgery_report.json";
     if (a.has("report")) {
         report.save(report_json.string());
         fs::path report_md = report_json;
         report.save(report_md.replace_extension(".md").string());
     }
     print_report_summary(report);
-    std::fprintf(stderr, "edited model: %s\nreport: %s (+ .md)\n", out.string().c_str(), report_json.string().c_str());
+    if (!out.empty()) std::fprintf(stderr, "edited model: %s\n", out.string().c_str());
+    std::fprintf(stderr, "report: %s (+ .md)\n", report_json.string().c_str());
     return 0;
 }
 
 CommandRegistrar reg({"surgery", "forget / update facts in a model and write the edited copy",
                       std::string(
-                          "usage: llm-surgery-cli surgery MODEL_DIR --facts FILE --out OUT_DIR [options]\n\n"
+                          "usage: llm-surgery-cli surgery MODEL_DIR --facts FILE --out OUT_DIR [options]\n"
+                          "       llm-surgery-cli surgery MODEL_DIR --facts FILE --lora R --adapter-out DIR [options]\n\n"
                           "  --facts FILE        fact set (JSONL or CSV; see README \"Fact sets\")\n"
                           "  --out OUT_DIR       where the edited HF folder goes (never the input folder)\n"
                           "  --method M          llm-surgery (default), grad-ascent, grad-diff, npo, finetune\n"
@@ -171,6 +204,12 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "                      AVX-512 BF16/AMX and on CUDA. The model is trained in float32\n"
                           "                      weights unless --dtype says otherwise\n"
                           "  --checkpoint-layers recompute each layer in the backward (less memory, ~1/3 more compute)\n"
+                          "  --lora R[:ALPHA]    train LoRA adapters of rank R (alpha default R) on frozen weights instead\n"
+                          "                      of the weights; --out then holds the adapter merged into the model\n"
+                          "  --lora-targets L    adapted matrices: all (default) or a list of q, k, v, o, gate, up, down\n"
+                          "  --adapter-out DIR   also (or, without --out, only) write the adapter as a PEFT folder\n"
+                          "                      (adapter_config.json + adapter_model.safetensors); GGUF: `export\n"
+                          "                      --adapter DIR --format gguf-lora`\n"
                           "  --pool-rows N       retain-pool rows in the KL term each step (0: the user's retain facts only)\n"
                           "  --forget-bound X    a forget fact leaves the ascent once its answer NLL reaches X nats\n"
                           "  --kl-on W           answers or all: where the KL keeps retain facts (default: the preset's)\n"

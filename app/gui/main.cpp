@@ -1,6 +1,7 @@
 // llm-surgery: the desktop application.
 //   llm-surgery [--model DIR] [--facts FILE] [PROJECT.llmsproj | MODEL_DIR | FACTS.jsonl]
 //   llm-surgery [--model DIR] [--facts FILE | --surgery] --screenshot OUT.png [--tab NAME|all] [--steps N] [--preset NAME]
+//               [--lora R[:ALPHA]]
 //   (no --model: the demo model, built on first use)
 #include "ui/app_settings.h"
 #include "ui/main_window.h"
@@ -39,9 +40,11 @@ int main(int argc, char** argv) {
     QCommandLineOption steps("steps", "With --screenshot: surgery steps (default: the preset's).", "N");
     QCommandLineOption surgeryOpt("surgery", "With --screenshot: run a short surgery on the loaded facts (implied by --facts).");
     QCommandLineOption preset("preset", "With --screenshot: surgery preset (demo or paper).", "NAME", "demo");
+    QCommandLineOption lora("lora", "With --screenshot: the surgery trains LoRA adapters of rank R (Advanced settings open).",
+                            "R[:ALPHA]");
     QCommandLineOption size("size", "With --screenshot: window size WxH.", "WxH", "1360x860");
     QCommandLineOption settingsFile("settings", "Use this INI file for settings instead of the user's.", "FILE");
-    for (const auto& o : {model, facts, shot, tab, steps, surgeryOpt, preset, size, settingsFile}) cli.addOption(o);
+    for (const auto& o : {model, facts, shot, tab, steps, surgeryOpt, preset, lora, size, settingsFile}) cli.addOption(o);
     cli.addPositionalArgument("path", "A project (.llmsproj), a model folder or a fact file to open.", "[path]");
     cli.process(app);
 
@@ -61,6 +64,7 @@ int main(int argc, char** argv) {
         plan.tab = cli.value(tab);
         plan.steps = cli.value(steps).toInt();
         plan.preset = cli.value(preset);
+        plan.lora = cli.value(lora);
         const auto wh = cli.value(size).split('x');
         if (wh.size() == 2) plan.width = wh[0].toInt(), plan.height = wh[1].toInt();
         llms::ui::ScreenshotDriver driver(&w, plan);

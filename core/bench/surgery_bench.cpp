@@ -15,6 +15,7 @@
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
 #include "core/surgery/surgery_config.h"
+#include "core/model/lora.h"
 #include "core/surgery/trainable_params.h"
 #include "core/surgery/vocab_chunks.h"
 
@@ -46,15 +47,20 @@ static void check(const SurgeryBenchOptions& o) {
 
 // Matmul FLOPs of one trained token, after select_trainable: 2 per weight in the forward; in the backward 2 for
 // the input gradient of every matmul from the lowest trained layer up (lm_head included) and 2 for the weight
-// gradient of every trained matmul. Everything trained: the usual 6 x matmul weights.
+// gradient of every trained matmul. Everything trained: the usual 6 x matmul weights. LoRA: the gradient reaches
+// layer 0 through frozen weights, and each adapter's two matmuls cost 6 per adapter weight.
 static double model_flops_per_token(LlamaForCausalLM& net, const LlamaConfig& c) {
     using surgery::layer_of;
     int64_t lowest = c.num_hidden_layers;   // lowest layer whose input needs a gradient
+    double f = 0;
+    for (auto& s : lora_sites(net)) {
+        lowest = 0;
+        f += 6.0 * (double)(s.linear->lora_A.numel() + s.linear->lora_B.numel());
+    }
     for (auto& [name, p] : hf_named_tensors(net))
         if (p.requires_grad())
             lowest = std::min(lowest, name == "model.embed_tokens.weight" ? 0 : layer_of(name) >= 0 ? layer_of(name)
                                                                                                     : lowest);
-    double f = 0;
     for (auto& [name, p] : hf_named_tensors(net)) {
         const bool matmul = p.dim() == 2 && (name != "model.embed_tokens.weight" || c.tie_word_embeddings);
         if (!matmul) continue;
@@ -145,6 +151,15 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
     // ---- the steps ---------------------------------------------------------------------------------------
     const int64_t chunk_bytes = surgery::vocab_chunk_bytes(dev);
     std::vector<at::Tensor> params = surgery::select_trainable(net, o.train);
+    if (!o.lora.empty()) {   // adapters on frozen weights instead (as the surgery's --lora)
+        params.clear();
+        for (auto& [name, p] : hf_named_tensors(net)) p.set_requires_grad(false);
+        for (auto& site : attach_lora(net, parse_lora(o.lora, o.lora_targets), o.seed + 1))
+            for (at::Tensor* t : {&site.linear->lora_A, &site.linear->lora_B}) {
+                t->set_requires_grad(true);
+                params.push_back(*t);
+            }
+    }
     for (auto& p : params) r.trainable_params += p.numel();
     const double flops_per_token = model_flops_per_token(net, c);
     net->model->checkpoint_layers = o.checkpoint_layers;
@@ -231,6 +246,8 @@ std::string surgery_bench_json(const SurgeryBenchResult& r) {
         {"precision", o.precision},
         {"device", o.device},
         {"train", o.train},
+        {"lora", o.lora},
+        {"lora_targets", o.lora_targets},
         {"checkpoint_layers", o.checkpoint_layers},
         {"trainable_params", r.trainable_params},
         {"peak_device_mb", r.peak_device_mb},

@@ -28,6 +28,8 @@ struct SurgeryBenchOptions {
     std::string device = "cpu";        // "cpu", "cuda", "cuda:N" (weights fp32 there: the master copy)
     std::string train = "all";         // trained weights (core/surgery/trainable_spec.h)
     bool checkpoint_layers = false;    // recompute each layer in the backward (core/model/activation_checkpoint.h)
+    std::string lora;                  // "" or "R[:ALPHA]": LoRA adapters trained on frozen weights (as surgery --lora)
+    std::string lora_targets = "all";
 };
 
 // The raw term values of one step (before its update), as the surgery metrics report them.

@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/io/output_folder.h"
 #include "core/gguf/ggml_quants.h"
+#include "core/gguf/gguf_tensors.h"
 #include "core/gguf/gguf_reader.h"
 #include "core/gguf/gguf_vocab.h"
 #include "core/gguf/gguf_writer.h"
@@ -11,48 +12,12 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
-#include <cstring>
-#include <regex>
 
 namespace llms::gguf {
 
 namespace fs = std::filesystem;
 
 namespace {
-
-int64_t head_dim_of(const LlamaConfig& c) { return c.head_dim > 0 ? c.head_dim : c.hidden_size / c.num_attention_heads; }
-
-// HF name -> GGUF name ("" for a tensor llama.cpp does not take).
-std::string gguf_name(const std::string& hf) {
-    static const std::pair<const char*, const char*> layer_parts[] = {
-        {"input_layernorm.weight", "attn_norm.weight"},     {"self_attn.q_proj.weight", "attn_q.weight"},
-        {"self_attn.q_proj.bias", "attn_q.bias"},           {"self_attn.k_proj.weight", "attn_k.weight"},
-        {"self_attn.k_proj.bias", "attn_k.bias"},           {"self_attn.v_proj.weight", "attn_v.weight"},
-        {"self_attn.v_proj.bias", "attn_v.bias"},           {"self_attn.o_proj.weight", "attn_output.weight"},
-        {"self_attn.o_proj.bias", "attn_output.bias"},      {"self_attn.q_norm.weight", "attn_q_norm.weight"},
-        {"self_attn.k_norm.weight", "attn_k_norm.weight"},  {"post_attention_layernorm.weight", "ffn_norm.weight"},
-        {"mlp.gate_proj.weight", "ffn_gate.weight"},        {"mlp.gate_proj.bias", "ffn_gate.bias"},
-        {"mlp.up_proj.weight", "ffn_up.weight"},            {"mlp.up_proj.bias", "ffn_up.bias"},
-        {"mlp.down_proj.weight", "ffn_down.weight"},        {"mlp.down_proj.bias", "ffn_down.bias"},
-    };
-    if (hf == "model.embed_tokens.weight") return "token_embd.weight";
-    if (hf == "model.norm.weight") return "output_norm.weight";
-    if (hf == "lm_head.weight") return "output.weight";
-    static const std::regex layer(R"(model\.layers\.(\d+)\.(.+))");
-    std::smatch m;
-    if (std::regex_match(hf, m, layer))
-        for (const auto& [from, to] : layer_parts)
-            if (m[2] == from) return "blk." + m[1].str() + "." + to;
-    return "";
-}
-
-// llama.cpp's llama architecture pairs rotary dimensions (i, i+1); HF's rotate-half pairs (i, i + HD/2). Rows of
-// each head are interleaved so that the pairs match: row h·HD + 2i + j <- row h·HD + j·HD/2 + i.
-at::Tensor permute_rows(const at::Tensor& w, int64_t heads) {
-    const int64_t rows = w.size(0);
-    if (w.dim() == 1) return w.reshape({heads, 2, rows / heads / 2}).transpose(1, 2).reshape({rows});
-    return w.reshape({heads, 2, rows / heads / 2, w.size(1)}).transpose(1, 2).reshape(w.sizes());
-}
 
 // Llama 3's frequency bands as llama.cpp applies them: each rotary frequency is divided by its factor.
 std::vector<float> llama3_rope_factors(const LlamaConfig& c) {
@@ -70,32 +35,6 @@ std::vector<float> llama3_rope_factors(const LlamaConfig& c) {
             const double smooth = (old / wavelen - lo) / (hi - lo);
             out.push_back((float)(1.0 / ((1 - smooth) / factor + smooth)));
         }
-    }
-    return out;
-}
-
-std::string bytes_of(const at::Tensor& t, TensorType type) {
-    const at::Tensor f = t.to(at::kCPU, at::kFloat).contiguous();
-    const float* x = f.data_ptr<float>();
-    const int64_t n = f.numel();
-    std::string out((size_t)tensor_bytes(type, n), '\0');
-    auto* o = reinterpret_cast<uint8_t*>(out.data());
-    switch (type) {
-        case TensorType::F32: std::memcpy(o, x, (size_t)n * 4); break;
-        case TensorType::F16:
-            for (int64_t i = 0; i < n; ++i) {
-                const uint16_t h = fp32_to_fp16(x[i]);
-                o[2 * i] = (uint8_t)h, o[2 * i + 1] = (uint8_t)(h >> 8);
-            }
-            break;
-        case TensorType::BF16:
-            for (int64_t i = 0; i < n; ++i) {
-                const uint16_t h = fp32_to_bf16(x[i]);
-                o[2 * i] = (uint8_t)h, o[2 * i + 1] = (uint8_t)(h >> 8);
-            }
-            break;
-        case TensorType::Q8_0: quantize_q8_0(x, n, o); break;
-        case TensorType::Q4_0: quantize_q4_0(x, n, o); break;
     }
     return out;
 }
@@ -187,14 +126,8 @@ void export_gguf(const fs::path& out, const LlamaConfig& c, const fs::path& mode
         else if (type == TensorType::Q4_0 && (name == "output.weight" || (name == "token_embd.weight" && c.tie_word_embeddings)))
             type = TensorType::Q8_0;
         infos.push_back({name, t.sizes().vec(), type});
-        const bool permute = arch == "llama" && (hf.find("self_attn.q_proj.") != std::string::npos ||
-                                                 hf.find("self_attn.k_proj.") != std::string::npos);
-        const int64_t heads = hf.find("q_proj") != std::string::npos ? c.num_attention_heads : c.num_key_value_heads;
         const at::Tensor tensor = t;
-        source.push_back([tensor, permute, heads] {
-            const at::Tensor f = tensor.detach().to(at::kCPU, at::kFloat);
-            return permute ? permute_rows(f, heads) : f;
-        });
+        source.push_back([tensor, hf, arch, &c] { return in_gguf_row_order(tensor, hf, arch, c); });
     }
     write_gguf(out, md, infos, [&](size_t i) { return bytes_of(source[i](), infos[i].type); }, progress);
 }

@@ -1,8 +1,9 @@
-// HF model folder writer (temporary sibling folder, fsync, rename into place) and completeness check.
+// HF model folder writer (through io::write_folder_atomic) and completeness check.
 #include "core/io/hf_folder.h"
 
 #include "core/common/dtype_torch.h"
 #include "core/common/error.h"
+#include "core/io/atomic_folder.h"
 #include "core/io/atomic_write.h"
 #include "core/io/json_input.h"
 #include "core/io/output_folder.h"
@@ -11,13 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <stdio.h>   // renameat2, RENAME_EXCHANGE (glibc 2.28+)
-#include <unistd.h>
 
-#include <cerrno>
-#include <charconv>
 #include <cstring>
 
 namespace llms::io {
@@ -69,26 +64,6 @@ bool side_file_to_copy(const fs::path& src, const std::string& name) {
     throw Error(p.string() + " is a symbolic link to " + target.string() +
                 ", outside the model folder; it is not copied into the edited model (it could publish a private "
                 "file): replace the link with the file itself, or remove it");
-}
-
-std::string pid_suffix() { return std::to_string((long long)::getpid()); }
-
-// Removes "<out>.partial-<pid>" folders a killed writer left (often gigabytes): only those llm-surgery marked and
-// whose process is gone, so a write in progress in another process is never touched.
-void remove_dead_partials(const fs::path& out) {
-    std::error_code ec;
-    const std::string prefix = out.filename().string() + ".partial-";
-    for (fs::directory_iterator it(out.parent_path(), ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (name.rfind(prefix, 0) != 0) continue;
-        long long pid = 0;
-        const auto [p, err] = std::from_chars(name.data() + prefix.size(), name.data() + name.size(), pid);
-        if (err != std::errc() || p != name.data() + name.size() || pid <= 0) continue;
-        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;   // alive, or not ours to ask
-        if (!created_by_llm_surgery(it->path())) continue;
-        std::error_code rm;
-        fs::remove_all(it->path(), rm);
-    }
 }
 
 }  // namespace
@@ -145,25 +120,12 @@ void write_hf_folder(const fs::path& out_dir, const fs::path& source_dir, const 
         if (!fs::is_regular_file(from, ec)) throw Error(from.string() + ": file not found (to copy into " + out.string() + ")");
     }
 
-    const bool out_exists = fs::exists(fs::symlink_status(out, ec));
     std::vector<std::string> side_files;
     if (!src.empty())
         for (int i = 0; kHfSideFiles[i]; ++i)
             if (side_file_to_copy(src, kHfSideFiles[i])) side_files.push_back(kHfSideFiles[i]);
 
-    const fs::path parent = out.parent_path();
-    fs::create_directories(parent, ec);
-    if (ec) throw Error(parent.string() + ": cannot create the folder (" + ec.message() + ")");
-    remove_dead_partials(out);
-    const fs::path tmp = parent / (out.filename().string() + ".partial-" + pid_suffix());
-    remove_owned_folder(tmp, "a leftover temporary folder");   // an earlier crash with the same pid
-    if (!fs::create_directory(tmp, ec) || ec)
-        throw Error(tmp.string() + ": cannot create the temporary folder (" + (ec ? ec.message() : "exists") +
-                    "); check that " + parent.string() + " is writable");
-
-    try {
-        write_output_marker(tmp, "a model folder");   // first: only a marked folder is ever deleted
-
+    write_folder_atomic(out, "a model folder", [&](const fs::path& tmp) {
         std::function<void(double)> weights_progress;
         if (opt.progress) weights_progress = [&](double f) { opt.progress(0.99 * f); };
         save_safetensors_sharded(tmp, tensors, opt.max_shard_bytes, {{"format", "pt"}}, dtype, weights_progress);
@@ -171,40 +133,7 @@ void write_hf_folder(const fs::path& out_dir, const fs::path& source_dir, const 
         for (const auto& [name, from] : opt.extra_copied_files) copy_file_synced(from, tmp / name);
         for (const auto& [name, text] : opt.extra_text_files) write_file_atomic(tmp / name, text);
         write_file_atomic(tmp / "config.json", cfg.dump(2) + "\n");
-        fsync_folder(tmp);
-
-        // Into place. Over an existing folder: one atomic exchange (renameat2 RENAME_EXCHANGE), so at no moment is
-        // there nothing at out; the previous folder, now at tmp, goes once the new one is in place. File systems
-        // without the exchange (EINVAL) get two renames with the previous folder put back on failure.
-        if (out_exists && ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, out.c_str(), RENAME_EXCHANGE) == 0) {
-            fsync_folder(parent);
-            fs::remove_all(tmp, ec);
-        } else if (out_exists && errno != EINVAL) {
-            throw fs::filesystem_error("exchange", tmp, out, std::error_code(errno, std::generic_category()));
-        } else {
-            fs::path old;
-            if (out_exists) {
-                old = parent / (out.filename().string() + ".old-" + pid_suffix());
-                remove_owned_folder(old, "a leftover of an earlier overwrite");
-                fs::rename(out, old);
-            }
-            try {
-                fs::rename(tmp, out);
-            } catch (...) {
-                if (!old.empty()) fs::rename(old, out, ec);   // put the previous folder back
-                throw;
-            }
-            fsync_folder(parent);
-            if (!old.empty()) fs::remove_all(old, ec);
-        }
-    } catch (const fs::filesystem_error& e) {
-        fs::remove_all(tmp, ec);
-        throw Error(out.string() + ": writing the model folder failed (" + e.code().message() + ": " +
-                    e.path1().string() + "); nothing was changed there");
-    } catch (...) {
-        fs::remove_all(tmp, ec);
-        throw;
-    }
+    });
     if (opt.progress) opt.progress(1.0);
 }
 

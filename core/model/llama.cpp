@@ -1,5 +1,6 @@
 #include "core/model/llama.h"
 
+#include "core/common/autocast.h"
 #include "core/model/activation_checkpoint.h"
 #include "core/model/rms_norm.h"
 #include "core/model/rope_frequencies.h"
@@ -20,7 +21,15 @@ LinearImpl::LinearImpl(int64_t in, int64_t out, const at::TensorOptions& opt, bo
     if (with_bias) bias = register_parameter("bias", torch::empty({out}, opt));
 }
 
-at::Tensor LinearImpl::forward(const at::Tensor& x) { return at::linear(x, weight, bias); }
+at::Tensor LinearImpl::forward(const at::Tensor& x) {
+    auto y = at::linear(x, weight, bias);                                          // [..., out]
+    if (!lora_A.defined()) return y;
+    // The adapter path: under autocast in the autocast dtype like the layer's own matmul; otherwise in the adapter's
+    // fp32 (a bf16 model's x raised, not the adapter lowered).
+    const bool raise = x.scalar_type() != lora_A.scalar_type() && !Autocast::enabled(x.device().type());
+    auto d = at::linear(at::linear(raise ? x.to(lora_A.scalar_type()) : x, lora_A), lora_B);   // [..., r] -> [..., out]
+    return y + (d * lora_scale).to(y.scalar_type());
+}
 
 LlamaRMSNormImpl::LlamaRMSNormImpl(int64_t dim, double eps_, const at::TensorOptions& opt) : eps(eps_) {
     weight = register_parameter("weight", torch::ones({dim}, opt));

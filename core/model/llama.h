@@ -30,6 +30,11 @@ struct LinearImpl : torch::nn::Module {
     at::Tensor forward(const at::Tensor& x);   // [..., in] -> [..., out]
     at::Tensor weight;                          // [out, in]
     at::Tensor bias;                            // [out], undefined when none
+    // A LoRA adapter when attached (core/model/lora.h): y += lora_scale · (x A^T) B^T. Plain members, not
+    // registered parameters: the model's named tensors stay the checkpoint's.
+    at::Tensor lora_A;                          // [r, in], fp32
+    at::Tensor lora_B;                          // [out, r], fp32
+    double lora_scale = 0;
 };
 TORCH_MODULE(Linear);
 

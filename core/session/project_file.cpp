@@ -65,7 +65,9 @@ json config_json(const surgery::SurgeryConfig& c) {
             {"device", c.device},
             {"precision", c.precision},
             {"checkpoint_layers", c.checkpoint_layers},
-            {"chat_prompts", c.chat_prompts}};
+            {"chat_prompts", c.chat_prompts},
+            {"lora", c.lora},
+            {"lora_targets", c.lora_targets}};
 }
 
 template <class T>
@@ -117,6 +119,8 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
     read(j, "precision", &c.precision, where);
     read(j, "checkpoint_layers", &c.checkpoint_layers, where);
     read(j, "chat_prompts", &c.chat_prompts, where);
+    read(j, "lora", &c.lora, where);
+    read(j, "lora_targets", &c.lora_targets, where);
     return c;
 }
 

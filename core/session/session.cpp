@@ -112,6 +112,7 @@ ModelCard Session::open(const std::filesystem::path& dir, const OpenOptions& opt
     auto& I = *impl_;
     I.m.reset();
     I.run_weights.clear();
+    I.run_adapters.clear();
     I.history.clear();
     I.eval_cache.reset();
     I.known = {};

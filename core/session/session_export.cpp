@@ -1,8 +1,10 @@
 // Export: any kept weights (original or a run's) as a HF folder via io::write_hf_folder (atomic, never over
-// the source folder, tokenizer and side files copied from it), or as one GGUF file (core/gguf/gguf_export.h).
+// the source folder, tokenizer and side files copied from it), or as one GGUF file (core/gguf/gguf_export.h); a
+// LoRA run's adapter as a PEFT folder or a GGUF LoRA file.
 #include "core/common/dtype_torch.h"
 #include "core/common/error.h"
 #include "core/gguf/gguf_export.h"
+#include "core/gguf/gguf_lora.h"
 #include "core/io/hf_folder.h"
 #include "core/io/output_folder.h"
 #include "core/session/session_impl.h"
@@ -16,6 +18,23 @@ void Session::export_model(const std::filesystem::path& out_dir, int run_id, con
                            const std::function<void(double)>& progress) {
     auto& I = *impl_;
     auto& m = I.model();
+    if (!opt.adapter.empty()) {   // a LoRA run's adapter alone
+        const auto it = I.run_adapters.find(run_id);
+        if (it == I.run_adapters.end())
+            throw Error("export: " + (run_id == 0 ? std::string("the original model") : "run " + std::to_string(run_id)) +
+                        " has no LoRA adapter (only runs with LoRA have one)");
+        if (opt.adapter == "peft") {
+            io::write_peft_folder(out_dir, I.card.dir, it->second, opt.overwrite);
+            if (progress) progress(1.0);
+            return;
+        }
+        gguf::TensorType type = gguf::TensorType::F16;
+        if (opt.adapter != "gguf" || !gguf::type_from_name(opt.gguf_type.empty() ? "f16" : opt.gguf_type, &type))
+            throw Error("export: unknown adapter format \"" + opt.adapter + "\" / type \"" + opt.gguf_type + "\"");
+        gguf::check_gguf_output(out_dir, I.card.dir, opt.overwrite);
+        gguf::export_gguf_lora(out_dir, m.config, io::clean_path(I.card.dir).filename().string(), it->second, type, progress);
+        return;
+    }
     gguf::GgufExportOptions g;
     if (!opt.gguf_type.empty()) {
         if (!gguf::type_from_name(opt.gguf_type, &g.type))

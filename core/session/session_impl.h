@@ -1,6 +1,7 @@
 // Session internals shared by session*.cpp. Torch types: core-internal, never included from ui/.
 #pragma once
 #include "core/eval/report.h"
+#include "core/io/peft_folder.h"
 #include "core/model/model_loader.h"
 #include "core/session/session.h"
 
@@ -22,6 +23,7 @@ struct Session::Impl {
     Weights original;
     int64_t original_file_bytes = 0;
     std::map<int, Weights> run_weights;    // kept edited weights by run id
+    std::map<int, io::PeftAdapter> run_adapters;   // LoRA runs' adapters (CPU, a few MB: never dropped)
     std::vector<RunRecord> history;
     int active = 0;                        // whose weights are in m->net: 0 original, else a run id
     int next_id = 1;

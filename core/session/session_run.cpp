@@ -2,6 +2,7 @@
 // keep the edited weights and the record.
 #include "core/chat/chat_prompts.h"
 #include "core/common/error.h"
+#include "core/model/lora.h"
 #include "core/session/session_impl.h"
 #include "core/surgery/trainer.h"
 
@@ -87,12 +88,21 @@ const RunRecord& Session::run(const facts::FactSet& user_set, const surgery::Sur
     } catch (...) {
         // A failed run must not leave half-trained weights live: put the starting weights back.
         torch::NoGradGuard ng;
+        detach_lora(m.net);
         for (auto& [name, p] : hf_named_tensors(m.net)) p.set_requires_grad(false);
         m.net->eval();
         I.load_into(I.weights_of(I.active));
         throw;
     }
 
+    // LoRA: the adapter kept (for its own export), then merged: the run's weights are the model with it.
+    if (!config.lora.empty()) {
+        io::PeftAdapter adapter = io::peft_adapter_of(m.net);
+        for (auto& [module, ab] : adapter.modules) ab = {ab.first.detach().cpu().clone(), ab.second.detach().cpu().clone()};
+        merge_lora(m.net);
+        I.run_adapters[rec.id] = std::move(adapter);
+        rec.adapter_kept = true;
+    }
     phase("Measuring the edited model");
     eval::Report rep;
     rep.model = I.card.dir;

@@ -97,6 +97,9 @@ struct ExportOptions {
     std::string dtype = "float32";  // an HF folder's weights: "float32" | "bfloat16" | "float16"
     std::string gguf_type;          // not empty: one GGUF file of this type instead ("f32", "f16", "bf16", "q8_0", "q4_0")
     bool overwrite = false;         // replace an output llm-surgery wrote (never anything else)
+    // A LoRA run's adapter instead of the model: "peft" (a PEFT adapter folder) or "gguf" (a GGUF LoRA file of
+    // gguf_type f32, f16 or bf16). Empty: the model itself (a LoRA run's adapter merged into it).
+    std::string adapter;
 };
 
 // One surgery run: its inputs, what happened, and the before/after report.
@@ -111,6 +114,7 @@ struct RunRecord {
     std::vector<surgery::EvalPoint> evals;
     std::optional<eval::Report> report;
     bool weights_kept = false;      // its edited weights are in memory (use / export / compare)
+    bool adapter_kept = false;      // a LoRA run: its adapter is in memory too (export as PEFT folder or GGUF)
 };
 
 }  // namespace llms::session

@@ -29,9 +29,15 @@ MemoryPlan plan_surgery_memory(const LlamaConfig& c, const TrainableSpec& spec, 
         if (layer >= 0) lowest = std::min(lowest, layer);
         else if (t.name == "model.embed_tokens.weight") lowest = 0;
     }
-    p.gradients = p.trained_params * in.weight_bytes;
-    p.optimizer = 2 * p.trained_params * in.weight_bytes;
-    p.snapshot = p.trained_params * in.weight_bytes;
+    int64_t trained_bytes = in.weight_bytes;
+    if (in.lora_parameters > 0) {   // adapters on every layer: the gradient reaches layer 0
+        p.trained_params = in.lora_parameters;
+        trained_bytes = 4;
+        lowest = 0;
+    }
+    p.gradients = p.trained_params * trained_bytes;
+    p.optimizer = 2 * p.trained_params * trained_bytes;
+    p.snapshot = p.trained_params * trained_bytes;
 
     const int64_t layers = c.num_hidden_layers - lowest, N = in.step_positions, C = c.hidden_size;
     const int64_t per_layer = layer_activation_elements(c, std::max<int64_t>(in.packed_length, 1));

@@ -20,6 +20,8 @@ struct MemoryPlanInput {
     int64_t top_k = 64;              // K of that cache
     int64_t vocab_chunk_bytes = 16ll << 20;   // the vocabulary projection's per-chunk temporaries
     bool on_gpu = false;             // the model lives on a GPU: snapshot and cache stay in host memory
+    // LoRA (core/model/lora_config.h): the adapter weights trained instead of the spec's (fp32, every layer).
+    int64_t lora_parameters = 0;
 };
 
 struct MemoryPlan {

@@ -1,6 +1,7 @@
 #include "core/surgery/surgery_config.h"
 
 #include "core/common/error.h"
+#include "core/model/lora_config.h"
 #include "core/surgery/trainable_spec.h"
 
 namespace llms::surgery {
@@ -83,6 +84,14 @@ std::vector<std::string> SurgeryConfig::validate() const {
         parse_trainable_spec(train_params);
     } catch (const Error& x) {
         e.push_back(x.what());
+    }
+    if (!lora.empty()) {
+        try {
+            parse_lora(lora, lora_targets);
+        } catch (const Error& x) {
+            e.push_back(x.what());
+        }
+        if (train_params != "all") e.push_back("LoRA trains adapters on every layer: leave the trained weights at \"all\"");
     }
     return e;
 }

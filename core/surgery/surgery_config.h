@@ -35,6 +35,10 @@ struct SurgeryConfig {
     int eval_every = 10;             // steps between target checks (forget/update/retain accuracy)
     bool early_stop = true;          // stop once every target is met
     std::string train_params = "all";   // e.g. "all", "mlp", "layers:0-0,embed_tokens,lm_head" (core/surgery/trainable_spec.h)
+    // LoRA instead of the weights themselves (core/model/lora_config.h): "" off, "R" or "R:ALPHA". The model's
+    // weights stay frozen (θ0 is the base itself) and train_params must stay "all" (adapters on every layer).
+    std::string lora;
+    std::string lora_targets = "all";   // q,k,v,o,gate,up,down or a subset
     double forget_nll_stop = 2.0;    // a forget/edit-old fact leaves the ascent once its mean answer NLL reaches this (nats)
                                      // and its answer is no longer the top prediction
     // Retain facts (the user's and the pool's): the KL term on the answer positions only, where a fact's

@@ -10,6 +10,7 @@
 #include "core/eval/answer_tokens.h"
 #include "core/eval/exact_match.h"
 #include "core/generate/generate.h"
+#include "core/model/lora.h"
 #include "core/model/model_loader.h"
 #include "core/surgery/objective.h"
 #include "core/surgery/trainable_params.h"
@@ -179,6 +180,7 @@ struct Trainer::Impl {
         in.top_k = std::min<int64_t>(64, m.config.vocab_size);
         in.vocab_chunk_bytes = vocab_chunk_bytes(m.device);
         in.on_gpu = !m.device.is_cpu();
+        if (!cfg.lora.empty()) in.lora_parameters = lora_parameter_count(m.config, parse_lora(cfg.lora, cfg.lora_targets));
         plan = plan_surgery_memory(m.config, parse_trainable_spec(cfg.train_params), in);
     }
     void check_memory() const {
@@ -191,9 +193,22 @@ struct Trainer::Impl {
     }
 
     // ---- trainable parameters --------------------------------------------------------------------------
+    // The selected weights, or with LoRA the adapters (attached here, on frozen weights; they stay attached after
+    // the run for the caller to write or merge: core/model/lora.h).
     void select_parameters() {
-        params = select_trainable(m.net, cfg.train_params);
         for (auto& [name, p] : hf_named_tensors(m.net)) all_params.push_back(p);
+        if (cfg.lora.empty()) {
+            params = select_trainable(m.net, cfg.train_params);
+            return;
+        }
+        for (auto& p : all_params) p.set_requires_grad(false);
+        for (auto& s : attach_lora(m.net, parse_lora(cfg.lora, cfg.lora_targets), cfg.seed * 2654435761u + 1)) {
+            for (at::Tensor* t : {&s.linear->lora_A, &s.linear->lora_B}) {
+                t->set_requires_grad(true);
+                params.push_back(*t);
+                all_params.push_back(*t);
+            }
+        }
     }
 
     // Only the trained tensors change, so only they are kept: a copy of the whole model cost its full size again

@@ -26,7 +26,9 @@ struct RunCallbacks {
 
 class Trainer {
 public:
-    // model: edited in place (a stopped or diverged run leaves the weights of the last good step).
+    // model: edited in place (a stopped or diverged run leaves the weights of the last good step). With LoRA
+    // (config.lora) its weights stay as they are and the trained adapters are left attached to it, for the caller
+    // to write or merge (core/model/lora.h).
     // retain_pool: broad "unchanged" text for the KL term (facts or documents the model knows); when empty,
     // the trainer samples text from θ0 itself.
     Trainer(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& config,
