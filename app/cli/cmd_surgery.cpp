@@ -145,7 +145,6 @@ int run(const std::vector<std::string>& argv) {
     io::PeftAdapter adapter;
     if (!cfg.lora.empty()) {
         adapter = io::peft_adapter_of(m.net);
-        for (auto& [module, ab] : adapter.modules) ab = {ab.first.detach().cpu().clone(), ab.second.detach().cpu().clone()};
         merge_lora(m.net);
     }
     std::fprintf(stderr, "measuring the edited model...\n");

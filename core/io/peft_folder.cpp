@@ -51,7 +51,8 @@ void check_adapter_fits(const LlamaConfig& c, const PeftAdapter& a) {
 
 PeftAdapter peft_adapter_of(LlamaForCausalLM& m) {
     PeftAdapter a;
-    for (auto& s : lora_sites(m, &a.config)) a.modules.emplace_back(s.module, std::make_pair(s.linear->lora_A, s.linear->lora_B));
+    for (auto& s : lora_sites(m, &a.config))
+        a.modules.emplace_back(s.module, std::make_pair(s.linear->lora_A.detach().cpu().clone(), s.linear->lora_B.detach().cpu().clone()));
     if (a.modules.empty()) throw Error("the model has no LoRA adapter attached");
     return a;
 }

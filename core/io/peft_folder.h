@@ -34,8 +34,8 @@ void write_peft_folder(const std::filesystem::path& out, const std::filesystem::
 // on a loaded model; this needs the config alone.)
 void check_adapter_fits(const LlamaConfig& config, const PeftAdapter& adapter);
 
-// The adapters attached to a model (core/model/lora.h) as a PeftAdapter (views of the live tensors).
-// llms::Error when none is attached.
+// The adapters attached to a model (core/model/lora.h) as a PeftAdapter of detached CPU copies: it outlives a merge
+// or detach of the live adapters. llms::Error when none is attached.
 PeftAdapter peft_adapter_of(LlamaForCausalLM& m);
 
 // Reads and checks a PEFT LoRA folder: adapter_config.json within size and depth limits, peft_type LORA, r and

@@ -97,10 +97,8 @@ const RunRecord& Session::run(const facts::FactSet& user_set, const surgery::Sur
 
     // LoRA: the adapter kept (for its own export), then merged: the run's weights are the model with it.
     if (!config.lora.empty()) {
-        io::PeftAdapter adapter = io::peft_adapter_of(m.net);
-        for (auto& [module, ab] : adapter.modules) ab = {ab.first.detach().cpu().clone(), ab.second.detach().cpu().clone()};
+        I.run_adapters[rec.id] = io::peft_adapter_of(m.net);
         merge_lora(m.net);
-        I.run_adapters[rec.id] = std::move(adapter);
         rec.adapter_kept = true;
     }
     phase("Measuring the edited model");
