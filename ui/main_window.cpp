@@ -4,6 +4,7 @@
 #include "core/session/project_file.h"
 #include "core/surgery/demo_scenario.h"
 #include "ui/app_settings.h"
+#include "ui/audit_panel.h"
 #include "ui/fact_table_model.h"
 #include "ui/facts_panel.h"
 #include "ui/history_panel.h"
@@ -44,6 +45,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(par
     probe_ = new ProbePanel(controller_, facts_, settings_, this);
     surgery_ = new SurgeryPanel(controller_, facts_, this);
     results_ = new ResultsPanel(controller_, settings_, this);
+    audit_ = new AuditPanel(controller_, settings_, this);
     history_ = new HistoryPanel(controller_, settings_, this);
     projects_ = new ProjectManager(controller_, settings_, model_, facts_, probe_, surgery_, this);
     surgery_->form()->setConfig(settings_->surgeryConfig());
@@ -55,10 +57,12 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(par
     tabs_->addTab(probe_, tr("3  Probe"));
     tabs_->addTab(surgery_, tr("4  Surgery"));
     tabs_->addTab(results_, tr("5  Results"));
-    tabs_->addTab(history_, tr("6  Export && History"));
+    tabs_->addTab(audit_, tr("6  Audit"));
+    tabs_->addTab(history_, tr("7  Export && History"));
     static const char* const tips[] = {QT_TR_NOOP("Open the model to edit"), QT_TR_NOOP("Choose what to forget, update and retain"),
                                        QT_TR_NOOP("Ask the original and the edited model"), QT_TR_NOOP("Run the surgery and watch it"),
-                                       QT_TR_NOOP("Before/after metrics of a run"), QT_TR_NOOP("Runs, revert, export")};
+                                       QT_TR_NOOP("Before/after metrics of a run"),
+                                       QT_TR_NOOP("Try to bring forgotten facts back"), QT_TR_NOOP("Runs, revert, export")};
     for (int i = 0; i < TabCount; ++i) tabs_->setTabToolTip(i, tr(tips[i]));
     setCentralWidget(tabs_);
     setStatusBar(new StatusBar(controller_, latency_, this));
@@ -69,6 +73,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(par
     relayStatus(probe_);
     relayStatus(surgery_);
     relayStatus(results_);
+    relayStatus(audit_);
     relayStatus(history_);
     relayStatus(projects_);
     connect(model_, &ModelPanel::next, this, [this] { showTab(FactsTab); });
@@ -132,7 +137,7 @@ void MainWindow::relayStatus(Panel* p) {
 }
 
 QString MainWindow::tabKey(Tab t) {
-    static const char* keys[] = {"model", "facts", "probe", "surgery", "results", "history"};
+    static const char* keys[] = {"model", "facts", "probe", "surgery", "results", "audit", "history"};
     return keys[t];
 }
 

@@ -1,4 +1,4 @@
-// The main window: six tabs in workflow order (Model, Facts, Probe, Surgery, Results, Export & History),
+// The main window: seven tabs in workflow order (Model, Facts, Probe, Surgery, Results, Audit, Export & History),
 // menus with the shortcuts, the status bar, drag and drop, window state, and "unsaved changes?" on close.
 // Panels do the work; this file only wires them together.
 #pragma once
@@ -9,6 +9,7 @@ class QTabWidget;
 namespace llms::ui {
 
 class AppSettings;
+class AuditPanel;
 class FactsPanel;
 class HistoryPanel;
 class LatencyProbe;
@@ -22,7 +23,7 @@ class SurgeryPanel;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum Tab { ModelTab, FactsTab, ProbeTab, SurgeryTab, ResultsTab, HistoryTab, TabCount };
+    enum Tab { ModelTab, FactsTab, ProbeTab, SurgeryTab, ResultsTab, AuditTab, HistoryTab, TabCount };
 
     explicit MainWindow(AppSettings* settings, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -33,6 +34,7 @@ public:
     ProbePanel* probePanel() const { return probe_; }
     SurgeryPanel* surgeryPanel() const { return surgery_; }
     ResultsPanel* resultsPanel() const { return results_; }
+    AuditPanel* auditPanel() const { return audit_; }
     HistoryPanel* historyPanel() const { return history_; }
     ProjectManager* projects() const { return projects_; }
     LatencyProbe* latency() const { return latency_; }
@@ -68,6 +70,7 @@ private:
     ProbePanel* probe_;
     SurgeryPanel* surgery_;
     ResultsPanel* results_;
+    AuditPanel* audit_;
     HistoryPanel* history_;
     ProjectManager* projects_;
 };

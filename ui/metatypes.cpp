@@ -15,6 +15,7 @@ void registerMetaTypes() {
         qRegisterMetaType<llms::surgery::EvalPoint>();
         qRegisterMetaType<llms::surgery::SurgeryOutcome>();
         qRegisterMetaType<llms::facts::FactSet>();
+        qRegisterMetaType<llms::eval::AuditReport>();
         return true;
     }();
     (void)done;

@@ -1,5 +1,6 @@
 // Core value types that cross from the worker thread to the GUI thread in queued signals (by value).
 #pragma once
+#include "core/eval/audit.h"
 #include "core/facts/fact_set.h"
 #include "core/session/session_types.h"
 #include "core/surgery/surgery_config.h"
@@ -19,6 +20,7 @@ Q_DECLARE_METATYPE(std::vector<llms::surgery::StepMetrics>)
 Q_DECLARE_METATYPE(llms::surgery::EvalPoint)
 Q_DECLARE_METATYPE(llms::surgery::SurgeryOutcome)
 Q_DECLARE_METATYPE(llms::facts::FactSet)
+Q_DECLARE_METATYPE(llms::eval::AuditReport)
 
 namespace llms::ui {
 void registerMetaTypes();   // idempotent; the controller calls it

@@ -21,6 +21,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <cmath>
+
 #include <optional>
 
 namespace llms::ui {
@@ -81,7 +83,10 @@ std::vector<MetricRow> rowsOf(const eval::Report& r) {
         };
         add(QObject::tr("exact match"), b ? std::optional(b->exact_match) : std::nullopt, a.exact_match, true, goal);
         if (field != &eval::Measurement::collateral) {
-            add(QObject::tr("answer probability"), b ? std::optional(b->answer_prob) : std::nullopt, a.answer_prob, true, goal);
+            // P(whole answer | prompt); reports saved before it was defined so carry NaN: not shown.
+            auto known = [](double p) { return std::isfinite(p) ? std::optional(p) : std::nullopt; };
+            add(QObject::tr("answer probability (whole answer)"), b ? known(b->answer_prob) : std::nullopt,
+                known(a.answer_prob), true, goal);
             add(QObject::tr("3-option choice accuracy"), b ? std::optional(b->mcqa_acc) : std::nullopt, a.mcqa_acc, true, goal);
             if (a.paraphrase_acc)
                 add(QObject::tr("paraphrase exact match"), b ? b->paraphrase_acc : std::nullopt, a.paraphrase_acc, true, goal);
@@ -132,6 +137,9 @@ ResultsPanel::ResultsPanel(SessionController* controller, AppSettings* settings,
     facts_ = new QTableWidget(0, 7, this);
     facts_->setHorizontalHeaderLabels({tr("Set"), tr("Prompt"), tr("Target"), tr("Before: completion"), tr("After: completion"),
                                        tr("P before"), tr("P after")});
+    for (int c : {5, 6})
+        facts_->horizontalHeaderItem(c)->setToolTip(tr("P(whole answer | prompt): the probability of every answer token "
+                                                       "in turn, as the Probe tab shows it"));
     facts_->verticalHeader()->hide();
     facts_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     facts_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -317,8 +325,9 @@ void ResultsPanel::fillFacts(const eval::Report& r) {
         const bool wantMatch = a.set != "forget";
         facts_->item(row, 4)->setBackground(a.match == wantMatch ? QColor(0xc8, 0xe6, 0xc9) : QColor(0xf5, 0xb7, 0xb1));
         if (b) facts_->item(row, 3)->setForeground(QColor(0x55, 0x55, 0x55));
-        facts_->setItem(row, 5, new QTableWidgetItem(b ? QString::number(b->answer_prob, 'f', 3) : QStringLiteral("–")));
-        facts_->setItem(row, 6, new QTableWidgetItem(QString::number(a.answer_prob, 'f', 3)));
+        auto p = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 3) : QStringLiteral("–"); };
+        facts_->setItem(row, 5, new QTableWidgetItem(b ? p(b->answer_prob) : QStringLiteral("–")));
+        facts_->setItem(row, 6, new QTableWidgetItem(p(a.answer_prob)));
     }
 }
 

@@ -1,5 +1,6 @@
 #include "ui/screenshot_driver.h"
 
+#include "ui/audit_panel.h"
 #include "ui/facts_panel.h"
 #include "ui/fact_table_model.h"
 #include "ui/latency_probe.h"
@@ -93,6 +94,10 @@ void ScreenshotDriver::afterSurgery() {
         probe->probe();
     }
     w_->factsPanel()->askAction()->trigger();   // "Model says" now shows the edited model
+    if (plan_.audit) {
+        std::printf("screenshot: auditing the run\n");
+        w_->auditPanel()->startAudit();          // queued behind the probes: the worker is serial
+    }
 }
 
 void ScreenshotDriver::capture() {
@@ -101,7 +106,9 @@ void ScreenshotDriver::capture() {
     if (plan_.tab == "all") {
         for (int t = 0; t < MainWindow::TabCount; ++t) tabs << (MainWindow::Tab)t;
     } else {
-        MainWindow::Tab t = plan_.factsFile.isEmpty() && !plan_.surgery ? MainWindow::ModelTab : MainWindow::SurgeryTab;
+        MainWindow::Tab t = plan_.factsFile.isEmpty() && !plan_.surgery ? MainWindow::ModelTab
+                            : plan_.audit                                ? MainWindow::AuditTab
+                                                                         : MainWindow::SurgeryTab;
         for (int i = 0; i < MainWindow::TabCount; ++i)
             if (MainWindow::tabKey((MainWindow::Tab)i) == plan_.tab) t = (MainWindow::Tab)i;
         tabs << t;

@@ -15,10 +15,11 @@ struct ScreenshotPlan {
     QString factsFile;         // optional fact file replacing the loaded facts
     bool surgery = false;      // run a short surgery (implied by factsFile)
     QString output;            // FILE.png; with tabs = all: FILE-<tab>.png per tab
-    QString tab;               // model | facts | probe | surgery | results | history | all ("" = best for the state)
+    QString tab;               // model | facts | probe | surgery | results | audit | history | all ("" = best for the state)
     int steps = 0;             // surgery steps (0: the preset's)
     QString preset = "demo";
     QString lora;              // "R[:ALPHA]": the surgery trains LoRA adapters (Advanced settings shown open)
+    bool audit = false;        // after the surgery, the forgetting audit of the run (Audit tab)
     QString probePrompt;       // "" = the first forget fact's prompt
     int width = 1360, height = 860;
 };

@@ -48,6 +48,7 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
     });
     connect(w, &SessionWorker::failed, this, [this](Task task, const QString& what, const QString& msg) {
         if (task == Task::DemoModel) buildingDemo_ = false;
+        if (task == Task::Audit) auditing_ = false;
         if (task == Task::Surgery && running_) {
             running_ = false;
             Q_EMIT runningChanged(false);
@@ -67,6 +68,11 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
     connect(w, &SessionWorker::probed, this, &SessionController::probed);
     connect(w, &SessionWorker::factsProbed, this, &SessionController::factsProbed);
     connect(w, &SessionWorker::phase, this, &SessionController::phase);
+    connect(w, &SessionWorker::auditStage, this, &SessionController::auditStage);
+    connect(w, &SessionWorker::audited, this, [this](int runId, const eval::AuditReport& r) {
+        auditing_ = false;
+        Q_EMIT audited(runId, r);
+    });
     connect(w, &SessionWorker::steps, this, &SessionController::steps);
     connect(w, &SessionWorker::evalPoint, this, &SessionController::evalPoint);
     connect(w, &SessionWorker::runPaused, this, &SessionController::runPaused);
@@ -143,7 +149,7 @@ void SessionController::pause(bool paused) {
 }
 
 void SessionController::stop() {
-    if (buildingDemo_) flags_->stop = true;
+    if (buildingDemo_ || auditing_) flags_->stop = true;
     if (!running_) return;
     flags_->stop = true;
     if (flags_->pause.exchange(false)) Q_EMIT pausedChanged(false);
@@ -169,6 +175,12 @@ void SessionController::prepareDemoModel() {
     flags_->stop = false;
     buildingDemo_ = true;
     post([w = worker_.get()] { w->prepareDemoModel(); });
+}
+
+void SessionController::audit(int runId, const eval::AuditOptions& opt) {
+    flags_->stop = false;
+    auditing_ = true;
+    post([w = worker_.get(), runId, opt] { w->runAudit(runId, opt); });
 }
 
 const session::RunRecord* SessionController::run(int id) const {

@@ -36,6 +36,8 @@ public:
     void exportModel(const QString& dir, int runId, const session::ExportOptions& opt);
     void prepareDemoModel();         // demoModelReady(dir) when built (or found); stop() cancels a build
     bool buildingDemo() const { return buildingDemo_; }
+    void audit(int runId, const eval::AuditOptions& opt);   // audited() when done; stop() cancels it
+    bool auditing() const { return auditing_; }
 
     // State as last reported by the worker.
     bool busy() const { return pending_ > 0; }
@@ -73,6 +75,8 @@ Q_SIGNALS:
     void historyChanged();
     void exported(const QString& dir);
     void demoModelReady(const QString& dir);
+    void auditStage(const QString& stage, int done, int total);
+    void audited(int runId, const llms::eval::AuditReport& report);
 
 private:
     template <class F> void post(F&& call);
@@ -91,6 +95,7 @@ private:
     int pending_ = 0;
     bool running_ = false;
     bool buildingDemo_ = false;
+    bool auditing_ = false;
     QString task_;
     std::optional<session::ModelCard> card_;
     session::MemoryUse memory_;

@@ -145,6 +145,26 @@ void SessionWorker::exportModel(const QString& dir, int runId, const session::Ex
     });
 }
 
+void SessionWorker::runAudit(int runId, const eval::AuditOptions& opt) {
+    task(Task::Audit, tr("Auditing run %1").arg(runId), [&] {
+        flags_->stop = false;
+        eval::AuditCallbacks cb;
+        cb.stop = &flags_->stop;
+        cb.on_stage = [&](const std::string& stage, int done, int total) {
+            Q_EMIT auditStage(QString::fromStdString(stage), done, total);
+        };
+        try {
+            const auto report = session_->audit(runId, opt, cb);
+            flags_->stop = false;
+            Q_EMIT audited(runId, report);
+        } catch (...) {
+            flags_->stop = false;
+            throw;
+        }
+        Q_EMIT historyChanged(session_->history());   // the run's report now carries the audit
+    });
+}
+
 void SessionWorker::prepareDemoModel() {
     task(Task::DemoModel, tr("Preparing the demo model"), [&] {
         std::string why;

@@ -1,6 +1,7 @@
 // The worker: owns the Session (every model call) on its own QThread. Requests arrive as queued calls
 // from SessionController; results leave by value in queued signals. Never touches widgets.
 #pragma once
+#include "core/eval/audit.h"
 #include "core/facts/fact_set.h"
 #include "core/session/session_types.h"
 #include "core/surgery/surgery_config.h"
@@ -44,6 +45,8 @@ public:
     void useRun(int id);
     void addHistory(const std::vector<session::RunRecord>& runs);
     void exportModel(const QString& dir, int runId, const session::ExportOptions& opt);
+    // The forgetting audit of run `runId` (core/eval/audit.h); RunFlags::stop ends it.
+    void runAudit(int runId, const eval::AuditOptions& opt);
     // The demo model: ready at once when built before, else built (corpus + pretraining, minutes) with progress.
     void prepareDemoModel();
 
@@ -69,6 +72,8 @@ Q_SIGNALS:
     void historyChanged(const std::vector<llms::session::RunRecord>& runs);
     void exported(const QString& dir);
     void demoModelReady(const QString& dir);
+    void auditStage(const QString& stage, int done, int total);
+    void audited(int runId, const llms::eval::AuditReport& report);
 
 private:
     template <class F> void task(Task kind, const QString& what, F&& body);

@@ -156,7 +156,10 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
                               .arg(100 * e.update_acc, 0, 'f', 0)
                               .arg(100 * e.retain_acc, 0, 'f', 0));
     });
-    connect(controller_, &SessionController::phase, this, [this](const QString& p) { phase_->setText(p + QStringLiteral("…")); });
+    // Phases of a surgery run only: the demo-model build and the audit report theirs on their own tabs.
+    connect(controller_, &SessionController::phase, this, [this](const QString& p) {
+        if (controller_->running()) phase_->setText(p + QStringLiteral("…"));
+    });
     connect(controller_, &SessionController::runFinished, this, &SurgeryPanel::onFinished);
     connect(controller_, &SessionController::failed, this, [this](Task task) {
         if (task == Task::Surgery) phase_->setText(tr("The run failed (see the message)."));

@@ -74,9 +74,12 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
 
     preset_ = new QComboBox(this);
     preset_->addItem(tr("demo — tuned for the demo model"), "demo");
+    preset_->addItem(tr("durable — forgotten facts stay forgotten under attack"), "durable");
     preset_->addItem(tr("paper — the official recipe"), "paper");
     preset_->setToolTip(tr("Starting values for every setting below. demo: tuned so the demo scenario meets its "
-                           "targets; paper: AdamW 2e-4, weights 0.1 / 0.1 / 2.0 / 0.5 as in the paper's code."));
+                           "targets; durable: demo, forgetting until the answers are as unlikely as never-seen ones "
+                           "(passes the Audit tab's attacks); paper: AdamW 2e-4, weights 0.1 / 0.1 / 2.0 / 0.5 as in "
+                           "the paper's code."));
 
     auto* top = new QFormLayout;
     top->addRow(tr("Method:"), method_);
@@ -115,6 +118,10 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     seed_->setToolTip(tr("Random seed for batch sampling: the same seed, facts and settings give the same run."));
     evalEvery_ = ispin(1, 100000, tr("Every this many steps the targets are checked (greedy answers of every fact): "
                                      "the dots on the targets plot, and the early stop."));
+    pastBound_ = new QCheckBox(tr("stop only once every forgotten answer is past the loss bound"));
+    pastBound_->setToolTip(tr("Durable forgetting: the run goes on after the greedy answers flipped until every forget "
+                              "fact's answer loss reaches the bound, so the answers do not come back under quantization "
+                              "or a little fine-tuning (see the Audit tab)."));
     earlyStop_ = new QCheckBox(tr("stop as soon as every target is met"));
     earlyStop_->setToolTip(tr("Ends the run at the first check where every forget fact is no longer answered and "
                               "every update fact gives its new answer."));
@@ -194,6 +201,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     adv->addRow(QString(), checkpoint_);
     adv->addRow(tr("Check targets every:"), evalEvery_);
     adv->addRow(QString(), earlyStop_);
+    adv->addRow(QString(), pastBound_);
     adv->addRow(tr("Seed:"), seed_);
     adv->addRow(tr("NPO β:"), npoBeta_);
     adv->addRow(tr("Blow-up guard ×:"), blowup_);
@@ -235,6 +243,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     for (auto* s : findChildren<QLineEdit*>()) connect(s, &QLineEdit::textEdited, this, &SurgerySettingsForm::onEdited);
     connect(schedule_, &QComboBox::currentIndexChanged, this, &SurgerySettingsForm::onEdited);
     connect(earlyStop_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
+    connect(pastBound_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
     connect(klAnswers_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
     connect(precision_, &QComboBox::currentIndexChanged, this, &SurgerySettingsForm::onEdited);
     connect(checkpoint_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
@@ -288,6 +297,7 @@ surgery::SurgeryConfig SurgerySettingsForm::config() const {
     c.seed = seed_->text().toULongLong();
     c.eval_every = evalEvery_->value();
     c.early_stop = earlyStop_->isChecked();
+    c.early_stop_past_bound = pastBound_->isChecked();
     c.train_params = trainParams_->text().trimmed().toStdString();
     c.forget_nll_stop = nllStop_->value();
     c.retain_pool_per_step = poolRows_->value();
@@ -328,6 +338,7 @@ void SurgerySettingsForm::setConfig(const surgery::SurgeryConfig& c) {
     seed_->setText(QString::number(c.seed));
     evalEvery_->setValue(c.eval_every);
     earlyStop_->setChecked(c.early_stop);
+    pastBound_->setChecked(c.early_stop_past_bound);
     trainParams_->setText(QString::fromStdString(c.train_params));
     nllStop_->setValue(c.forget_nll_stop);
     poolRows_->setValue(c.retain_pool_per_step);

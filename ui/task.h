@@ -5,7 +5,7 @@
 
 namespace llms::ui {
 
-enum class Task { OpenModel, Ask, Probe, ProbeFacts, Surgery, Revert, UseRun, RestoreHistory, Export, DemoModel };
+enum class Task { OpenModel, Ask, Probe, ProbeFacts, Surgery, Revert, UseRun, RestoreHistory, Export, DemoModel, Audit };
 
 }  // namespace llms::ui
 

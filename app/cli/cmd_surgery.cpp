@@ -1,4 +1,5 @@
 // llm-surgery-cli surgery MODEL_DIR --facts FILE --out OUT_DIR [...]
+#include "app/cli/audit_progress.h"
 #include "app/cli/eval_inputs.h"
 #include "app/cli/interrupt.h"
 #include "app/cli/model_options.h"
@@ -61,13 +62,14 @@ surgery::SurgeryConfig config_from(const Args& a) {
 }
 
 int run(const std::vector<std::string>& argv) {
-    Args a(argv, {"no-early-stop", "checkpoint-layers", "chat"});
+    Args a(argv, {"no-early-stop", "checkpoint-layers", "chat", "audit"});
     auto known = kModelOptions;
     known.insert(kEvalOptions.begin(), kEvalOptions.end());
+    known.insert(kAuditOptions.begin(), kAuditOptions.end());
     known.insert({"out", "method", "preset", "steps", "lr", "weights", "seed", "report", "batch-size", "schedule",
                   "warmup", "eval-every", "train", "no-early-stop", "overwrite-out", "pool-rows", "forget-bound",
                   "npo-beta", "kl-on", "precision", "checkpoint-layers", "chat", "lora", "lora-targets",
-                  "adapter-out"});
+                  "adapter-out", "audit"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     if (a.has("adapter-out") && !a.has("lora")) throw Error("--adapter-out needs --lora RANK[:ALPHA]");
@@ -89,6 +91,9 @@ int run(const std::vector<std::string>& argv) {
         throw Error("--out and --adapter-out must be two separate folders");
     if (a.has("report")) io::check_report_path(a.get("report"), model_dir);
     const auto cfg = config_from(a);
+    for (const auto& o : kAuditOptions)
+        if (a.has(o) && !a.flag("audit")) throw Error("--" + o + " needs --audit");
+    const auto audit_options = audit_options_from(a, cfg.seed);
     prepare_training_process("surgery", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
     const auto& stop = install_interrupt_flag();
 
@@ -110,6 +115,12 @@ int run(const std::vector<std::string>& argv) {
     report.preset = cfg.preset;
     std::fprintf(stderr, "measuring the original model...\n");
     report.before = ev.measure(m);
+    eval::AuditReport audit;
+    if (a.flag("audit")) {
+        audit.original = model_dir.string();
+        audit.edited = out.empty() ? adapter_out.string() : out.string();
+        eval::audit_original(m, in.set, audit);
+    }
 
     surgery::Trainer trainer(m, in.set, cfg, in.retain_pool);
     std::fprintf(stderr, "memory plan: %s\n", trainer.memory_plan().summary().c_str());
@@ -153,6 +164,11 @@ int run(const std::vector<std::string>& argv) {
     report.seconds = outcome.seconds;
     report.tokens = outcome.tokens;
     report.outcome = outcome.message;
+    if (a.flag("audit")) {
+        AuditProgress progress(&stop);
+        report.audit = eval::run_audit(m, in.set, audit_options, progress.callbacks(), audit);
+        progress.finish();
+    }
 
     // The report goes inside the output folder (the model's, else the adapter's) unless --report says where, so it
     // lands with the model in one rename.
@@ -177,6 +193,7 @@ int run(const std::vector<std::string>& argv) {
         report.save(report_md.replace_extension(".md").string());
     }
     print_report_summary(report);
+    if (report.audit) print_audit_summary(*report.audit);
     if (!out.empty()) std::fprintf(stderr, "edited model: %s\n", out.string().c_str());
     std::fprintf(stderr, "report: %s (+ .md)\n", report_json.string().c_str());
     return 0;
@@ -214,13 +231,15 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "  --kl-on W           answers or all: where the KL keeps retain facts (default: the preset's)\n"
                           "  --npo-beta X        NPO inverse temperature (--method npo)\n"
                           "  --seed S            seed for sampling batches\n"
+                          "  --audit             after the run, the forgetting audit of the edited model (`audit --help`)\n"
+                          "                      in the report; its options below\n"
                           "  --report FILE       report JSON (a .md twin is written beside it);\n"
                           "                      default OUT_DIR/surgery_report.json\n"
                           "  --retain-pool FILE  broad retain pool for the KL term (default: known facts not probed,\n"
                           "                      or text sampled from the original model)\n"
                           "  --overwrite-out yes replace an existing OUT_DIR that llm-surgery wrote (never a folder it did not\n"
                           "                      create: those are refused, as are the current and home folders)\n") +
-                          kEvalOptionsHelp + kModelOptionsHelp,
+                          kEvalOptionsHelp + kAuditOptionsHelp + kModelOptionsHelp,
                       run});
 
 }  // namespace

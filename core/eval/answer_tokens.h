@@ -15,6 +15,9 @@ struct AnswerTokens {
     size_t answer_len() const { return ids.size() - answer_start; }
 };
 
+// The answer probability everywhere in the project (report, Results tab, Probe tab, audit) is the probability of
+// the whole answer: P(answer | prompt) = exp(Σ log p(ids[i] | ids[..i]) over the answer tokens).
+
 // Tokenizes prompt+answer jointly (so the boundary is tokenized as the model saw it in training) and
 // marks the answer as the tokens after the longest common prefix with the prompt alone.
 // Throws llms::Error when the answer adds no token.

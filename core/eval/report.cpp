@@ -173,11 +173,12 @@ struct Evaluator::Impl {
         for (size_t i = 0; i < fs.size(); ++i) {
             const bool match = starts_with_answer(completions[i], targets[i]);
             em += match;
-            prob += std::exp(-nll[i]);
+            const double p_answer = std::exp(-nll[i] * (double)items[i].tokens.answer_len());   // whole answer
+            prob += p_answer;
             mean_nll += nll[i];
             rouge += rouge_l_recall(completions[i], targets[i]);
             if (outcomes)
-                outcomes->push_back({fs[i]->id, kind, fs[i]->prompt, targets[i], completions[i], match, std::exp(-nll[i])});
+                outcomes->push_back({fs[i]->id, kind, fs[i]->prompt, targets[i], completions[i], match, p_answer});
         }
         const double n = (double)fs.size();
         sm.exact_match = em / n, sm.answer_prob = prob / n, sm.nll = mean_nll / n, sm.rouge_l = rouge / n;
@@ -326,6 +327,7 @@ std::string Report::to_json() const {
     j["seconds"] = seconds;
     j["tokens"] = tokens;
     j["outcome"] = outcome;
+    j["answer_prob_definition"] = kAnswerProbDefinition;
     const std::pair<const char*, SetMetrics Measurement::*> sets[] = {
         {"forget", &Measurement::forget}, {"update", &Measurement::update},
         {"retain", &Measurement::retain}, {"collateral", &Measurement::collateral}};
@@ -348,6 +350,7 @@ std::string Report::to_json() const {
         facts.push_back(f);
     }
     j["facts"] = facts;
+    if (audit) j["audit"] = nlohmann::json::parse(audit->to_json());
     // Completions and prompts are not always valid UTF-8 (CSV facts, a byte-level model's partial characters):
     // replaced with U+FFFD rather than failing the whole report.
     return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -375,7 +378,7 @@ std::string Report::to_markdown() const {
         };
         row("exact match", a.exact_match, b ? std::optional(b->exact_match) : std::nullopt, true);
         if (std::string(name) != "collateral") {
-            row("answer probability", a.answer_prob, b ? std::optional(b->answer_prob) : std::nullopt, false);
+            row("answer probability (whole answer)", a.answer_prob, b ? std::optional(b->answer_prob) : std::nullopt, false);
             row("MCQA accuracy", a.mcqa_acc, b ? std::optional(b->mcqa_acc) : std::nullopt, true);
             row("ROUGE-L recall", a.rouge_l, b ? std::optional(b->rouge_l) : std::nullopt, false);
             if (a.paraphrase_acc)
@@ -386,6 +389,7 @@ std::string Report::to_markdown() const {
     if (after.fluency_ppl)
         o << "| held-out text | | perplexity | " << (before && before->fluency_ppl ? num(*before->fluency_ppl) : "–")
           << " | " << num(*after.fluency_ppl) << " |\n";
+    if (audit) o << "\n" << audit->to_markdown();
     o << "\n## Facts\n\n| set | prompt | target | before | after |\n|---|---|---|---|---|\n";
     auto cell = [](std::string s) {
         for (auto& c : s)

@@ -1,6 +1,7 @@
 // Before/after evaluation of a surgery, per set (forget, update, retain) plus collateral facts in no set
 // and fluency on held-out text. Torch-free structs (the UI shows them); the Evaluator needs a LoadedModel.
 #pragma once
+#include "core/eval/audit.h"
 #include "core/facts/fact_set.h"
 
 #include <memory>
@@ -14,10 +15,13 @@ struct LoadedModel;
 
 namespace llms::eval {
 
+// The report JSON's "answer_prob_definition": answer probabilities are P(whole answer | prompt).
+inline constexpr const char* kAnswerProbDefinition = "whole answer";
+
 struct SetMetrics {
     int n = 0;
     double exact_match = 0;      // greedy completion starts with the target answer
-    double answer_prob = 0;      // mean over facts of exp(mean answer-token log-prob)
+    double answer_prob = 0;      // mean over facts of P(whole answer | prompt) (core/eval/answer_tokens.h)
     double nll = 0;              // mean answer-token NLL (nats); perplexity = exp(nll)
     double mcqa_acc = 0;         // 3 options, lowest answer perplexity wins
     double rouge_l = 0;          // ROUGE-L recall (words) of the greedy completion against the target
@@ -29,7 +33,7 @@ struct FactOutcome {
     std::string id, set, prompt, target;    // set: forget | update | retain | collateral
     std::string completion;                 // greedy completion
     bool match = false;
-    double answer_prob = 0;
+    double answer_prob = 0;                 // P(whole answer | prompt)
 };
 
 struct Measurement {
@@ -46,6 +50,7 @@ struct Report {
     double seconds = 0;
     int64_t tokens = 0;
     std::string outcome;                    // the run's end message
+    std::optional<AuditReport> audit;       // surgery --audit: the forgetting audit of the edited model
 
     std::string to_json() const;            // schema in README ("Report JSON")
     std::string to_markdown() const;

@@ -118,13 +118,7 @@ void export_gguf(const fs::path& out, const LlamaConfig& c, const fs::path& mode
         if (hf == "lm_head.weight" && c.tie_word_embeddings) continue;   // llama.cpp reuses token_embd
         const std::string name = gguf_name(hf);
         if (name.empty()) throw Error("GGUF export: tensor \"" + hf + "\" has no GGUF name; please report this bug");
-        TensorType type = o.type;
-        const bool matrix = t.dim() >= 2 && name.size() > 7 && name.compare(name.size() - 7, 7, ".weight") == 0 &&
-                            name.find("_norm.") == std::string::npos;
-        if (!matrix) type = TensorType::F32;
-        else if ((type == TensorType::Q8_0 || type == TensorType::Q4_0) && t.size(-1) % kQuantBlock != 0) type = TensorType::F16;
-        else if (type == TensorType::Q4_0 && (name == "output.weight" || (name == "token_embd.weight" && c.tie_word_embeddings)))
-            type = TensorType::Q8_0;
+        const TensorType type = storage_type(name, t, o.type, c.tie_word_embeddings);
         infos.push_back({name, t.sizes().vec(), type});
         const at::Tensor tensor = t;
         source.push_back([tensor, hf, arch, &c] { return in_gguf_row_order(tensor, hf, arch, c); });

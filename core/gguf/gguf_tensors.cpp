@@ -70,4 +70,15 @@ std::string bytes_of(const at::Tensor& t, TensorType type) {
     return out;
 }
 
+TensorType storage_type(const std::string& gguf, const at::Tensor& t, TensorType requested, bool tied_embeddings) {
+    const bool matrix = t.dim() >= 2 && gguf.size() > 7 && gguf.compare(gguf.size() - 7, 7, ".weight") == 0 &&
+                        gguf.find("_norm.") == std::string::npos;
+    if (!matrix) return TensorType::F32;
+    const bool blocks = requested == TensorType::Q8_0 || requested == TensorType::Q4_0;
+    if (blocks && t.size(-1) % kQuantBlock != 0) return TensorType::F16;
+    if (requested == TensorType::Q4_0 && (gguf == "output.weight" || (gguf == "token_embd.weight" && tied_embeddings)))
+        return TensorType::Q8_0;
+    return requested;
+}
+
 }  // namespace llms::gguf

@@ -26,4 +26,10 @@ std::string bytes_of(const at::Tensor& t, TensorType type);
 
 int64_t head_dim_of(const LlamaConfig& c);
 
+// The type a tensor is stored in when `requested` is asked for (gguf: its GGUF name): norms, biases and other 1-D
+// tensors F32; a matrix whose rows are not whole 32-weight blocks F16 instead of Q8_0 / Q4_0; in a Q4_0 file the
+// output matrix (the tied embedding when there is none) Q8_0. The export writes it; the audit's quantization attack
+// (core/eval/audit.h) round-trips the same.
+TensorType storage_type(const std::string& gguf, const at::Tensor& t, TensorType requested, bool tied_embeddings);
+
 }  // namespace llms::gguf

@@ -6,6 +6,7 @@
 #include "core/io/json_input.h"
 #include "core/io/read_file.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include <limits>
@@ -58,6 +59,7 @@ json config_json(const surgery::SurgeryConfig& c) {
             {"early_stop", c.early_stop},
             {"train_params", c.train_params},
             {"forget_nll_stop", c.forget_nll_stop},
+            {"early_stop_past_bound", c.early_stop_past_bound},
             {"retain_pool_per_step", c.retain_pool_per_step},
             {"kl_answers_only", c.kl_answers_only},
             {"npo_beta", c.npo_beta},
@@ -111,6 +113,7 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
     read(j, "early_stop", &c.early_stop, where);
     read(j, "train_params", &c.train_params, where);
     read(j, "forget_nll_stop", &c.forget_nll_stop, where);
+    read(j, "early_stop_past_bound", &c.early_stop_past_bound, where);
     read(j, "retain_pool_per_step", &c.retain_pool_per_step, where);
     read(j, "kl_answers_only", &c.kl_answers_only, where);
     read(j, "npo_beta", &c.npo_beta, where);
@@ -153,7 +156,7 @@ eval::SetMetrics set_from(const json& j) {
     if (!j.is_object()) return s;
     s.n = int_field<decltype(s.n)>(j, "n", 0, "report");
     s.exact_match = j.value("exact_match", 0.0);
-    s.answer_prob = j.value("answer_prob", 0.0);
+    s.answer_prob = opt_num(j, "answer_prob").value_or(NAN);
     s.nll = j.value("nll", 0.0);
     s.mcqa_acc = j.value("mcqa_acc", 0.0);
     s.rouge_l = j.value("rouge_l", 0.0);
@@ -170,7 +173,7 @@ eval::FactOutcome outcome_from(const json& f, const json& side) {
     o.target = f.value("target", "");
     o.completion = side.value("completion", "");
     o.match = side.value("match", false);
-    o.answer_prob = side.value("answer_prob", 0.0);
+    o.answer_prob = opt_num(side, "answer_prob").value_or(NAN);
     return o;
 }
 
@@ -200,6 +203,15 @@ eval::Report report_from(const json& j) {
     for (const auto& f : j.value("facts", json::array())) {
         after.facts.push_back(outcome_from(f, f.value("after", json::object())));
         if (has_before) before.facts.push_back(outcome_from(f, f.value("before", json::object())));
+    }
+    // Reports written before the answer probability became the whole answer's (it was exp of the mean answer-token
+    // log-prob) carry no "answer_prob_definition": their values are not shown rather than shown under the new name.
+    if (j.value("answer_prob_definition", "") != eval::kAnswerProbDefinition) {
+        auto drop = [](eval::Measurement& m) {
+            for (auto* s : {&m.forget, &m.update, &m.retain, &m.collateral}) s->answer_prob = NAN;
+            for (auto& f : m.facts) f.answer_prob = NAN;
+        };
+        drop(after), drop(before);
     }
     r.after = after;
     if (has_before) r.before = before;

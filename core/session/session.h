@@ -59,6 +59,13 @@ public:
                          const surgery::RunCallbacks& callbacks, bool from_original = true,
                          const std::function<void(const std::string&)>& on_phase = {});
 
+    // ---- audit -------------------------------------------------------------------------------------------
+    // The forgetting audit (core/eval/audit.h) of run `run_id` on the run's own facts (in its chat format when it
+    // used one): the original weights answer first, then the attacks on the run's weights (put back after each; the
+    // active weights are live again afterwards). The result joins the run's report (report->audit) and is returned.
+    // Error when the run is unknown or its weights were dropped; callbacks.stop ends it with an Error.
+    eval::AuditReport audit(int run_id, const eval::AuditOptions& options, const eval::AuditCallbacks& callbacks = {});
+
     // ---- history -----------------------------------------------------------------------------------------
     const std::vector<RunRecord>& history() const;
     int active_run() const;                 // 0 = the original weights

@@ -60,7 +60,14 @@ SurgeryConfig SurgeryConfig::preset_named(const std::string& name) {
         c.early_stop = true;
         return c;
     }
-    throw Error("unknown preset \"" + name + "\" (use paper or demo)");
+    if (name == "durable") {
+        c = preset_named("demo");
+        c.preset = name;
+        c.forget_nll_stop = 5.0;
+        c.early_stop_past_bound = true;
+        return c;
+    }
+    throw Error("unknown preset \"" + name + "\" (use demo, durable or paper)");
 }
 
 std::vector<std::string> SurgeryConfig::validate() const {

@@ -41,6 +41,9 @@ struct SurgeryConfig {
     std::string lora_targets = "all";   // q,k,v,o,gate,up,down or a subset
     double forget_nll_stop = 2.0;    // a forget/edit-old fact leaves the ascent once its mean answer NLL reaches this (nats)
                                      // and its answer is no longer the top prediction
+    // Early stop also waits until every forget / edit-old fact is past forget_nll_stop, not only off the top (the
+    // durable preset: a greedy flip leaves the answer likely enough to come back; docs/benchmarks.md).
+    bool early_stop_past_bound = false;
     // Retain facts (the user's and the pool's): the KL term on the answer positions only, where a fact's
     // knowledge shows, instead of every position (documents: always every position). Measured on the demo
     // scenario: collateral exact match 93.4% -> 95.1% at the same weights.
@@ -61,6 +64,8 @@ struct SurgeryConfig {
 
     // "paper": the official recipe (weights 0.1/0.1/2.0/0.5, AdamW 2e-4, betas 0.9/0.95, wd 0.01, clip 1.0).
     // "demo": tuned for the demo model and scenario (meets the targets with no manual tuning).
+    // "durable": the demo preset forgetting until the answers are as unlikely as never-seen ones, so that they do not
+    // come back under the audit's attacks (core/eval/audit.h).
     static SurgeryConfig preset_named(const std::string& name);   // throws llms::Error for unknown names
     // Human-readable problems with the settings (empty when valid).
     std::vector<std::string> validate() const;

@@ -449,6 +449,8 @@ struct Trainer::Impl {
     bool targets_met(const EvalPoint& e, bool ascent, bool descent) const {
         bool any = false, ok = true;
         if (ascent && has(kForget)) any = true, ok = ok && e.forget_acc <= 0.0;
+        if (ascent && cfg.early_stop_past_bound)   // every forget / edit-old row past the bound (refresh_active)
+            ok = ok && std::none_of(rows.begin(), rows.end(), [](const Row& r) { return is_ascent(r) && r.active; });
         if (descent && has(kUpdate)) any = true, ok = ok && e.update_acc >= 1.0;
         return any && ok;
     }
