@@ -122,6 +122,10 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     pastBound_->setToolTip(tr("Durable forgetting: the run goes on after the greedy answers flipped until every forget "
                               "fact's answer loss reaches the bound, so the answers do not come back under quantization "
                               "or a little fine-tuning (see the Audit tab)."));
+    neverSeen_ = new QCheckBox(tr("forget down to the never-seen level"));
+    neverSeen_->setToolTip(tr("Each forget fact's loss bound becomes the original model's loss on other answers of its "
+                              "relation after the same prompt (statements it never saw), when the facts carry options "
+                              "or relation tags; at least the bound above."));
     earlyStop_ = new QCheckBox(tr("stop as soon as every target is met"));
     earlyStop_->setToolTip(tr("Ends the run at the first check where every forget fact is no longer answered and "
                               "every update fact gives its new answer."));
@@ -202,6 +206,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     adv->addRow(tr("Check targets every:"), evalEvery_);
     adv->addRow(QString(), earlyStop_);
     adv->addRow(QString(), pastBound_);
+    adv->addRow(QString(), neverSeen_);
     adv->addRow(tr("Seed:"), seed_);
     adv->addRow(tr("NPO β:"), npoBeta_);
     adv->addRow(tr("Blow-up guard ×:"), blowup_);
@@ -244,6 +249,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     connect(schedule_, &QComboBox::currentIndexChanged, this, &SurgerySettingsForm::onEdited);
     connect(earlyStop_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
     connect(pastBound_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
+    connect(neverSeen_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
     connect(klAnswers_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
     connect(precision_, &QComboBox::currentIndexChanged, this, &SurgerySettingsForm::onEdited);
     connect(checkpoint_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
@@ -298,6 +304,7 @@ surgery::SurgeryConfig SurgerySettingsForm::config() const {
     c.eval_every = evalEvery_->value();
     c.early_stop = earlyStop_->isChecked();
     c.early_stop_past_bound = pastBound_->isChecked();
+    c.forget_to_never_seen = neverSeen_->isChecked();
     c.train_params = trainParams_->text().trimmed().toStdString();
     c.forget_nll_stop = nllStop_->value();
     c.retain_pool_per_step = poolRows_->value();
@@ -339,6 +346,7 @@ void SurgerySettingsForm::setConfig(const surgery::SurgeryConfig& c) {
     evalEvery_->setValue(c.eval_every);
     earlyStop_->setChecked(c.early_stop);
     pastBound_->setChecked(c.early_stop_past_bound);
+    neverSeen_->setChecked(c.forget_to_never_seen);
     trainParams_->setText(QString::fromStdString(c.train_params));
     nllStop_->setValue(c.forget_nll_stop);
     poolRows_->setValue(c.retain_pool_per_step);

@@ -43,7 +43,7 @@ private:
     QDoubleSpinBox *lr_, *wForget_, *wEdit_, *wUpdate_, *wRetain_, *beta1_, *beta2_, *wd_, *clip_, *nllStop_, *npoBeta_,
         *blowup_, *loraAlpha_;
     QLineEdit *seed_, *trainParams_, *loraTargets_;
-    QCheckBox *earlyStop_, *pastBound_, *klAnswers_, *checkpoint_, *chatPrompts_, *lora_;
+    QCheckBox *earlyStop_, *pastBound_, *neverSeen_, *klAnswers_, *checkpoint_, *chatPrompts_, *lora_;
 };
 
 }  // namespace llms::ui

@@ -6,6 +6,7 @@
 #include "core/corpus/templates.h"
 #include "core/eval/answer_tokens.h"
 #include "core/eval/exact_match.h"
+#include "core/eval/never_seen.h"
 #include "core/gguf/ggml_quants.h"
 #include "core/gguf/gguf_tensors.h"
 #include "core/io/atomic_write.h"
@@ -283,27 +284,12 @@ std::vector<Item> heldout_items(const std::vector<const facts::Fact*>& fs) {
     return out;
 }
 
-// Never-seen statements: each forget prompt with up to two other answers of its relation (its options, then the
-// set's answers with the same first tag), never its own answer. Seeded.
+// Never-seen statements: each forget prompt with up to eight other answers of its relation (core/eval/never_seen.h):
+// a mean of probabilities is led by its few large ones, so a few answers per fact would make a noisy baseline.
 std::vector<Item> never_seen_items(const facts::FactSet& set, const std::vector<const facts::Fact*>& forget, uint64_t seed) {
-    std::map<std::string, std::vector<std::string>> by_tag;
-    for (const auto& f : set.facts)
-        if (!f.is_document() && !f.answer.empty() && !f.tags.empty()) by_tag[f.tags[0]].push_back(f.answer);
-    std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + 11);
     std::vector<Item> out;
-    for (size_t i = 0; i < forget.size(); ++i) {
-        const auto& f = *forget[i];
-        std::vector<std::string> cand;
-        auto add = [&](const std::string& a) {
-            if (!a.empty() && a != f.answer && a != f.new_answer && std::find(cand.begin(), cand.end(), a) == cand.end())
-                cand.push_back(a);
-        };
-        for (const auto& o : f.options) add(o);
-        if (!f.tags.empty())
-            for (const auto& a : by_tag[f.tags[0]]) add(a);
-        for (size_t j = cand.size(); j > 1; --j) std::swap(cand[j - 1], cand[rng() % j]);
-        for (size_t j = 0; j < std::min<size_t>(2, cand.size()); ++j) out.push_back({f.prompt, cand[j], (int)i});
-    }
+    for (size_t i = 0; i < forget.size(); ++i)
+        for (const auto& a : never_seen_answers(set, *forget[i], seed, 8)) out.push_back({forget[i]->prompt, a, (int)i});
     return out;
 }
 

@@ -13,8 +13,9 @@
 //   paraphrase      the facts' paraphrases (prompts the surgery never trained on)
 //   heldout         a template of the fact's relation that no corpus renders (core/corpus/templates.h)
 // Membership inference: Min-K%++ (Zhang et al., arXiv 2404.02936) and the loss, on the answer tokens, AUROC between
-// the forgotten facts and never-seen facts: each forget prompt with other answers of its relation (from the set's
-// options and same-relation answers): statements the model was never trained on, with the same prompts.
+// the forgotten facts and never-seen facts: each forget prompt with up to 8 other answers of its relation (the set's
+// options and same-relation answers, core/eval/never_seen.h): statements the model was never trained on, with the
+// same prompts.
 //
 // "Answer probability" here and everywhere in the project is the probability of the whole answer:
 // P(answer | prompt) = exp(Σ log p(answer token | prompt, answer so far)) (core/eval/answer_tokens.h).

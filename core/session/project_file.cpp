@@ -60,6 +60,7 @@ json config_json(const surgery::SurgeryConfig& c) {
             {"train_params", c.train_params},
             {"forget_nll_stop", c.forget_nll_stop},
             {"early_stop_past_bound", c.early_stop_past_bound},
+            {"forget_to_never_seen", c.forget_to_never_seen},
             {"retain_pool_per_step", c.retain_pool_per_step},
             {"kl_answers_only", c.kl_answers_only},
             {"npo_beta", c.npo_beta},
@@ -114,6 +115,7 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
     read(j, "train_params", &c.train_params, where);
     read(j, "forget_nll_stop", &c.forget_nll_stop, where);
     read(j, "early_stop_past_bound", &c.early_stop_past_bound, where);
+    read(j, "forget_to_never_seen", &c.forget_to_never_seen, where);
     read(j, "retain_pool_per_step", &c.retain_pool_per_step, where);
     read(j, "kl_answers_only", &c.kl_answers_only, where);
     read(j, "npo_beta", &c.npo_beta, where);

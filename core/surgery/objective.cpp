@@ -18,6 +18,10 @@ at::Tensor masked_nll(const at::Tensor& logp, const at::Tensor& targets, const a
     return masked_nll(target_logp_of(logp, targets), mask);
 }
 
+at::Tensor signed_masked_nll(const at::Tensor& target_logp, const at::Tensor& mask) {
+    return (-target_logp * mask).sum() / at::clamp_min(mask.abs().sum(), 1.0);
+}
+
 at::Tensor row_nll(const at::Tensor& target_logp, const at::Tensor& mask) {
     return (-target_logp * mask).sum(-1) / at::clamp_min(mask.sum(-1), 1.0);
 }
@@ -64,8 +68,8 @@ ObjectiveValue objective(const SurgeryConfig& cfg, const ObjectiveInputs& in) {
     auto mask = [&](Term t) { return in.mask[t].defined() ? in.mask[t] : at::zeros_like(lp); };
     const auto use = method_terms(cfg.method);
     ObjectiveValue v;
-    v.forget = masked_nll(lp, mask(kForget));
-    v.edit = masked_nll(lp, mask(kEdit));
+    v.forget = signed_masked_nll(lp, mask(kForget));
+    v.edit = signed_masked_nll(lp, mask(kEdit));
     v.update = masked_nll(lp, mask(kUpdate));
     // The KL is measured whenever θ's top-K log-probs are given, also by methods that do not train it.
     v.retain = cfg.method == Method::GradDiff ? masked_nll(lp, mask(kRetain))

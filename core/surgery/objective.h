@@ -34,6 +34,10 @@ at::Tensor masked_nll(const at::Tensor& logp, const at::Tensor& targets, const a
 // The same from target_logp [R, T] = log p(targets): masked_mean(-target_logp, mask).
 at::Tensor masked_nll(const at::Tensor& target_logp, const at::Tensor& mask);
 
+// The ascent terms' NLL with signed masks: Σ -target_logp·mask / max(Σ |mask|, 1). A -1 marks a row pulled back toward
+// its bound: minus its NLL, so that the ascent (which minimises -NLL) descends it. = masked_nll for masks of 0 and 1.
+at::Tensor signed_masked_nll(const at::Tensor& target_logp, const at::Tensor& mask);
+
 // Per-row mean NLL over the mask: [R]. Rows with an empty mask give 0.
 at::Tensor row_nll(const at::Tensor& logp, const at::Tensor& targets, const at::Tensor& mask);
 at::Tensor row_nll(const at::Tensor& target_logp, const at::Tensor& mask);   // target_logp [R, T]

@@ -42,8 +42,15 @@ struct SurgeryConfig {
     double forget_nll_stop = 2.0;    // a forget/edit-old fact leaves the ascent once its mean answer NLL reaches this (nats)
                                      // and its answer is no longer the top prediction
     // Early stop also waits until every forget / edit-old fact is past forget_nll_stop, not only off the top (the
-    // durable preset: a greedy flip leaves the answer likely enough to come back; docs/benchmarks.md).
+    // durable preset: a greedy flip leaves the answer likely enough to come back; docs/benchmarks.md); facts with a
+    // never-seen bound (below) together: their mean answer probability at most their mean never-seen level.
     bool early_stop_past_bound = false;
+    // Each forget / edit-old fact's bound is the never-seen level instead (at least forget_nll_stop): -log of θ0's
+    // mean probability of other answers of its relation after the same prompt (core/eval/never_seen.h), per answer
+    // token of the fact — the forgotten answer ends as likely as a statement the model never saw: kept within
+    // ±0.5 nats per token of it (an answer sunk far below is descended back). Facts with no such answers keep
+    // forget_nll_stop.
+    bool forget_to_never_seen = false;
     // Retain facts (the user's and the pool's): the KL term on the answer positions only, where a fact's
     // knowledge shows, instead of every position (documents: always every position). Measured on the demo
     // scenario: collateral exact match 93.4% -> 95.1% at the same weights.

@@ -9,6 +9,7 @@
 #include "core/common/memory_available.h"
 #include "core/eval/answer_tokens.h"
 #include "core/eval/exact_match.h"
+#include "core/eval/never_seen.h"
 #include "core/generate/generate.h"
 #include "core/model/lora.h"
 #include "core/model/model_loader.h"
@@ -40,6 +41,9 @@ struct Target {
 };
 
 using Clock = std::chrono::steady_clock;
+
+// Nats per answer token past its never-seen bound at which a forgotten row is descended back toward it.
+constexpr double kPullBackMargin = 0.5;
 
 std::vector<int32_t> chunk(const std::vector<int32_t>& ids, size_t from, size_t len) {
     std::vector<int32_t> out(ids.begin() + from, ids.begin() + std::min(ids.size(), from + len));
@@ -104,6 +108,19 @@ struct Trainer::Impl {
         }
     }
 
+    // The durable preset: other answers of each forget / edit row's relation after its prompt (never_seen_bounds).
+    struct NeverSeen {
+        size_t row;
+        std::string prompt;
+        std::vector<std::string> answers;
+    };
+    std::vector<NeverSeen> never_seen;
+    void note_never_seen(const facts::FactSet& set, const facts::Fact& f) {
+        if (!cfg.forget_to_never_seen) return;
+        auto answers = eval::never_seen_answers(set, f, cfg.seed + 0x5eed, 8);   // not the audit's draw
+        if (!answers.empty()) never_seen.push_back({rows.size() - 1, f.prompt, std::move(answers)});
+    }
+
     void build_rows(const facts::FactSet& set, const facts::FactSet& pool) {
         using facts::Kind;
         for (const auto& f : set.facts) {
@@ -116,10 +133,14 @@ struct Trainer::Impl {
             switch (f.kind) {
                 case Kind::Forget:
                     add_fact_row(f.prompt, f.answer, kForget, false);
+                    note_never_seen(set, f);
                     targets.push_back({kForget, prompt_ids, f.answer});
                     break;
                 case Kind::Update:
-                    if (!f.answer.empty()) add_fact_row(f.prompt, f.answer, kEdit, false);
+                    if (!f.answer.empty()) {
+                        add_fact_row(f.prompt, f.answer, kEdit, false);
+                        note_never_seen(set, f);
+                    }
                     add_fact_row(f.prompt, f.new_answer, kUpdate, false);
                     targets.push_back({kUpdate, prompt_ids, f.new_answer});
                     break;
@@ -284,6 +305,48 @@ struct Trainer::Impl {
                 zeros(1, lp.argmax).index_copy(0, p.where, lp.argmax.view({N, 1})).view({R, T})};
     }
 
+    // The durable preset's bounds: -log of θ0's mean probability of each row's never-seen answers (whole answers),
+    // spread over the row's own answer tokens, at least forget_nll_stop.
+    void never_seen_bounds() {
+        torch::NoGradGuard ng;
+        m.net->eval();
+        std::vector<Row> alt;
+        std::vector<size_t> owner;   // index into never_seen
+        for (size_t i = 0; i < never_seen.size(); ++i)
+            for (const auto& a : never_seen[i].answers) {
+                auto at = tokenize_answer(m.tok(), never_seen[i].prompt, a);
+                Row r;
+                r.ids = at.ids;
+                r.term = kForget;
+                r.target_from = r.answer_from = at.answer_start - 1;
+                alt.push_back(std::move(r));
+                owner.push_back(i);
+            }
+        std::vector<double> sum(never_seen.size(), 0.0), p(never_seen.size(), 0.0), n(never_seen.size(), 0.0);
+        for (size_t s = 0; s < alt.size(); s += 64) {
+            std::vector<Row*> part;
+            for (size_t j = s; j < std::min(alt.size(), s + 64); ++j) part.push_back(&alt[j]);
+            Batch b = make_batch_of(part);
+            auto logp = forward_logp(b, /*autocast=*/false);                                    // [R, T, V]
+            auto nll = row_nll(logp.gather(-1, b.targets.unsqueeze(-1)).squeeze(-1), b.seen[kForget]).to(at::kCPU);   // [R]
+            for (size_t j = 0; j < part.size(); ++j) {
+                const double len = (double)(part[j]->ids.size() - 1 - part[j]->target_from);
+                const double seq = nll[(int64_t)j].item<double>() * len;   // -log P(whole answer)
+                sum[owner[s + j]] += seq;
+                p[owner[s + j]] += std::exp(-seq);
+                n[owner[s + j]] += 1;
+            }
+        }
+        for (size_t i = 0; i < never_seen.size(); ++i) {
+            Row& r = rows[never_seen[i].row];
+            const double len = (double)(r.ids.size() - 1 - r.target_from);
+            // Halfway (in nats) between the answers' geometric and arithmetic mean probability: the first left the
+            // forgotten answers too unlikely to pass for never-seen ones, the second too likely to turn up in samples.
+            const double level = 0.5 * (sum[i] / n[i] - std::log(p[i] / n[i]));
+            r.nll_stop = std::max(cfg.forget_nll_stop, level / len);
+        }
+    }
+
     // θ0's top-K distribution on every retain row (the KL term), and, for NPO, its answer log-prob on every
     // forget/edit row. Rows no term compares with θ0 (update rows; forget rows of the other methods) skip it.
     void cache_reference() {
@@ -341,7 +404,7 @@ struct Trainer::Impl {
 
     std::vector<Row*> draw(Epoch& e, const std::vector<Row*>& from, size_t n, bool ascent) {
         const bool any_active = ascent && std::any_of(from.begin(), from.end(), [](Row* r) { return r->active; });
-        auto usable = [&](Row* r) { return !any_active || r->active; };
+        auto usable = [&](Row* r) { return !any_active || r->active || r->pull_back; };
         n = std::min(n, (size_t)std::count_if(from.begin(), from.end(), usable));
         std::vector<Row*> out;
         while (out.size() < n) {   // ends within two epochs: each holds every usable row
@@ -419,19 +482,33 @@ struct Trainer::Impl {
         return (double)ok / user.size();
     }
 
-    // Bounded ascent: a forget/edit row stays in the ascent while its answer NLL is below forget_nll_stop or its
+    // Bounded ascent: a forget/edit row stays in the ascent while its answer NLL is below its bound (bound_of) or its
     // answer is still the top prediction at every answer position (a flat distribution can keep a 2-nat answer
     // on top: greedy would still say it). Updates `active` of the rows of a batch from target_logp [R, T], the
     // log-probabilities of its targets, and argmax [R, T], the most likely tokens.
     static bool is_ascent(const Row& r) { return r.term == kForget || r.term == kEdit; }
+    double bound_of(const Row& r) const { return r.nll_stop >= 0 ? r.nll_stop : cfg.forget_nll_stop; }
     void update_active(const Batch& b, const at::Tensor& target_logp, const at::Tensor& argmax) {
         torch::NoGradGuard ng;
         auto asc = b.seen[kForget] + b.seen[kEdit];                                        // [R, T]
         auto nll = row_nll(target_logp, asc).to(at::kCPU);                                 // [R]
         auto on_top = ((argmax != b.targets).to(at::kFloat) * asc).sum(-1).eq(0).to(at::kCPU);   // [R]
-        for (size_t i = 0; i < b.rows.size(); ++i)
-            if (is_ascent(*b.rows[i]))
-                b.rows[i]->active = nll[i].item<double>() < cfg.forget_nll_stop || on_top[i].item<bool>();
+        for (size_t i = 0; i < b.rows.size(); ++i) {
+            Row& r = *b.rows[i];
+            if (!is_ascent(r)) continue;
+            const double v = nll[i].item<double>();
+            r.last_nll = v;
+            if (r.nll_stop < 0) {
+                r.active = v < bound_of(r) || on_top[i].item<bool>();
+                continue;
+            }
+            // A never-seen bound (durable) is a band: a row that reached it rests while within the margin either
+            // side, rejoins the ascent below it, and is pulled back above it — an answer sunk far below the
+            // never-seen level is as telling as one left too likely.
+            r.reached = r.reached || v >= r.nll_stop;
+            r.active = on_top[i].item<bool>() || v < r.nll_stop - (r.reached ? kPullBackMargin : 0.0);
+            r.pull_back = !r.active && v > r.nll_stop + kPullBackMargin;
+        }
     }
 
     void refresh_active() {
@@ -449,10 +526,26 @@ struct Trainer::Impl {
     bool targets_met(const EvalPoint& e, bool ascent, bool descent) const {
         bool any = false, ok = true;
         if (ascent && has(kForget)) any = true, ok = ok && e.forget_acc <= 0.0;
-        if (ascent && cfg.early_stop_past_bound)   // every forget / edit-old row past the bound (refresh_active)
-            ok = ok && std::none_of(rows.begin(), rows.end(), [](const Row& r) { return is_ascent(r) && r.active; });
+        if (ascent && cfg.early_stop_past_bound) ok = ok && past_bounds();
         if (descent && has(kUpdate)) any = true, ok = ok && e.update_acc >= 1.0;
         return any && ok;
+    }
+    // Every forget / edit-old row past its bound (as refresh_active left them); rows with a never-seen bound together:
+    // their mean answer probability at most the mean never-seen level (what the audit compares), not each row at its
+    // own (the last few rows crawl there while the collateral damage grows).
+    bool past_bounds() const {
+        double p = 0, level = 0;
+        for (const auto& r : rows) {
+            if (!is_ascent(r)) continue;
+            if (r.nll_stop < 0) {
+                if (r.active) return false;
+                continue;
+            }
+            const double len = (double)(r.ids.size() - 1 - r.target_from);
+            p += std::exp(-r.last_nll * len);
+            level += std::exp(-r.nll_stop * len);
+        }
+        return p <= level;
     }
     bool has(Term t) const {
         for (auto& r : rows)
@@ -478,6 +571,7 @@ struct Trainer::Impl {
 
         check_memory();
         choose_snapshot_device();
+        if (!never_seen.empty()) never_seen_bounds();
         cache_reference();
         take_snapshot();
         // Activation checkpointing for the training forwards of this run only (the model is shared).

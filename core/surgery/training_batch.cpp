@@ -26,8 +26,10 @@ Batch make_batch(const std::vector<Row*>& picked, int64_t K, const at::Device& d
         const int64_t L = (int64_t)r.ids.size() - 1;
         for (int64_t t = 0; t < L; ++t) in_a[i][t] = r.ids[t], tg_a[i][t] = r.ids[t + 1];
         masks[r.term][i].narrow(0, (int64_t)r.target_from, L - (int64_t)r.target_from).fill_(1.0);
-        // A forgotten row (bounded ascent) is still measured, but gets no gradient.
-        if (!r.active) seen_only[r.term][i].narrow(0, (int64_t)r.target_from, L - (int64_t)r.target_from).fill_(1.0);
+        // A forgotten row (bounded ascent) is still measured, but gets no gradient; one pulled back gets the opposite
+        // gradient (mask -1).
+        if (!r.active)
+            seen_only[r.term][i].narrow(0, (int64_t)r.target_from, L - (int64_t)r.target_from).fill_(r.pull_back ? 2.0 : 1.0);
         if (r.ref_idx.defined()) {
             ref_idx[i].narrow(0, 0, L).copy_(r.ref_idx);
             ref_logp[i].narrow(0, 0, L).copy_(r.ref_logp);

@@ -22,12 +22,16 @@ struct Row {
     at::Tensor ref_logp;         // [L-1, K] θ0 top-K log-probs (retain rows)
     double ref_seq_logp = 0;     // θ0 log-prob of the answer   (forget/edit rows, NPO)
     bool active = true;          // forget/edit rows leave the ascent once forgotten
+    double nll_stop = -1;        // forget/edit rows: their own bound (mean answer NLL, nats); < 0: the config's
+    bool pull_back = false;      // forget/edit rows sunk well past a never-seen bound: descended back toward it
+    bool reached = false;        // ... that has reached its never-seen bound once
+    double last_nll = 0;         // forget/edit rows: mean answer NLL when last measured
 };
 
 // Rows padded to the batch's longest, on the model's device.
 struct Batch {
     at::Tensor input, targets;       // [R, T] long
-    at::Tensor mask[kTerms];         // [R, T] float: positions that get a gradient
+    at::Tensor mask[kTerms];         // [R, T] float: positions that get a gradient (-1: a pull_back row, descended)
     at::Tensor seen[kTerms];         // [R, T] float: positions measured for the metrics (incl. forgotten rows)
     at::Tensor ref_idx, ref_logp;    // [R, T, K]
     at::Tensor ref_seq_logp;         // [R]
