@@ -181,6 +181,9 @@ private Q_SLOTS:
             eval::audit_original(original, set_, r);
         }
         QVERIFY(r.before_forget && r.before_forget->exact_match >= 0.75);
+        QVERIFY(r.before_paraphrase && r.before_paraphrase->n == 8);   // the tiny corpus: one paraphrase per fact
+        QVERIFY(r.before_paraphrase->exact_match >= 0.5);
+        QVERIFY(r.before_heldout && r.before_heldout->n == 8);
         const auto w = weights_of(e.m);
         std::vector<std::string> stages;
         eval::AuditCallbacks cb;

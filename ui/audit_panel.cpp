@@ -208,8 +208,14 @@ void AuditPanel::showAudit(int runId, const eval::AuditReport& r) {
     if (r.before_forget)
         row(tr("original model (before surgery)"), *r.before_forget, &*r.before_update_old, std::nullopt,
             tr("what the audit tries to bring back"));
-    for (const auto& a : r.attacks)
-        row(QString::fromStdString(a.title), a.forget, &a.update_old, a.pass, QString::fromStdString(a.rule));
+    for (const auto& a : r.attacks) {
+        const eval::AttackNumbers* base = a.id == "paraphrase" ? (r.before_paraphrase ? &*r.before_paraphrase : nullptr)
+                                          : a.id == "heldout"  ? (r.before_heldout ? &*r.before_heldout : nullptr)
+                                                               : nullptr;
+        QString rule = QString::fromStdString(a.rule);
+        if (base) rule += tr("; the original model: %1").arg(pct(base->exact_match));
+        row(QString::fromStdString(a.title), a.forget, &a.update_old, a.pass, rule);
+    }
     const auto& m = r.membership;
     auto mark = [](bool ok) {
         return ok ? QStringLiteral("<span style='background:#c8e6c9'>&nbsp;pass&nbsp;</span>")

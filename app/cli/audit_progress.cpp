@@ -43,6 +43,9 @@ void print_audit_summary(const eval::AuditReport& r) {
     for (const auto& a : r.attacks)
         std::printf("  %-44s %8.1f%% %9.3f %5d  %s (%s)\n", a.title.c_str(), 100 * a.forget.exact_match,
                     a.forget.answer_prob, a.forget.came_back, a.pass ? "pass" : "FAIL", a.rule.c_str());
+    if (r.before_paraphrase && r.before_heldout)
+        std::printf("  (the original model: paraphrases %.1f%%, held-out template %.1f%%)\n",
+                    100 * r.before_paraphrase->exact_match, 100 * r.before_heldout->exact_match);
     std::printf("  forgotten answers' probability %.4f vs never-seen answers' %.4f: %s\n", r.forget_prob, r.never_seen_prob,
                 r.forget_prob_pass ? "pass" : "FAIL");
     std::printf("  membership inference AUROC: Min-K%%++ %.3f, loss %.3f (%d forgotten vs %d never-seen): %s\n",

@@ -308,6 +308,9 @@ void audit_original(LoadedModel& original, const facts::FactSet& set, AuditRepor
     const auto s = audit_sets(set);
     report.before_forget = numbers(s.forget, probe(original, s.forget), {});
     report.before_update_old = numbers(s.update_old, probe(original, s.update_old), {});
+    const auto pi = paraphrase_items(s.forget_facts), hi = heldout_items(s.forget_facts);
+    report.before_paraphrase = numbers(pi, probe(original, pi), {});
+    report.before_heldout = numbers(hi, probe(original, hi), {});
     if (was_training) original.net->train();
 }
 
@@ -496,9 +499,12 @@ std::string AuditReport::to_json() const {
                        {"max_relearn_back", thresholds.max_relearn_back},
                        {"max_sampling_excess", thresholds.max_sampling_excess},
                        {"mia_band", thresholds.mia_band}};
-    j["before"] = before_forget ? nlohmann::json{{"forget", numbers_json(*before_forget)},
-                                                 {"update_old", numbers_json(*before_update_old)}}
-                                : nlohmann::json();
+    j["before"] = nlohmann::json();
+    if (before_forget) {
+        j["before"] = {{"forget", numbers_json(*before_forget)}, {"update_old", numbers_json(*before_update_old)}};
+        if (before_paraphrase) j["before"]["paraphrase"] = numbers_json(*before_paraphrase);
+        if (before_heldout) j["before"]["heldout"] = numbers_json(*before_heldout);
+    }
     j["probability"] = {{"forget", forget_prob}, {"never_seen", never_seen_prob},
                         {"never_seen_sampling", never_seen_sampling}, {"pass", forget_prob_pass}};
     nlohmann::json attacks_j = nlohmann::json::array();
@@ -542,6 +548,10 @@ std::string AuditReport::to_markdown() const {
              (a.update_old.n ? p3(a.update_old.answer_prob) : std::string("–")) + " | " + (a.pass ? "pass" : "FAIL") +
              " (" + a.rule + ") |\n";
     }
+    if (before_paraphrase && before_heldout)
+        o += "\nThe original model answered the forget facts' paraphrases " + pc(before_paraphrase->exact_match) +
+             " and their held-out template " + pc(before_heldout->exact_match) +
+             " (what the rephrasing attacks could bring back).\n";
     std::snprintf(b, sizeof b,
                   "\nMembership inference (forgotten vs never-seen answers, %d vs %d): Min-K%%++ AUROC %.3f, loss AUROC "
                   "%.3f: %s (0.5 ± %.2f)\n",

@@ -79,6 +79,8 @@ struct AuditReport {
     AuditOptions options;
     AuditThresholds thresholds;
     std::optional<AttackNumbers> before_forget, before_update_old;   // the original model (when given)
+    // ... on the forget facts' paraphrases and held-out template: how much the rephrasing attacks can bring back
+    std::optional<AttackNumbers> before_paraphrase, before_heldout;
     double never_seen_prob = 0;           // mean P(answer) of the never-seen answers, edited model
     double never_seen_sampling = 0;       // mean P(in n samples) of the same
     double forget_prob = 0;               // mean P(answer) of the forget facts, edited model
