@@ -78,8 +78,8 @@ AuditPanel::AuditPanel(SessionController* controller, AppSettings* settings, QWi
     attacks_->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     attacks_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     attacks_->horizontalHeader()->setStretchLastSection(true);
-    attacks_->setColumnWidth(0, 300);
-    for (int c = 1; c <= 5; ++c) attacks_->setColumnWidth(c, 120);
+    attacks_->setColumnWidth(0, 280);
+    for (int c = 1; c <= 5; ++c) attacks_->setColumnWidth(c, 145);
     attacks_->horizontalHeaderItem(2)->setToolTip(tr("P(whole answer | prompt), the mean over the facts"));
     attacks_->horizontalHeaderItem(3)->setToolTip(tr("Facts answered again that the edited model no longer answered"));
     levels_ = new QLabel(this);

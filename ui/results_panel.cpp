@@ -125,7 +125,7 @@ ResultsPanel::ResultsPanel(SessionController* controller, AppSettings* settings,
     metrics_->horizontalHeader()->setStretchLastSection(true);
     metrics_->setColumnWidth(0, 120);
     metrics_->setColumnWidth(1, 45);
-    metrics_->setColumnWidth(2, 190);
+    metrics_->setColumnWidth(2, 240);
     metrics_->setColumnWidth(3, 75);
     metrics_->setColumnWidth(4, 75);
     metrics_->setColumnWidth(5, 160);

@@ -67,10 +67,9 @@ void ScreenshotDriver::afterModel() {
     form->applyPreset(plan_.preset);
     auto cfg = form->config();
     if (plan_.steps > 0) cfg.steps = plan_.steps;
-    if (!plan_.lora.isEmpty()) {
-        cfg.lora = plan_.lora.toStdString();
-        form->setAdvancedVisible(true);
-    }
+    // LoRA as the plan says, not as a previous screenshot left it in the (shared) screenshot settings file.
+    cfg.lora = plan_.lora.toStdString();
+    if (!plan_.lora.isEmpty()) form->setAdvancedVisible(true);
     form->setConfig(cfg);
     stage_ = 2;
     w_->factsPanel()->askAction()->trigger();   // fills "Model says" (runs before the surgery: the worker is serial)
