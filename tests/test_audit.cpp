@@ -17,6 +17,7 @@
 #include "core/surgery/demo_scenario.h"
 #include "core/surgery/trainer.h"
 #include "tests/cli_process.h"
+#include "tests/test_tensors.h"
 
 #include <torch/torch.h>
 
@@ -41,7 +42,7 @@ std::vector<at::Tensor> weights_of(LoadedModel& m) {
 bool same_weights(LoadedModel& m, const std::vector<at::Tensor>& w) {
     size_t i = 0;
     for (auto& [n, t] : hf_named_tensors(m.net))
-        if (!at::equal(t, w[i++])) return false;
+        if (!test::bit_equal(t, w[i++])) return false;
     return true;
 }
 

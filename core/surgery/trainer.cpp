@@ -42,6 +42,9 @@ struct Target {
 
 using Clock = std::chrono::steady_clock;
 
+// Positions a row trains (a fact row: its answer tokens).
+double trained_positions(const Row& r) { return (double)(r.ids.size() - 1 - r.target_from); }
+
 // Nats per answer token past its never-seen bound at which a forgotten row is descended back toward it.
 constexpr double kPullBackMargin = 0.5;
 
@@ -330,7 +333,7 @@ struct Trainer::Impl {
             auto logp = forward_logp(b, /*autocast=*/false);                                    // [R, T, V]
             auto nll = row_nll(logp.gather(-1, b.targets.unsqueeze(-1)).squeeze(-1), b.seen[kForget]).to(at::kCPU);   // [R]
             for (size_t j = 0; j < part.size(); ++j) {
-                const double len = (double)(part[j]->ids.size() - 1 - part[j]->target_from);
+                const double len = trained_positions(*part[j]);
                 const double seq = nll[(int64_t)j].item<double>() * len;   // -log P(whole answer)
                 sum[owner[s + j]] += seq;
                 p[owner[s + j]] += std::exp(-seq);
@@ -339,7 +342,7 @@ struct Trainer::Impl {
         }
         for (size_t i = 0; i < never_seen.size(); ++i) {
             Row& r = rows[never_seen[i].row];
-            const double len = (double)(r.ids.size() - 1 - r.target_from);
+            const double len = trained_positions(r);
             // Halfway (in nats) between the answers' geometric and arithmetic mean probability: the first left the
             // forgotten answers too unlikely to pass for never-seen ones, the second too likely to turn up in samples.
             const double level = 0.5 * (sum[i] / n[i] - std::log(p[i] / n[i]));
@@ -541,7 +544,7 @@ struct Trainer::Impl {
                 if (r.active) return false;
                 continue;
             }
-            const double len = (double)(r.ids.size() - 1 - r.target_from);
+            const double len = trained_positions(r);
             p += std::exp(-r.last_nll * len);
             level += std::exp(-r.nll_stop * len);
         }
