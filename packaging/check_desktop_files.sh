@@ -24,7 +24,7 @@ update-mime-database "$mime" 2>/dev/null
 grep -qx 'application/x-llm-surgery-project:\*\.llmsproj' "$mime/globs" ||
   { echo "check_desktop_files: $id.mime.xml does not map *.llmsproj to application/x-llm-surgery-project" >&2; exit 1; }
 
-newest=$(sed -n 's/.*<release version="\([^"]*\)".*/\1/p' "$id.metainfo.xml" | head -n 1)
+newest=$(sed -n '/<release version="/{s/.*<release version="\([^"]*\)".*/\1/p;q}' "$id.metainfo.xml")
 if [ "$newest" != "$version" ]; then
   echo "check_desktop_files: the newest <release> in $id.metainfo.xml is \"$newest\" but project() says $version:" \
        "add <release version=\"$version\" date=\"YYYY-MM-DD\"/> at the top of <releases>" >&2

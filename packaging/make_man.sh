@@ -84,7 +84,7 @@ wrong and what to do; the exit status is 0 on success and non\-zero on an error.
 .SH COMMANDS
 EOF
     while IFS= read -r name; do
-      summary=$(printf '%s\n' "$list" | sed -n "s/^  $name  *//p" | head -n 1)
+      summary=$(sed -n "/^  $name /{s/^  $name  *//p;q}" <<<"$list")
       printf '.TP\n.B %s\n' "$(printf '%s' "$name" | esc)"
       printf '%s\n' "$summary" | esc
     done <<<"$commands"

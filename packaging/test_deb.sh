@@ -66,14 +66,16 @@ if [ "$inside" = 1 ]; then
   in_root dpkg -i "/tmp/$deb_name" >"$work/dpkg-install.log" 2>&1 ||
     { cat "$work/dpkg-install.log" >&2; die "dpkg -i failed in the clean root (log above)"; }
   sed 's/^/  /' "$work/dpkg-install.log"
-  in_root dpkg-query -W -f='${Status}\n' llm-surgery | grep -qx 'install ok installed' ||
+  # (grep without -q reads all its input: under pipefail, grep -q exiting at the first match can kill the writer
+  # with SIGPIPE and fail the pipeline at random.)
+  grep -qx 'install ok installed' <<<"$(in_root dpkg-query -W -f='${Status}\n' llm-surgery)" ||
     die "dpkg does not list llm-surgery as installed"
 
   # No path of the build machine in what was installed (the programs find everything relative to themselves).
   for f in $(in_root dpkg-query -L llm-surgery); do
     [ -f "$root$f" ] && [ ! -L "$root$f" ] || continue
     case "$f" in
-      *.gz) if zcat "$root$f" | grep -qF -e "$src/"; then die "$f holds the build machine's path $src"; fi ;;
+      *.gz) if zcat "$root$f" | grep -F -e "$src/" >/dev/null; then die "$f holds the build machine's path $src"; fi ;;
       *) if grep -qF -e "$src/" "$root$f"; then die "$f holds the build machine's path $src"; fi ;;
     esac
   done
@@ -82,9 +84,9 @@ if [ "$inside" = 1 ]; then
   info=$(in_root llm-surgery-cli info /tmp/model 2>&1) || { echo "$info" >&2; die "llm-surgery-cli info failed"; }
   echo "$info" | sed 's/^/  /'
   json=$(in_root llm-surgery-cli info /tmp/model --json 2>&1) || { echo "$json" >&2; die "info --json failed"; }
-  echo "$json" | grep -q '"kind": *"SentencePiece' ||
+  grep -q '"kind": *"SentencePiece' <<<"$json" ||
     { echo "$json" >&2; die "the tiny model's SentencePiece tokenizer did not load (the plugin?)"; }
-  if echo "$json" | grep -q '"error"'; then echo "$json" >&2; die "info reports an error"; fi
+  if grep -q '"error"' <<<"$json"; then echo "$json" >&2; die "info reports an error"; fi
 
   corpus=$(in_root llm-surgery-cli corpus --out /tmp/corpus --preset tiny 2>&1) ||
     { echo "$corpus" >&2; die "llm-surgery-cli corpus (the installed world data) failed"; }
@@ -112,7 +114,7 @@ if [ "$inside" = 1 ]; then
   [ -z "$out_dir" ] || cp "$root/tmp/shot.png" "$out_dir/installed-app.png"
 
   for page in llm-surgery llm-surgery-cli; do
-    zcat "$root/usr/share/man/man1/$page.1.gz" | grep -q '^\.TH' || die "man page $page.1 is missing or empty"
+    zcat "$root/usr/share/man/man1/$page.1.gz" | grep '^\.TH' >/dev/null || die "man page $page.1 is missing or empty"
   done
   grep -q 'application/x-llm-surgery-project' "$root/usr/share/mime/globs" 2>/dev/null ||
     die "the project file type is not registered (shared-mime-info's trigger did not see the package's MIME file)"
