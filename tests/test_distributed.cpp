@@ -1,0 +1,329 @@
+// Data-parallel surgery on c10d (core/distributed/process_group.h): torchrun's environment read strictly, the
+// bucketed gradient sum, and the CLI as N processes on loopback Gloo — the same losses and weights as one process,
+// started by --nproc or by torchrun's variables; a rank that dies or never comes makes the others fail with a
+// message, in bounded time, writing nothing.
+#include "core/common/error.h"
+#include "core/distributed/process_group.h"
+#include "core/io/safetensors.h"
+#include "tests/cli_process.h"
+#include "tests/test_files.h"
+
+#include <QtTest/QtTest>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <map>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+namespace {
+
+const QString kTiny = QString(LLMS_TEST_DATA) + "/tiny-llama";
+
+// A loopback port free at the time of asking (the kernel's choice for a socket bound to port 0).
+int free_port() {
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t n = sizeof a;
+    if (s < 0 || ::bind(s, (sockaddr*)&a, sizeof a) != 0 || ::getsockname(s, (sockaddr*)&a, &n) != 0) qFatal("no free port");
+    ::close(s);
+    return ntohs(a.sin_port);
+}
+
+std::string fact_line(const char* kind, const std::string& prompt, const std::string& answer,
+                      const std::string& new_answer = {}) {
+    nlohmann::json j = {{"kind", kind}, {"prompt", prompt}, {"answer", answer}};
+    if (!new_answer.empty()) j["new_answer"] = new_answer;
+    return j.dump() + "\n";
+}
+
+// Facts for the tiny model: 4 forget, 3 updates (old + new answer rows), 5 retain. The answers need not be the
+// model's own: the test compares the arithmetic of one and two processes, not what the model learns.
+std::string facts() {
+    std::string f;
+    for (auto p : {"Water is", "The sky was", "Once upon a time", "The little dog"}) f += fact_line("forget", p, " a big");
+    for (auto p : {"The king of", "She went to", "Tom liked"}) f += fact_line("update", p, " the", " Paris");
+    for (auto p : {"Hi there.", "The river flows", "Numbers like 12", "He said", "They played"})
+        f += fact_line("retain", p, " and");
+    return f;
+}
+
+// One run's command line: 10 steps, every step the same work (no early stop, no check before the last step).
+QStringList surgery_args(const QString& facts_file, const QString& out, const QString& metrics) {
+    return {"surgery", kTiny, "--facts", facts_file, "--out", out, "--steps", "10", "--no-early-stop",
+            "--eval-every", "100", "--pool-rows", "6", "--batch-size", "3", "--seed", "7", "--metrics", metrics};
+}
+
+std::vector<nlohmann::json> read_jsonl(const QString& path) {
+    std::vector<nlohmann::json> out;
+    std::istringstream in(llms::test::read_bytes(path.toStdString()));
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+}
+
+QProcessEnvironment rank_env(int rank, int world, int port) {
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert("RANK", QString::number(rank));
+    env.insert("LOCAL_RANK", QString::number(rank));
+    env.insert("WORLD_SIZE", QString::number(world));
+    env.insert("MASTER_ADDR", "127.0.0.1");
+    env.insert("MASTER_PORT", QString::number(port));
+    env.insert("OMP_NUM_THREADS", "1");
+    return env;
+}
+
+// The largest |a - b| / max(|a|, |b|, floor) over the steps and the loss terms.
+double max_relative_difference(const std::vector<nlohmann::json>& a, const std::vector<nlohmann::json>& b,
+                               double floor = 1e-6) {
+    double worst = 0;
+    for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+        for (auto key : {"total", "forget", "edit", "update", "retain"}) {
+            const double x = a[i][key].get<double>(), y = b[i][key].get<double>();
+            worst = std::max(worst, std::abs(x - y) / std::max({std::abs(x), std::abs(y), floor}));
+        }
+    return worst;
+}
+
+}  // namespace
+
+class TestDistributed : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void launch_env_data() {
+        QTest::addColumn<QStringList>("vars");   // NAME=VALUE
+        QTest::addColumn<int>("rank");
+        QTest::addColumn<int>("world");
+        QTest::addColumn<QString>("error");      // part of the message; empty: no error
+        QTest::newRow("none: one process") << QStringList{} << 0 << 1 << "";
+        QTest::newRow("torchrun") << QStringList{"RANK=1", "WORLD_SIZE=2", "LOCAL_RANK=1", "MASTER_ADDR=127.0.0.1",
+                                                 "MASTER_PORT=29500"} << 1 << 2 << "";
+        QTest::newRow("world of one") << QStringList{"RANK=0", "WORLD_SIZE=1"} << 0 << 1 << "";
+        QTest::newRow("rank alone") << QStringList{"RANK=0"} << 0 << 1 << "sets RANK but not WORLD_SIZE";
+        QTest::newRow("rank too large") << QStringList{"RANK=2", "WORLD_SIZE=2", "MASTER_ADDR=h", "MASTER_PORT=1"}
+                                        << 0 << 1 << "RANK=\"2\" is not a whole number in 0..1";
+        QTest::newRow("not a number") << QStringList{"RANK=0", "WORLD_SIZE=two"} << 0 << 1 << "WORLD_SIZE=\"two\"";
+        QTest::newRow("no master") << QStringList{"RANK=0", "WORLD_SIZE=2", "MASTER_PORT=29500"} << 0 << 1
+                                   << "MASTER_ADDR is not set";
+        QTest::newRow("bad port") << QStringList{"RANK=0", "WORLD_SIZE=2", "MASTER_ADDR=h", "MASTER_PORT=70000"} << 0
+                                  << 1 << "MASTER_PORT=\"70000\"";
+    }
+    void launch_env() {
+        QFETCH(QStringList, vars);
+        QFETCH(int, rank);
+        QFETCH(int, world);
+        QFETCH(QString, error);
+        std::map<std::string, std::string> env;
+        for (const auto& v : vars) env[v.section('=', 0, 0).toStdString()] = v.section('=', 1).toStdString();
+        auto get = [&](const char* name) -> const char* {
+            auto it = env.find(name);
+            return it == env.end() ? nullptr : it->second.c_str();
+        };
+        llms::dist::LaunchEnv e;
+        const auto msg = llms::test::error_of([&] { e = llms::dist::launch_env(get); });
+        if (!error.isEmpty()) {
+            QVERIFY2(msg.find(error.toStdString()) != std::string::npos, msg.c_str());
+            return;
+        }
+        QVERIFY2(msg.empty(), msg.c_str());
+        QCOMPARE(e.rank, rank);
+        QCOMPARE(e.world, world);
+    }
+
+    // Two ranks in one process (two threads): the bucketed sum of tensors of several shapes, in buckets small
+    // enough that they are several (one of them a tensor larger than a bucket), and the sum of numbers.
+    void group_sums_across_ranks() {
+        const int port = free_port();
+        std::vector<at::Tensor> got[2];
+        std::vector<double> numbers[2];
+        std::string errors[2];
+        auto rank = [&](int r) {
+            try {
+                llms::dist::LaunchEnv env;
+                env.rank = r, env.world = 2, env.master_addr = "127.0.0.1", env.master_port = port;
+                llms::dist::Group g(env, std::chrono::seconds(30));
+                std::vector<at::Tensor> t;
+                for (int64_t n : {3, 1000, 5, 70000, 7}) t.push_back(at::arange(n, at::kFloat) * (r + 1) + r);
+                t.push_back(at::full({4, 6}, 0.5f * (r + 1)));
+                g.sum(t, /*bucket_bytes=*/4096);
+                got[r] = t;
+                numbers[r] = {1.0 + r, -2.0 * r};
+                g.sum(numbers[r]);
+                if (g.any(r == 1) != true || g.any(false) != false) errors[r] = "any() is wrong";
+            } catch (const std::exception& e) {
+                errors[r] = e.what();
+            }
+        };
+        std::thread t0(rank, 0), t1(rank, 1);
+        t0.join(), t1.join();
+        QVERIFY2(errors[0].empty() && errors[1].empty(), (errors[0] + " | " + errors[1]).c_str());
+        for (int r = 0; r < 2; ++r) {
+            const std::vector<int64_t> sizes = {3, 1000, 5, 70000, 7};
+            for (size_t i = 0; i < sizes.size(); ++i) {   // (x + 0) + (2x + 1) = 3x + 1
+                const auto want = at::arange(sizes[i], at::kFloat) * 3 + 1;
+                QVERIFY(at::equal(got[r][i], want));
+            }
+            QVERIFY(at::equal(got[r][5], at::full({4, 6}, 1.5f)));
+            QCOMPARE(numbers[r], (std::vector<double>{3.0, -2.0}));
+        }
+    }
+
+    // The same math: 10 steps of one process, of two started by --nproc and of two started with torchrun's
+    // variables give the same losses (1e-5 relative) and weights; rank 0 alone writes.
+    void two_processes_give_the_single_process_losses() {
+        QTemporaryDir dir;
+        const QString facts_file = dir.filePath("facts.jsonl");
+        llms::test::write_bytes(facts_file.toStdString(), facts());
+
+        auto env1 = QProcessEnvironment::systemEnvironment();
+        env1.insert("OMP_NUM_THREADS", "1");
+        QProcess one;
+        one.setProcessEnvironment(env1);
+        one.start(LLMS_CLI, surgery_args(facts_file, dir.filePath("one"), dir.filePath("one.jsonl")));
+        QVERIFY(one.waitForFinished(300000));
+        QVERIFY2(one.exitCode() == 0, one.readAllStandardError().constData());
+
+        const auto nproc = llms::test::run_process(
+            LLMS_CLI, surgery_args(facts_file, dir.filePath("two"), dir.filePath("two.jsonl")) << "--nproc" << "2", 300000);
+        QVERIFY2(nproc.code == 0, nproc.err.constData());
+        QVERIFY2(nproc.err.contains("data parallel: 2 ranks"), nproc.err.constData());
+
+        // torchrun's way: each rank a process of its own with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT.
+        const int port = free_port();
+        QProcess ranks[2];
+        for (int r = 0; r < 2; ++r) {
+            ranks[r].setProcessEnvironment(rank_env(r, 2, port));
+            ranks[r].start(LLMS_CLI, surgery_args(facts_file, dir.filePath("env"), dir.filePath("env.jsonl")));
+        }
+        for (auto& p : ranks) {
+            QVERIFY(p.waitForFinished(300000));
+            QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        }
+
+        const auto a = read_jsonl(dir.filePath("one.jsonl")), b = read_jsonl(dir.filePath("two.jsonl")),
+                   c = read_jsonl(dir.filePath("env.jsonl"));
+        QCOMPARE(a.size(), (size_t)10);
+        QCOMPARE(b.size(), (size_t)10);
+        QCOMPARE(c.size(), (size_t)10);
+        // The run is not trivial: every term is there and the losses move.
+        QVERIFY(a[0]["forget"].get<double>() > 0 && a[0]["update"].get<double>() > 0);
+        QVERIFY(a[9]["retain"].get<double>() > 0);
+        QVERIFY(std::abs(a[9]["total"].get<double>() - a[0]["total"].get<double>()) > 1e-3);
+        const double d_nproc = max_relative_difference(a, b), d_env = max_relative_difference(a, c);
+        qInfo("largest relative difference to one process over 10 steps: --nproc %.2e, torchrun variables %.2e",
+              d_nproc, d_env);
+        QVERIFY2(d_nproc < 1e-5, qPrintable(QString::number(d_nproc)));
+        QVERIFY2(d_env < 1e-5, qPrintable(QString::number(d_env)));
+        for (size_t i = 0; i < a.size(); ++i) QCOMPARE(b[i]["step"].get<int>(), (int)i + 1);
+
+        // The weights: those of one process, up to rounding.
+        const auto w1 = llms::io::SafetensorsFile::open((dir.filePath("one") + "/model.safetensors").toStdString());
+        const auto w2 = llms::io::SafetensorsFile::open((dir.filePath("two") + "/model.safetensors").toStdString());
+        int compared = 0;
+        for (const auto& info : w1.tensors()) {
+            const std::string& name = info.name;
+            const auto x = w1.read(name).to(at::kFloat), y = w2.read(name).to(at::kFloat);
+            const double scale = std::max(x.abs().max().item<double>(), 1e-3);
+            QVERIFY2((x - y).abs().max().item<double>() <= 1e-5 * scale, name.c_str());
+            ++compared;
+        }
+        QVERIFY(compared > 5);
+        // Rank 0 wrote the model and its report; nothing else appeared (no second output, no rank's temporary).
+        QStringList entries = QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden);
+        entries.sort();
+        QCOMPARE(entries, (QStringList{"env", "env.jsonl", "facts.jsonl", "one", "one.jsonl", "two", "two.jsonl"}));
+    }
+
+    // Faults: a rank killed mid-run makes rank 0 exit with a message naming the failed collective, well within
+    // the timeout; a rank that never comes makes rank 0 fail after the timeout; nothing is written either way.
+    void a_dead_rank_stops_the_others_and_nothing_is_written() {
+        QTemporaryDir dir;
+        const QString facts_file = dir.filePath("facts.jsonl"), out = dir.filePath("edited");
+        llms::test::write_bytes(facts_file.toStdString(), facts());
+        QStringList args = surgery_args(facts_file, out, dir.filePath("m.jsonl"));
+        args.replace(args.indexOf("10"), "100000");
+        const int port = free_port();
+        QProcess ranks[2];
+        for (int r = 0; r < 2; ++r) {
+            auto env = rank_env(r, 2, port);
+            env.insert("LLMS_DIST_TIMEOUT_S", "120");
+            ranks[r].setProcessEnvironment(env);
+            ranks[r].start(LLMS_CLI, args);
+        }
+        QByteArray err;
+        QVERIFY(QTest::qWaitFor([&] {   // the progress line: rank 0 is training
+            ranks[0].waitForReadyRead(100);
+            err += ranks[0].readAllStandardError();
+            return err.contains("step ") || ranks[0].state() == QProcess::NotRunning;
+        }, 240000));
+        QVERIFY2(ranks[0].state() == QProcess::Running, err.constData());
+        ::kill((pid_t)ranks[1].processId(), SIGKILL);
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(ranks[0].waitForFinished(60000));   // half the timeout: the closed sockets tell it at once
+        ranks[1].waitForFinished();
+        err += ranks[0].readAllStandardError();
+        qInfo("rank 0 exited %.1f s after rank 1 was killed", t.elapsed() / 1000.0);
+        QVERIFY(ranks[0].exitCode() != 0);
+        QVERIFY2(err.contains("rank 0 of 2:") && err.contains("writes nothing"), err.constData());
+        QVERIFY(!QFileInfo::exists(out));
+        QVERIFY(!QFileInfo::exists(dir.filePath("m.jsonl")));
+
+        // Rank 1 never starts: rank 0 gives up after LLMS_DIST_TIMEOUT_S.
+        QProcess alone;
+        auto env = rank_env(0, 2, free_port());
+        env.insert("LLMS_DIST_TIMEOUT_S", "3");
+        alone.setProcessEnvironment(env);
+        t.restart();
+        alone.start(LLMS_CLI, args);
+        QVERIFY(alone.waitForFinished(60000));
+        const QByteArray alone_err = alone.readAllStandardError();
+        QVERIFY(alone.exitCode() != 0);
+        QVERIFY2(alone_err.contains("could not join the other ranks"), alone_err.constData());
+        QVERIFY(!QFileInfo::exists(out));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
+                 QStringList{"facts.jsonl"});
+    }
+
+    // What the CLI refuses before starting anything.
+    void bad_launches_are_refused() {
+        QTemporaryDir dir;
+        const QString facts_file = dir.filePath("facts.jsonl");
+        llms::test::write_bytes(facts_file.toStdString(), facts());
+        const auto args = surgery_args(facts_file, dir.filePath("o"), dir.filePath("m.jsonl"));
+        auto r = llms::test::run_process(LLMS_CLI, QStringList(args) << "--nproc" << "0");
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("--nproc expects a number of processes from 1 to 256"), r.err.constData());
+
+        QProcess p;   // --nproc inside a launched rank
+        p.setProcessEnvironment(rank_env(0, 2, free_port()));
+        p.start(LLMS_CLI, QStringList(args) << "--nproc" << "2");
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY(p.readAllStandardError().contains("--nproc starts the ranks itself"));
+
+        QProcess q;   // a malformed environment
+        auto env = QProcessEnvironment::systemEnvironment();
+        env.insert("RANK", "0");
+        env.remove("WORLD_SIZE");
+        q.setProcessEnvironment(env);
+        q.start(LLMS_CLI, args);
+        QVERIFY(q.waitForFinished(60000));
+        QCOMPARE(q.exitCode(), 1);
+        QVERIFY(q.readAllStandardError().contains("sets RANK but not WORLD_SIZE"));
+        QVERIFY(!QFileInfo::exists(dir.filePath("o")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDistributed)
+#include "test_distributed.moc"
