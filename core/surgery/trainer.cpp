@@ -162,6 +162,28 @@ struct Trainer::Impl {
         int next[kTerms + 1] = {0};
         for (auto& r : rows) r.rank = next[r.pool ? kTerms : r.term]++ % dp.size();
     }
+    // Every rank must build the same rows and draw the same batches: checked once, by a hash of the rows and of the
+    // settings that steer the draws, summed across the ranks (a rank given another fact file, pool or seed fails
+    // here with a message instead of training on a batch the others do not have).
+    void check_same_rows() {
+        if (dp.size() == 1) return;
+        uint64_t h = 1469598103934665603ull;   // FNV-1a
+        auto mix = [&](uint64_t x) { h = (h ^ x) * 1099511628211ull; };
+        for (const auto& r : rows) {
+            for (int32_t id : r.ids) mix((uint64_t)(uint32_t)id);
+            mix((uint64_t)r.term * 2 + r.pool), mix(r.target_from);
+        }
+        for (uint64_t x : {(uint64_t)cfg.seed, (uint64_t)cfg.steps, (uint64_t)cfg.batch_size,
+                           (uint64_t)cfg.retain_pool_per_step, (uint64_t)cfg.eval_every, (uint64_t)cfg.method})
+            mix(x);
+        const double mine = (double)(h >> 24);   // 40 bits: a sum over up to 2^13 ranks stays exact in a double
+        std::vector<double> sum{mine};
+        dp.sum(sum);
+        if (sum[0] != mine * dp.size())
+            throw Error(dp.name() + ": the ranks built different training rows or settings: every rank must be given "
+                        "the same model, fact file, retain pool and options (and the same tokenizer)");
+    }
+
     std::vector<Row*> mine(const std::vector<Row*>& from) const {
         std::vector<Row*> out;
         for (Row* r : from)
@@ -549,6 +571,7 @@ struct Trainer::Impl {
         if (!any) throw Error("nothing to do: the fact set has no facts for method " + method_name(M));
 
         check_memory();
+        check_same_rows();
         choose_snapshot_device();
         cache_reference();
         take_snapshot();
