@@ -4,6 +4,7 @@
 #include "app/cli/pretrain_progress.h"
 #include "app/cli/training_process.h"
 #include "core/common/error.h"
+#include "core/distributed/process_group.h"
 #include "core/pretrain/pretrain.h"
 
 #include <cstdio>
@@ -15,7 +16,7 @@ namespace {
 
 int run(const std::vector<std::string>& argv) {
     Args a(argv, {"json", "overwrite"});
-    a.check_known({"corpus", "out", "preset", "steps", "seed", "threads", "json", "overwrite"});
+    a.check_known({"corpus", "out", "preset", "steps", "seed", "threads", "json", "overwrite", "nproc"});
     if (!a.positional().empty()) throw Error("unexpected argument \"" + a.positional()[0] + "\" (see --help)");
     pretrain::Options o;
     o.corpus = a.require("corpus");
@@ -28,9 +29,26 @@ int run(const std::vector<std::string>& argv) {
     o.threads = a.get_int("threads", 0);
     if (o.threads < 0) throw Error("--threads must be at least 1");
     o.overwrite = a.flag("overwrite");
+    // Data parallel (core/distributed/): --nproc N starts N ranks of this command; under torchrun this is one rank.
+    const auto launch = dist::launch_env();
+    if (a.has("nproc")) {
+        if (launch.distributed())
+            throw Error("--nproc starts the ranks itself: give it without torchrun (WORLD_SIZE is set here)");
+        std::vector<std::string> rank_argv{"pretrain"};
+        for (size_t i = 0; i < argv.size(); ++i)
+            if (argv[i] == "--nproc") ++i;
+            else rank_argv.push_back(argv[i]);
+        return dist::run_ranks(a.get_int("nproc", 1), rank_argv, dist::collective_timeout());
+    }
 
     prepare_training_process("pretrain", argv);
     o.stop = &install_interrupt_flag();
+    dist::Group group(launch, dist::collective_timeout());
+    o.group = &group;
+    if (!group.is_root()) {   // trains its share; rank 0 prints, evaluates and writes
+        const pretrain::Result r = pretrain::run(o);
+        return r.stopped ? 130 : 0;
+    }
     PretrainProgressBar bar;
     const pretrain::Result r = pretrain::run(o, std::ref(bar));
     bar.finish();
@@ -69,9 +87,12 @@ CommandRegistrar reg({"pretrain", "train a small Llama from scratch on a corpus 
                       "  --preset NAME  demo (the desktop demo model; default) or tiny (tests)\n"
                       "  --steps N      optimisation steps (default: the preset's)\n"
                       "  --seed S       initialisation and data order (default 1234)\n"
-                      "  --threads N    CPU threads (default: physical cores)\n"
+                      "  --threads N    CPU threads (default: physical cores; with several ranks OMP_NUM_THREADS)\n"
                       "  --overwrite    replace an existing folder at --out that llm-surgery wrote, once the new one is complete\n"
-                      "  --json         print the result as JSON instead of the summary\n",
+                      "  --json         print the result as JSON instead of the summary\n"
+                      "  --nproc N      data parallel on this machine: N ranks share each step's windows and sum\n"
+                      "                 their gradients (c10d, Gloo); the same losses as one process with the same\n"
+                      "                 --threads. Under torchrun each process is one rank (README \"Data parallel\")\n",
                       run});
 
 }  // namespace

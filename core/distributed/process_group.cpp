@@ -187,6 +187,29 @@ void Group::sum(std::vector<double>& values) {
     }
 }
 
+void Group::sum_gradients(const std::vector<at::Tensor>& weights) {
+    if (!impl_) return;
+    std::vector<double> had;
+    std::vector<at::Tensor> grads;
+    for (at::Tensor w : weights) {
+        had.push_back(w.grad().defined());
+        if (!w.grad().defined()) w.mutable_grad() = at::zeros_like(w);
+        grads.push_back(w.mutable_grad());
+    }
+    sum(grads);
+    sum(had);
+    for (size_t i = 0; i < weights.size(); ++i)
+        if (had[i] < 0.5) at::Tensor(weights[i]).mutable_grad().reset();
+}
+
+void Group::check_same(uint64_t hash, const std::string& what, const std::string& advice) {
+    if (!impl_) return;
+    const double mine = (double)(hash >> 24);   // 40 bits: a sum over up to 2^13 ranks stays exact in a double
+    std::vector<double> total{mine};
+    sum(total);
+    if (total[0] != mine * size_) throw Error(name() + ": the ranks have different " + what + ": " + advice);
+}
+
 bool Group::any(bool flag) {
     std::vector<double> v{flag ? 1.0 : 0.0};
     sum(v);

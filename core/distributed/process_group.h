@@ -64,6 +64,13 @@ public:
     void sum(std::vector<double>& values);
     // True on every rank when it is true on any.
     bool any(bool flag);
+    // Sums the gradients (.grad) of `weights` across the ranks (sum(tensors) above). A weight that has no gradient
+    // on any rank keeps none (AdamW then leaves it alone, as in one process); one that has it on some ranks only
+    // counts zeros for the others.
+    void sum_gradients(const std::vector<at::Tensor>& weights);
+    // Every rank must work on the same data: throws Error on every rank that passed a `hash` other than the mean,
+    // saying "the ranks have different <what>: <advice>". A no-op in one process.
+    void check_same(uint64_t hash, const std::string& what, const std::string& advice);
 
 private:
     struct Impl;

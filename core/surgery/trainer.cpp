@@ -163,8 +163,8 @@ struct Trainer::Impl {
         for (auto& r : rows) r.rank = next[r.pool ? kTerms : r.term]++ % dp.size();
     }
     // Every rank must build the same rows and draw the same batches: checked once, by a hash of the rows and of the
-    // settings that steer the draws, summed across the ranks (a rank given another fact file, pool or seed fails
-    // here with a message instead of training on a batch the others do not have).
+    // settings that steer the draws (a rank given another fact file, pool or seed fails here with a message instead
+    // of training on a batch the others do not have).
     void check_same_rows() {
         if (dp.size() == 1) return;
         uint64_t h = 1469598103934665603ull;   // FNV-1a
@@ -176,12 +176,8 @@ struct Trainer::Impl {
         for (uint64_t x : {(uint64_t)cfg.seed, (uint64_t)cfg.steps, (uint64_t)cfg.batch_size,
                            (uint64_t)cfg.retain_pool_per_step, (uint64_t)cfg.eval_every, (uint64_t)cfg.method})
             mix(x);
-        const double mine = (double)(h >> 24);   // 40 bits: a sum over up to 2^13 ranks stays exact in a double
-        std::vector<double> sum{mine};
-        dp.sum(sum);
-        if (sum[0] != mine * dp.size())
-            throw Error(dp.name() + ": the ranks built different training rows or settings: every rank must be given "
-                        "the same model, fact file, retain pool and options (and the same tokenizer)");
+        dp.check_same(h, "training rows or settings",
+                      "every rank must be given the same model, fact file, retain pool and options");
     }
 
     std::vector<Row*> mine(const std::vector<Row*>& from) const {
@@ -543,18 +539,10 @@ struct Trainer::Impl {
     // as in one process), the step's values summed, and the ascent flags of the batch's rows shared.
     void sum_across_ranks(StepValues& v, const std::vector<Row*>& batch) {
         if (dp.size() == 1) return;
-        std::vector<at::Tensor> grads;
+        dp.sum_gradients(params);
         std::vector<double> values{v.total, v.forget_seen, v.edit_seen, v.update, v.retain};
-        for (auto& p : params) {
-            values.push_back(p.grad().defined());
-            if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
-            grads.push_back(p.mutable_grad());
-        }
-        dp.sum(grads);
         dp.sum(values);
         v = {values[0], values[1], values[2], values[3], values[4]};
-        for (size_t i = 0; i < params.size(); ++i)
-            if (values[5 + i] < 0.5) params[i].mutable_grad().reset();
         share_active(batch);
     }
 
