@@ -93,7 +93,7 @@ int run(const std::vector<std::string>& argv) {
     if (!out.empty() && !adapter_out.empty() && (io::same_or_inside(out, adapter_out) || io::same_or_inside(adapter_out, out)))
         throw Error("--out and --adapter-out must be two separate folders");
     if (a.has("report")) io::check_report_path(a.get("report"), model_dir);
-    if (a.has("metrics")) io::check_report_path(a.get("metrics"), model_dir);
+    if (a.has("metrics")) io::check_new_file_place(a.get("metrics"), model_dir);
     const auto cfg = config_from(a);
     // Data parallel (core/distributed/): --nproc N starts N ranks of this same command here, after the checks above
     // (a bad option fails once, not N times); under torchrun this process is one rank.
