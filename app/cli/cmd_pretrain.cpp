@@ -1,10 +1,10 @@
 // llm-surgery-cli pretrain --corpus PATH --out MODEL_DIR [--preset demo|tiny] [--steps N] [--seed S] [--threads N]
 #include "app/cli/command.h"
+#include "app/cli/data_parallel.h"
 #include "app/cli/interrupt.h"
 #include "app/cli/pretrain_progress.h"
 #include "app/cli/training_process.h"
 #include "core/common/error.h"
-#include "core/distributed/process_group.h"
 #include "core/pretrain/pretrain.h"
 
 #include <cstdio>
@@ -31,15 +31,7 @@ int run(const std::vector<std::string>& argv) {
     o.overwrite = a.flag("overwrite");
     // Data parallel (core/distributed/): --nproc N starts N ranks of this command; under torchrun this is one rank.
     const auto launch = dist::launch_env();
-    if (a.has("nproc")) {
-        if (launch.distributed())
-            throw Error("--nproc starts the ranks itself: give it without torchrun (WORLD_SIZE is set here)");
-        std::vector<std::string> rank_argv{"pretrain"};
-        for (size_t i = 0; i < argv.size(); ++i)
-            if (argv[i] == "--nproc") ++i;
-            else rank_argv.push_back(argv[i]);
-        return dist::run_ranks(a.get_int("nproc", 1), rank_argv, dist::collective_timeout());
-    }
+    if (auto status = run_ranks_if_asked(a, launch, "pretrain", argv)) return *status;
 
     prepare_training_process("pretrain", argv);
     o.stop = &install_interrupt_flag();

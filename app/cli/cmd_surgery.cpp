@@ -1,10 +1,10 @@
 // llm-surgery-cli surgery MODEL_DIR --facts FILE --out OUT_DIR [...]
+#include "app/cli/data_parallel.h"
 #include "app/cli/eval_inputs.h"
 #include "app/cli/interrupt.h"
 #include "app/cli/model_options.h"
 #include "app/cli/progress_line.h"
 #include "app/cli/training_process.h"
-#include "core/distributed/process_group.h"
 #include "core/io/atomic_write.h"
 #include "core/io/hf_folder.h"
 #include "core/io/output_folder.h"
@@ -98,15 +98,7 @@ int run(const std::vector<std::string>& argv) {
     // Data parallel (core/distributed/): --nproc N starts N ranks of this same command here, after the checks above
     // (a bad option fails once, not N times); under torchrun this process is one rank.
     const auto launch = dist::launch_env();
-    if (a.has("nproc")) {
-        if (launch.distributed())
-            throw Error("--nproc starts the ranks itself: give it without torchrun (WORLD_SIZE is set here)");
-        std::vector<std::string> rank_argv{"surgery"};
-        for (size_t i = 0; i < argv.size(); ++i)
-            if (argv[i] == "--nproc") ++i;
-            else rank_argv.push_back(argv[i]);
-        return dist::run_ranks(a.get_int("nproc", 1), rank_argv, dist::collective_timeout());
-    }
+    if (auto status = run_ranks_if_asked(a, launch, "surgery", argv)) return *status;
     prepare_training_process("surgery", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
     const auto& stop = install_interrupt_flag();
     // The ranks meet before minutes of loading: a missing one fails here, within the timeout.
@@ -259,12 +251,7 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "                      create: those are refused, as are the current and home folders)\n"
                           "  --metrics FILE      each step's losses, gradient norm, learning rate and throughput as JSON\n"
                           "                      lines, written once the run ends\n"
-                          "  --nproc N           data parallel on this machine: N ranks (processes) share each step's\n"
-                          "                      batch and sum their gradients (c10d, Gloo); OMP_NUM_THREADS = cores / N\n"
-                          "                      unless set. Same losses as one process. Under torchrun (RANK, WORLD_SIZE,\n"
-                          "                      MASTER_ADDR, MASTER_PORT set) each process is one rank: README\n"
-                          "                      \"Data parallel\". LLMS_DIST_TIMEOUT_S (default 300): how long a rank\n"
-                          "                      waits for the others before it fails\n") +
+                          ) + kNprocHelp +
                           kEvalOptionsHelp + kModelOptionsHelp,
                       run});
 
