@@ -9,6 +9,7 @@
 #include "core/surgery/training_batch.h"
 #include "tests/cli_process.h"
 #include "tests/test_files.h"
+#include "tests/test_tensors.h"
 
 #include <QtTest/QtTest>
 #include <QDir>
@@ -21,7 +22,6 @@
 
 #include <arpa/inet.h>
 #include <csignal>
-#include <functional>
 #include <map>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -166,17 +166,7 @@ private Q_SLOTS:
         using namespace llms::surgery;
         QFETCH(QString, method);
         const auto ref = llms::test::read_json(std::filesystem::path(LLMS_TEST_DATA) / "objective" / "reference.json");
-        auto tensor = [](const nlohmann::json& j) {   // nested lists of numbers -> float64 tensor
-            std::vector<double> flat;
-            std::vector<int64_t> shape;
-            std::function<void(const nlohmann::json&, size_t)> walk = [&](const nlohmann::json& v, size_t depth) {
-                if (!v.is_array()) return flat.push_back(v.get<double>());
-                if (shape.size() == depth) shape.push_back((int64_t)v.size());
-                for (const auto& x : v) walk(x, depth + 1);
-            };
-            walk(j, 0);
-            return at::tensor(flat, at::kDouble).view(shape);
-        };
+        const auto tensor = llms::test::json_tensor;   // nested lists of numbers -> float64 tensor
         SurgeryConfig cfg;
         QVERIFY(method_from_name(method.toStdString(), &cfg.method));
         cfg.w_forget = 0.3, cfg.w_edit = 0.2, cfg.w_update = 2.0, cfg.w_retain = 0.5, cfg.npo_beta = 0.5;
@@ -446,6 +436,33 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(out));
         QCOMPARE(QDir(dir.path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden),
                  QStringList{"facts.jsonl"});
+    }
+
+    // Ctrl-C (SIGINT) to the --nproc launcher reaches every rank: they stop at the same step, rank 0 says nothing
+    // was written, the launcher exits 130 and leaves no process behind.
+    void interrupting_the_launcher_stops_every_rank() {
+        QTemporaryDir dir;
+        const QString facts_file = dir.filePath("facts.jsonl"), out = dir.filePath("edited");
+        llms::test::write_bytes(facts_file.toStdString(), facts());
+        QStringList args = surgery_args(facts_file, out, dir.filePath("m.jsonl"));
+        args.replace(args.indexOf("10"), "100000");
+        QProcess p;
+        p.start(LLMS_CLI, args << "--nproc" << "2");
+        QByteArray err;
+        QVERIFY(QTest::qWaitFor([&] {
+            p.waitForReadyRead(100);
+            err += p.readAllStandardError();
+            return err.contains("step ") || p.state() == QProcess::NotRunning;
+        }, 240000));
+        QVERIFY2(p.state() == QProcess::Running, err.constData());
+        ::kill((pid_t)p.processId(), SIGINT);
+        QVERIFY(p.waitForFinished(60000));
+        err += p.readAllStandardError();
+        QCOMPARE(p.exitCode(), 130);
+        QVERIFY2(err.contains("nothing written: the run was stopped"), err.constData());
+        QVERIFY(!QFileInfo::exists(out));
+        // The metrics of the steps run are written (rank 0's), as by one process.
+        QVERIFY(QFileInfo::exists(dir.filePath("m.jsonl")));
     }
 
     // What the CLI refuses before starting anything.

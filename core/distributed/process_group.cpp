@@ -218,6 +218,11 @@ bool Group::any(bool flag) {
 
 // ---- the launcher ----------------------------------------------------------------------------------------------
 
+namespace {
+volatile std::sig_atomic_t g_forward = 0;   // a signal the launcher got, to pass on to the ranks
+void on_launcher_signal(int signo) { g_forward = signo; }
+}  // namespace
+
 int run_ranks(int nproc, const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
     if (nproc < 1 || nproc > 256) throw Error("--nproc expects a number of processes from 1 to 256, got " + std::to_string(nproc));
     // The store on a port the kernel picks, hosted here for the ranks' whole life (torchrun's agent does the same).
@@ -272,13 +277,19 @@ int run_ranks(int nproc, const std::vector<std::string>& argv, std::chrono::mill
             throw Error(std::string("--nproc: could not start rank ") + std::to_string(r) + ": " + std::strerror(errno));
         }
         if (pid == 0) {
+            setpgid(0, 0);   // its own process group: a terminal's Ctrl-C reaches the launcher alone, which passes it on
             execve(exe, cargs.data(), cenv.data());
             _exit(127);
         }
         pids.push_back(pid);
     }
-    // Ctrl-C reaches the ranks too (one process group): they stop together at a step boundary; this launcher waits.
-    std::signal(SIGINT, SIG_IGN);
+    // Ctrl-C and SIGTERM are passed on to every rank (each time: a second Ctrl-C quits at once, as in one process);
+    // the ranks stop together at a step boundary, and this launcher waits for them.
+    struct sigaction sa {};
+    sa.sa_handler = on_launcher_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
 
     using Clock = std::chrono::steady_clock;
     int status_out = 0;
@@ -287,6 +298,11 @@ int run_ranks(int nproc, const std::vector<std::string>& argv, std::chrono::mill
     bool terminated = false;
     std::vector<bool> done(pids.size(), false);
     while (running > 0) {
+        if (const int sig = g_forward) {
+            g_forward = 0;
+            for (size_t i = 0; i < pids.size(); ++i)
+                if (!done[i]) kill(pids[i], sig);
+        }
         for (size_t i = 0; i < pids.size(); ++i) {
             if (done[i]) continue;
             int st = 0;

@@ -84,7 +84,8 @@ private:
 // gives each child torchrun's variables plus OMP_NUM_THREADS = cores / N (one thread each on 2 cores; a value the
 // user set is kept). A rank that fails makes the others fail at their next collective (their sockets close); any
 // still running `timeout` later are ended. Returns the first non-zero exit status (a rank killed by a signal
-// counts 128 + the signal), else 0. The children share this process's stdout and stderr.
+// counts 128 + the signal), else 0. The children share this process's stdout and stderr; each runs in a process group
+// of its own, and SIGINT / SIGTERM sent to this process are passed on to all of them.
 int run_ranks(int nproc, const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
 
 }  // namespace llms::dist
