@@ -8,6 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   qt6-base-dev qt6-base-dev-tools libgl-dev
   libtorch-dev
+  libgloo-dev            # Gloo's headers: LibTorch's c10d ProcessGroupGloo (data-parallel surgery) includes them
   libopenblas0-pthread   # without it LibTorch runs on the reference BLAS (3 vs 80 GFLOP/s)
   libqcustomplot-dev
   libsentencepiece-dev sentencepiece

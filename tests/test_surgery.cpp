@@ -13,6 +13,7 @@
 #include "core/surgery/trainer.h"
 #include "core/surgery/training_batch.h"
 #include "tests/test_files.h"
+#include "tests/test_tensors.h"
 
 #include <torch/torch.h>
 
@@ -144,17 +145,7 @@ private Q_SLOTS:
     void objective_matches_float64_reference() {
         QFETCH(QString, method);
         const auto ref = test::read_json(std::filesystem::path(LLMS_TEST_DATA) / "objective" / "reference.json");
-        auto tensor = [](const nlohmann::json& j) {   // nested lists of numbers -> float64 tensor
-            std::vector<double> flat;
-            std::vector<int64_t> shape;
-            std::function<void(const nlohmann::json&, size_t)> walk = [&](const nlohmann::json& v, size_t depth) {
-                if (!v.is_array()) return flat.push_back(v.get<double>());
-                if (shape.size() == depth) shape.push_back((int64_t)v.size());
-                for (const auto& x : v) walk(x, depth + 1);
-            };
-            walk(j, 0);
-            return at::tensor(flat, at::kDouble).view(shape);
-        };
+        const auto tensor = test::json_tensor;   // nested lists of numbers -> float64 tensor
         SurgeryConfig cfg;
         QVERIFY(method_from_name(method.toStdString(), &cfg.method));
         cfg.w_forget = ref["weights"]["forget"], cfg.w_edit = ref["weights"]["edit"];

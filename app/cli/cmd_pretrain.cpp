@@ -1,5 +1,6 @@
 // llm-surgery-cli pretrain --corpus PATH --out MODEL_DIR [--preset demo|tiny] [--steps N] [--seed S] [--threads N]
 #include "app/cli/command.h"
+#include "app/cli/data_parallel.h"
 #include "app/cli/interrupt.h"
 #include "app/cli/pretrain_progress.h"
 #include "app/cli/training_process.h"
@@ -15,7 +16,7 @@ namespace {
 
 int run(const std::vector<std::string>& argv) {
     Args a(argv, {"json", "overwrite"});
-    a.check_known({"corpus", "out", "preset", "steps", "seed", "threads", "json", "overwrite"});
+    a.check_known({"corpus", "out", "preset", "steps", "seed", "threads", "json", "overwrite", "nproc"});
     if (!a.positional().empty()) throw Error("unexpected argument \"" + a.positional()[0] + "\" (see --help)");
     pretrain::Options o;
     o.corpus = a.require("corpus");
@@ -28,9 +29,18 @@ int run(const std::vector<std::string>& argv) {
     o.threads = a.get_int("threads", 0);
     if (o.threads < 0) throw Error("--threads must be at least 1");
     o.overwrite = a.flag("overwrite");
+    // Data parallel (core/distributed/): --nproc N starts N ranks of this command; under torchrun this is one rank.
+    const auto launch = dist::launch_env();
+    if (auto status = run_ranks_if_asked(a, launch, "pretrain", argv)) return *status;
 
     prepare_training_process("pretrain", argv);
     o.stop = &install_interrupt_flag();
+    dist::Group group(launch, dist::collective_timeout());
+    o.group = &group;
+    if (!group.is_root()) {   // trains its share; rank 0 prints, evaluates and writes
+        const pretrain::Result r = pretrain::run(o);
+        return r.stopped ? 130 : 0;
+    }
     PretrainProgressBar bar;
     const pretrain::Result r = pretrain::run(o, std::ref(bar));
     bar.finish();
@@ -69,9 +79,12 @@ CommandRegistrar reg({"pretrain", "train a small Llama from scratch on a corpus 
                       "  --preset NAME  demo (the desktop demo model; default) or tiny (tests)\n"
                       "  --steps N      optimisation steps (default: the preset's)\n"
                       "  --seed S       initialisation and data order (default 1234)\n"
-                      "  --threads N    CPU threads (default: physical cores)\n"
+                      "  --threads N    CPU threads (default: physical cores; with several ranks OMP_NUM_THREADS)\n"
                       "  --overwrite    replace an existing folder at --out that llm-surgery wrote, once the new one is complete\n"
-                      "  --json         print the result as JSON instead of the summary\n",
+                      "  --json         print the result as JSON instead of the summary\n"
+                      "  --nproc N      data parallel on this machine: N ranks share each step's windows and sum\n"
+                      "                 their gradients (c10d, Gloo); the same losses as one process with the same\n"
+                      "                 --threads. Under torchrun each process is one rank (README \"Data parallel\")\n",
                       run});
 
 }  // namespace

@@ -1,17 +1,22 @@
 // llm-surgery-cli surgery MODEL_DIR --facts FILE --out OUT_DIR [...]
 #include "app/cli/audit_progress.h"
+#include "app/cli/data_parallel.h"
 #include "app/cli/eval_inputs.h"
 #include "app/cli/interrupt.h"
 #include "app/cli/model_options.h"
 #include "app/cli/progress_line.h"
 #include "app/cli/training_process.h"
+#include "core/io/atomic_write.h"
 #include "core/io/hf_folder.h"
 #include "core/io/output_folder.h"
 #include "core/io/peft_folder.h"
 #include "core/model/lora.h"
 #include "core/surgery/trainer.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 namespace llms::cli {
@@ -69,7 +74,7 @@ int run(const std::vector<std::string>& argv) {
     known.insert({"out", "method", "preset", "steps", "lr", "weights", "seed", "report", "batch-size", "schedule",
                   "warmup", "eval-every", "train", "no-early-stop", "overwrite-out", "pool-rows", "forget-bound",
                   "npo-beta", "kl-on", "precision", "checkpoint-layers", "chat", "lora", "lora-targets",
-                  "adapter-out", "audit"});
+                  "adapter-out", "audit", "nproc", "metrics"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     if (a.has("adapter-out") && !a.has("lora")) throw Error("--adapter-out needs --lora RANK[:ALPHA]");
@@ -90,21 +95,31 @@ int run(const std::vector<std::string>& argv) {
     if (!out.empty() && !adapter_out.empty() && (io::same_or_inside(out, adapter_out) || io::same_or_inside(adapter_out, out)))
         throw Error("--out and --adapter-out must be two separate folders");
     if (a.has("report")) io::check_report_path(a.get("report"), model_dir);
+    if (a.has("metrics")) io::check_new_file_place(a.get("metrics"), model_dir);
     const auto cfg = config_from(a);
     for (const auto& o : kAuditOptions)
         if (a.has(o) && !a.flag("audit")) throw Error("--" + o + " needs --audit");
     const auto audit_options = audit_options_from(a, cfg.seed);
+    // Data parallel (core/distributed/): --nproc N starts N ranks of this same command here, after the checks above
+    // (a bad option fails once, not N times); under torchrun this process is one rank.
+    const auto launch = dist::launch_env();
+    if (auto status = run_ranks_if_asked(a, launch, "surgery", argv)) return *status;
     prepare_training_process("surgery", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
     const auto& stop = install_interrupt_flag();
+    // The ranks meet before minutes of loading: a missing one fails here, within the timeout.
+    dist::Group group(launch, dist::collective_timeout());
+    const bool root = group.is_root();   // rank 0 alone prints, measures and writes; the others train
+    if (root && group.size() > 1)
+        std::fprintf(stderr, "data parallel: %d ranks (Gloo), this one rank 0\n", group.size());
 
     // The facts (and with --chat the template) before minutes of loading: a bad fact file fails at once.
     auto in = read_eval_inputs(a, model_dir, cfg.seed);
     if (cfg.chat_prompts) wrap_in_chat(in, model_dir);
-    std::fprintf(stderr, "loading %s\n", model_dir.string().c_str());
+    if (root) std::fprintf(stderr, "loading %s\n", model_dir.string().c_str());
     // fp32 weights unless --dtype says otherwise: AdamW's small updates vanish in bf16 weights.
     auto m = load_for_cli(a, model_dir, true, "float32");
-    if (!in.notes.empty()) std::fprintf(stderr, "%s", in.notes.c_str());
-    std::fprintf(stderr, "facts: %zu forget, %zu update, %zu retain; method %s, preset %s\n",
+    if (!in.notes.empty() && root) std::fprintf(stderr, "%s", in.notes.c_str());
+    if (root) std::fprintf(stderr, "facts: %zu forget, %zu update, %zu retain; method %s, preset %s\n",
                  in.set.count(facts::Kind::Forget), in.set.count(facts::Kind::Update), in.set.count(facts::Kind::Retain),
                  surgery::method_name(cfg.method).c_str(), cfg.preset.c_str());
 
@@ -113,24 +128,33 @@ int run(const std::vector<std::string>& argv) {
     report.model = model_dir.string();
     report.method = surgery::method_name(cfg.method);
     report.preset = cfg.preset;
-    std::fprintf(stderr, "measuring the original model...\n");
-    report.before = ev.measure(m);
+    if (root) {   // the other ranks wait for it at the run's first step
+        std::fprintf(stderr, "measuring the original model...\n");
+        report.before = ev.measure(m);
+    }
     eval::AuditReport audit;
-    if (a.flag("audit")) {
+    if (root && a.flag("audit")) {
         audit.original = model_dir.string();
         audit.edited = out.empty() ? adapter_out.string() : out.string();
         eval::audit_original(m, in.set, audit);
     }
 
-    surgery::Trainer trainer(m, in.set, cfg, in.retain_pool);
-    std::fprintf(stderr, "memory plan: %s\n", trainer.memory_plan().summary().c_str());
+    surgery::Trainer trainer(m, in.set, cfg, in.retain_pool, &group);
+    if (root) std::fprintf(stderr, "memory plan: %s\n", trainer.memory_plan().summary().c_str());
     ProgressLine bar;
     surgery::EvalPoint last_eval;
     bool have_eval = false;
     surgery::RunCallbacks cb;
     cb.stop = &stop;
     cb.on_eval = [&](const surgery::EvalPoint& e) { last_eval = e, have_eval = true; };
+    std::string metrics;   // --metrics: one JSON line a step
     cb.on_step = [&](const surgery::StepMetrics& s) {
+        if (!root) return;
+        if (a.has("metrics"))
+            metrics += nlohmann::json({{"step", s.step}, {"forget", s.loss_forget}, {"edit", s.loss_edit},
+                                       {"update", s.loss_update}, {"retain", s.loss_retain}, {"total", s.total},
+                                       {"grad_norm", s.grad_norm}, {"lr", s.lr}, {"tokens_per_s", s.tokens_per_s},
+                                       {"seconds", s.seconds}, {"active_forget", s.active_forget}}).dump() + "\n";
         char line[320];
         const double eta = s.seconds / s.step * (s.steps - s.step);
         std::snprintf(line, sizeof line,
@@ -144,8 +168,13 @@ int run(const std::vector<std::string>& argv) {
         bar.update(line, s.step == 1);
     };
     auto outcome = trainer.run(cb);
+    if (!root) {   // every rank ended at the same step with the same weights: rank 0 writes them
+        const auto end = outcome.end;
+        return end == surgery::SurgeryOutcome::End::Stopped ? 130 : end == surgery::SurgeryOutcome::End::Diverged ? 1 : 0;
+    }
     bar.finish();
     std::fprintf(stderr, "%s (%.1f s)\n", outcome.message.c_str(), outcome.seconds);
+    if (a.has("metrics")) io::write_file_atomic(a.get("metrics"), metrics);   // the steps run, also of a stopped run
     if (outcome.end == surgery::SurgeryOutcome::End::Stopped) {
         std::fprintf(stderr, "nothing written: the run was stopped\n");
         return 130;
@@ -206,7 +235,8 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "  --facts FILE        fact set (JSONL or CSV; see README \"Fact sets\")\n"
                           "  --out OUT_DIR       where the edited HF folder goes (never the input folder)\n"
                           "  --method M          llm-surgery (default), grad-ascent, grad-diff, npo, finetune\n"
-                          "  --preset P          demo (default) or paper (the official recipe)\n"
+                          "  --preset P          demo (default), durable (forget until as unlikely as never-seen answers) or\n"
+                          "                      paper (the official recipe)\n"
                           "  --steps N           at most N steps (the run stops early once every target is met)\n"
                           "  --lr X              AdamW learning rate\n"
                           "  --weights F,E,U,R   term weights: forget, edit (old answers), update, retain\n"
@@ -238,8 +268,10 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "  --retain-pool FILE  broad retain pool for the KL term (default: known facts not probed,\n"
                           "                      or text sampled from the original model)\n"
                           "  --overwrite-out yes replace an existing OUT_DIR that llm-surgery wrote (never a folder it did not\n"
-                          "                      create: those are refused, as are the current and home folders)\n") +
-                          kEvalOptionsHelp + kAuditOptionsHelp + kModelOptionsHelp,
+                          "                      create: those are refused, as are the current and home folders)\n"
+                          "  --metrics FILE      each step's losses, gradient norm, learning rate and throughput as JSON\n"
+                          "                      lines, written once the run ends\n") +
+                          kNprocHelp + kEvalOptionsHelp + kAuditOptionsHelp + kModelOptionsHelp,
                       run});
 
 }  // namespace

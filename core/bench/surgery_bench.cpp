@@ -176,7 +176,7 @@ SurgeryBenchResult run_surgery_bench(const SurgeryBenchOptions& options,
             Autocast ac(bf16, dev.type());
             auto hidden = net->model->forward(input, {}, nullptr);                                   // [R, T, C]
             auto lp = surgery::term_logp(net, hidden, targets, ref_idx, false, chunk_bytes);       // as the trainer
-            const auto terms = surgery::objective(recipe, {lp.target, lp.topk, ref_logp, {}, {mask_f, {}, mask_u, mask_r}});
+            const auto terms = surgery::objective(recipe, {lp.target, lp.topk, ref_logp, {}, {mask_f, {}, mask_u, mask_r}, std::nullopt});
             nll_f = terms.forget, nll_u = terms.update, kl = terms.retain, total = terms.total;
         }
         const auto t1 = sync_now();

@@ -11,6 +11,7 @@
 #include "core/io/output_folder.h"
 #include "core/model/model_loader.h"
 #include "core/common/lr_schedule.h"
+#include "core/distributed/process_group.h"
 #include "core/pretrain/model_folder.h"
 #include "core/pretrain/token_stream.h"
 
@@ -145,7 +146,9 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     const Timer total;
     const Preset p = o.custom ? *o.custom : preset(o.preset);
     const int steps = o.steps > 0 ? o.steps : p.steps;
-    const int threads = o.threads > 0 ? o.threads : physical_cores();
+    // Data parallel: the ranks share the cores (OMP_NUM_THREADS from --nproc or torchrun) unless --threads says.
+    const bool parallel = o.group && o.group->size() > 1;
+    const int threads = o.threads > 0 ? o.threads : parallel ? at::get_num_threads() : physical_cores();
     const CorpusFiles files = locate_corpus(o.corpus);
     const auto stopped = [&] { return o.stop && o.stop->load(); };
 
@@ -185,7 +188,8 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     // 1. Tokenizer ------------------------------------------------------------------------------
     fs::create_directories(out.parent_path(), ec);
     // A scratch folder beside the output (tokenizer training files), removed when the run ends either way.
-    const io::ScratchFolder scratch(out.parent_path() / ("." + out.filename().string() + ".pretrain-tmp"),
+    const std::string rank_suffix = parallel ? "-rank" + std::to_string(o.group->rank()) : "";
+    const io::ScratchFolder scratch(out.parent_path() / ("." + out.filename().string() + ".pretrain-tmp" + rank_suffix),
                                     "tokenizer training files");
     if (o.tokenizer.empty()) {
         report(Progress::Phase::Tokenizer, "training a " + std::to_string(p.vocab_size) + "-piece tokenizer", 0.0);
@@ -215,6 +219,17 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     r.corpus_tokens = static_cast<int64_t>(train.ids.size());
     const int64_t T = p.context, B = p.batch_size;
     WindowSampler sampler(train, T + 1, o.seed);
+    // Data parallel: every rank samples the same B windows and trains on window b when b % N is its rank; the loss
+    // divides by the whole batch's tokens, so the ranks' gradients sum to the single process's.
+    const int64_t N = parallel ? o.group->size() : 1, me = parallel ? o.group->rank() : 0;
+    if (B < N) throw Error("the preset's " + std::to_string(B) + " windows a step cannot be shared by " +
+                           std::to_string(N) + " ranks: use at most " + std::to_string(B));
+    if (parallel) {   // the same tokenizer and token stream on every rank
+        uint64_t h = 1469598103934665603ull;   // FNV-1a
+        for (int32_t id : train.ids) h = (h ^ (uint64_t)(uint32_t)id) * 1099511628211ull;
+        o.group->check_same(h, "training tokens (their tokenizers differ)",
+                            "give every rank the same corpus and thread count (--threads), or one --tokenizer");
+    }
 
     // 3. Model and optimiser --------------------------------------------------------------------
     const LlamaConfig config = model_config(p, tok);
@@ -232,6 +247,8 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     FusedAdamW opt({p.lr, p.beta1, p.beta2, 1e-8});
     opt.add(decay, p.weight_decay);
     opt.add(no_decay, 0.0);
+    std::vector<at::Tensor> weights(decay);   // every trained tensor (data parallel: their gradients are summed)
+    weights.insert(weights.end(), no_decay.begin(), no_decay.end());
 
     // 4. Training -------------------------------------------------------------------------------
     report(Progress::Phase::Train, "training " + std::to_string(r.parameters) + " parameters", 0.04);
@@ -240,7 +257,7 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     losses.reserve(steps);
     auto window = at::empty({B, T + 1}, at::kLong);   // [B, T+1]
     for (int step = 0; step < steps; ++step) {
-        if (stopped()) return r.stopped = true, r.steps = step, r;
+        if (parallel ? o.group->any(stopped()) : stopped()) return r.stopped = true, r.steps = step, r;
         const double lr = warmup_cosine_lr(step, steps, p.warmup_steps, p.lr, p.min_lr_ratio);
         opt.settings.lr = lr;
 
@@ -250,17 +267,35 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
             for (int64_t t = 0; t <= T; ++t) acc[b][t] = train.ids[s + t];
         }
         auto x = window.narrow(1, 0, T), y = window.narrow(1, 1, T);   // [B, T]
-        at::Tensor logits;                                             // [B, T, V] fp32
-        {
-            const Autocast autocast(bf16);
-            logits = net->forward(x);
-        }
-        auto loss = at::cross_entropy_loss(logits.view({B * T, -1}), y.reshape({B * T}));
+        at::Tensor loss;
         opt.zero_grad();
-        loss.backward();
+        if (!parallel) {
+            at::Tensor logits;                                         // [B, T, V] fp32
+            {
+                const Autocast autocast(bf16);
+                logits = net->forward(x);
+            }
+            loss = at::cross_entropy_loss(logits.view({B * T, -1}), y.reshape({B * T}));
+            loss.backward();
+        } else {   // this rank's windows [Bn, T]; the sum of their token losses over all B * T tokens
+            const auto mine = at::arange(me, B, N, at::kLong);
+            const auto xs = x.index_select(0, mine), ys = y.index_select(0, mine);
+            const int64_t Bn = xs.size(0);
+            at::Tensor logits;                                         // [Bn, T, V] fp32
+            {
+                const Autocast autocast(bf16);
+                logits = net->forward(xs);
+            }
+            loss = at::cross_entropy_loss(logits.view({Bn * T, -1}), ys.reshape({Bn * T}), {}, at::Reduction::Sum) /
+                   double(B * T);
+            loss.backward();
+            o.group->sum_gradients(weights);
+        }
+        std::vector<double> loss_sum{loss.item<double>()};
+        if (parallel) o.group->sum(loss_sum);
         opt.step(opt.grad_norm(), p.grad_clip);
 
-        const double l = loss.item<double>();
+        const double l = loss_sum[0];
         if (!std::isfinite(l))
             throw Error("pretraining diverged at step " + std::to_string(step + 1) + " (loss " + std::to_string(l) +
                         "): lower the learning rate of the preset");
@@ -281,6 +316,7 @@ Result run(const Options& o, const std::function<void(const Progress&)>& on_prog
     for (size_t i = losses.size() - tail; i < losses.size(); ++i) r.final_loss += losses[i] / double(tail);
     net->eval();
     pr.eta_s = -1;
+    if (parallel && !o.group->is_root()) return r;   // rank 0 evaluates and writes the model every rank trained
 
     // 5. Evaluation -----------------------------------------------------------------------------
     if (!heldout.ids.empty()) {

@@ -16,6 +16,10 @@
 #include <string>
 #include <vector>
 
+namespace llms::dist {
+class Group;
+}
+
 namespace llms::pretrain {
 
 // Model shape and training recipe. Presets are measured on a 2-core CPU (docs/benchmarks.md).
@@ -63,6 +67,11 @@ struct Options {
     int threads = 0;                 // 0: physical cores
     bool overwrite = false;          // replace an existing folder at out (only once the new one is complete)
     const std::atomic<bool>* stop = nullptr;   // set to stop: the run ends, writing nothing at out
+    // Data parallel (core/distributed/process_group.h): every rank runs the same options; each trains on its share
+    // of every step's windows, the gradients are summed, and rank 0 alone evaluates and writes `out` (the others
+    // return after the last step). Every rank trains the tokenizer itself: the ranks need the same thread count
+    // (checked). nullptr: one process. The pause is not shared; a stop on any rank stops all at the next step.
+    dist::Group* group = nullptr;
 };
 
 struct Progress {

@@ -10,6 +10,7 @@
 #include <ATen/Tensor.h>
 
 #include <array>
+#include <optional>
 
 namespace llms::surgery {
 
@@ -25,18 +26,21 @@ enum Term { kForget = 0, kEdit = 1, kUpdate = 2, kRetain = 3, kTerms = 4 };
 std::array<bool, kTerms> method_terms(Method m);
 
 // Σ x·mask / max(Σ mask, 1) over all positions: x, mask [R, T]. 0 (with a graph) when the mask is empty.
-at::Tensor masked_mean(const at::Tensor& x, const at::Tensor& mask);
+// count >= 0 divides by max(count, 1) instead of the mask's own sum: a data-parallel rank's share of a larger batch
+// divides by the whole batch's count, so the ranks' shares add up to the whole batch's mean.
+at::Tensor masked_mean(const at::Tensor& x, const at::Tensor& mask, double count = -1);
 
 // Mean negative log-likelihood of the targets over the masked positions of the selected rows.
 //   logp [R, T, V] log-probabilities, targets [R, T] (the next token at each position), mask [R, T] float (1 = counts).
 // Returns a scalar; 0 (with a graph) when the mask is empty.
 at::Tensor masked_nll(const at::Tensor& logp, const at::Tensor& targets, const at::Tensor& mask);
-// The same from target_logp [R, T] = log p(targets): masked_mean(-target_logp, mask).
-at::Tensor masked_nll(const at::Tensor& target_logp, const at::Tensor& mask);
+// The same from target_logp [R, T] = log p(targets): masked_mean(-target_logp, mask, count).
+at::Tensor masked_nll(const at::Tensor& target_logp, const at::Tensor& mask, double count = -1);
 
 // The ascent terms' NLL with signed masks: Σ -target_logp·mask / max(Σ |mask|, 1). A -1 marks a row pulled back toward
-// its bound: minus its NLL, so that the ascent (which minimises -NLL) descends it. = masked_nll for masks of 0 and 1.
-at::Tensor signed_masked_nll(const at::Tensor& target_logp, const at::Tensor& mask);
+// its bound: minus its NLL, so that the ascent (which minimises -NLL) descends it. = masked_nll for masks of 0 and 1
+// (count: as masked_mean's, the whole batch's Σ |mask|).
+at::Tensor signed_masked_nll(const at::Tensor& target_logp, const at::Tensor& mask, double count = -1);
 
 // Per-row mean NLL over the mask: [R]. Rows with an empty mask give 0.
 at::Tensor row_nll(const at::Tensor& logp, const at::Tensor& targets, const at::Tensor& mask);
@@ -48,8 +52,9 @@ at::Tensor row_nll(const at::Tensor& target_logp, const at::Tensor& mask);   // 
 //   logp [R, T, V]; ref_idx [R, T, K] long; ref_logp [R, T, K]; mask [R, T].
 at::Tensor cached_kl(const at::Tensor& logp, const at::Tensor& ref_idx, const at::Tensor& ref_logp,
                      const at::Tensor& mask);
-// The same from topk_logp [R, T, K] = log p_θ at ref_idx.
-at::Tensor cached_kl(const at::Tensor& topk_logp, const at::Tensor& ref_logp, const at::Tensor& mask);
+// The same from topk_logp [R, T, K] = log p_θ at ref_idx (count: as masked_mean's).
+at::Tensor cached_kl(const at::Tensor& topk_logp, const at::Tensor& ref_logp, const at::Tensor& mask,
+                     double count = -1);
 
 // NPO (Zhang et al. 2024) on whole answers: −(2/β) · mean log σ(−β (log π_θ(y|x) − log π_ref(y|x))).
 //   seq_logp [R] summed answer log-probs under θ, ref_seq_logp [R] under θ0.
@@ -64,6 +69,14 @@ struct ObjectiveInputs {
     at::Tensor ref_logp;                 // [R, T, K] θ0's top-K log-probs
     at::Tensor ref_seq_logp;             // [R] θ0's summed answer log-prob (read by NPO only)
     std::array<at::Tensor, kTerms> mask; // [R, T] float: the positions each term trains (undefined: none)
+    // Data parallel: this batch is one rank's share of a larger one, and each mean divides by the whole batch's
+    // count (positions per term in `mask`, rows in the NPO term), so the ranks' values and gradients sum to the
+    // whole batch's. Not given: this batch's own counts.
+    struct Whole {
+        std::array<double, kTerms> positions{};
+        double npo_rows = 0;
+    };
+    std::optional<Whole> whole;
 };
 
 // The raw (unweighted) term values and the weighted total that is minimised.

@@ -7,6 +7,7 @@
 #include "core/common/fused_adamw.h"
 #include "core/common/lr_schedule.h"
 #include "core/common/memory_available.h"
+#include "core/distributed/process_group.h"
 #include "core/eval/answer_tokens.h"
 #include "core/eval/exact_match.h"
 #include "core/eval/never_seen.h"
@@ -58,6 +59,8 @@ std::vector<int32_t> chunk(const std::vector<int32_t>& ids, size_t from, size_t 
 struct Trainer::Impl {
     LoadedModel& m;
     SurgeryConfig cfg;
+    dist::Group single;                              // the group of one, when no other is given
+    dist::Group& dp;                                 // data parallel: this rank and the others (one: itself)
     std::vector<Row> rows;
     std::vector<Target> targets;
     std::mt19937_64 rng;
@@ -68,8 +71,9 @@ struct Trainer::Impl {
     bool bf16 = false;                               // autocast for the training forward and the θ0 cache
     int64_t forward_tokens = 0;                      // forward-only work (θ0 cache, checks, refreshes)
 
-    Impl(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& c, const facts::FactSet& pool)
-        : m(model), cfg(c), rng(c.seed), bf16(c.precision == "bf16") {
+    Impl(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& c, const facts::FactSet& pool,
+         dist::Group* group)
+        : m(model), cfg(c), dp(group ? *group : single), rng(c.seed), bf16(c.precision == "bf16") {
         if (auto errs = cfg.validate(); !errs.empty()) {
             std::string msg = "invalid surgery settings:";
             for (auto& e : errs) msg += " " + e + ";";
@@ -79,6 +83,7 @@ struct Trainer::Impl {
             throw Error("the fact set has problems: " + issues.front().to_string() +
                         (issues.size() > 1 ? " (and " + std::to_string(issues.size() - 1) + " more)" : ""));
         build_rows(set, pool);
+        deal_rows();
         select_parameters();
         plan_memory();
     }
@@ -174,6 +179,58 @@ struct Trainer::Impl {
 
     Batch make_batch_of(const std::vector<Row*>& picked) const { return make_batch(picked, K, m.device); }
 
+    // ---- data parallel: rows dealt to ranks --------------------------------------------------------------
+    // Each term's rows (and the pool's) are dealt to the ranks in turn, so every rank holds a fair share of every
+    // kind: it caches θ0 for its rows only and runs the forwards of its rows of each step's batch.
+    void deal_rows() {
+        int next[kTerms + 1] = {0};
+        for (auto& r : rows) r.rank = next[r.pool ? kTerms : r.term]++ % dp.size();
+    }
+    // Every rank must build the same rows and draw the same batches: checked once, by a hash of the rows and of the
+    // settings that steer the draws (a rank given another fact file, pool or seed fails here with a message instead
+    // of training on a batch the others do not have).
+    void check_same_rows() {
+        if (dp.size() == 1) return;
+        uint64_t h = 1469598103934665603ull;   // FNV-1a
+        auto mix = [&](uint64_t x) { h = (h ^ x) * 1099511628211ull; };
+        for (const auto& r : rows) {
+            for (int32_t id : r.ids) mix((uint64_t)(uint32_t)id);
+            mix((uint64_t)r.term * 2 + r.pool), mix(r.target_from);
+        }
+        for (uint64_t x : {(uint64_t)cfg.seed, (uint64_t)cfg.steps, (uint64_t)cfg.batch_size,
+                           (uint64_t)cfg.retain_pool_per_step, (uint64_t)cfg.eval_every, (uint64_t)cfg.method})
+            mix(x);
+        dp.check_same(h, "training rows or settings",
+                      "every rank must be given the same model, fact file, retain pool and options");
+    }
+
+    std::vector<Row*> mine(const std::vector<Row*>& from) const {
+        std::vector<Row*> out;
+        for (Row* r : from)
+            if (r->rank == dp.rank()) out.push_back(r);
+        return out;
+    }
+    // After each rank updated the ascent state of its own rows (in the ascent, pulled back, bound reached, last NLL):
+    // every rank gets every row's.
+    void share_active(const std::vector<Row*>& from) {
+        if (dp.size() == 1) return;
+        constexpr size_t kState = 4;
+        std::vector<double> state(from.size() * kState, 0.0);
+        for (size_t i = 0; i < from.size(); ++i) {
+            const Row& r = *from[i];
+            if (r.rank != dp.rank()) continue;
+            double* s = &state[i * kState];
+            s[0] = r.active, s[1] = r.pull_back, s[2] = r.reached, s[3] = r.last_nll;
+        }
+        dp.sum(state);
+        for (size_t i = 0; i < from.size(); ++i) {
+            Row& r = *from[i];
+            if (!is_ascent(r)) continue;
+            const double* s = &state[i * kState];
+            r.active = s[0] > 0.5, r.pull_back = s[1] > 0.5, r.reached = s[2] > 0.5, r.last_nll = s[3];
+        }
+    }
+
     // ---- memory ---------------------------------------------------------------------------------------------
     // The plan from the rows: a step's largest draw (each used term's longest rows) and every cached position.
     MemoryPlan plan;
@@ -185,7 +242,7 @@ struct Trainer::Impl {
             const int64_t L = (int64_t)r.ids.size() - 1;
             len[r.pool ? kTerms : r.term].push_back(L);
             longest = std::max(longest, L);
-            if (r.term == kRetain && use[kRetain] && cfg.method != Method::GradDiff) cached += L;
+            if (r.term == kRetain && use[kRetain] && cfg.method != Method::GradDiff && r.rank == dp.rank()) cached += L;
         }
         int64_t positions = 0;
         for (int t = 0; t <= kTerms; ++t) {
@@ -357,8 +414,8 @@ struct Trainer::Impl {
         m.net->eval();
         K = std::min<int64_t>(64, m.config.vocab_size);
         std::vector<Row*> all;
-        for (auto& r : rows)
-            if (r.term == kRetain || (cfg.method == Method::Npo && is_ascent(r))) all.push_back(&r);
+        for (auto& r : rows)   // this rank's rows
+            if ((r.term == kRetain || (cfg.method == Method::Npo && is_ascent(r))) && r.rank == dp.rank()) all.push_back(&r);
         for (size_t s = 0; s < all.size(); s += 128) {
             std::vector<Row*> part(all.begin() + s, all.begin() + std::min(all.size(), s + 128));
             Batch b = make_batch_of(part);
@@ -440,20 +497,27 @@ struct Trainer::Impl {
         m.net->eval();
         EvalPoint e;
         e.step = step;
+        // Data parallel: each rank checks every size()-th target, and the counts are summed.
+        std::vector<const Target*> checked;
+        for (size_t i = 0; i < targets.size(); ++i)
+            if ((int)(i % dp.size()) == dp.rank()) checked.push_back(&targets[i]);
         std::vector<std::vector<int32_t>> prompts;
         int max_len = 1;
-        for (auto& t : targets) {
-            prompts.push_back(t.prompt_ids);
-            max_len = std::max<int>(max_len, (int)m.tok().encode(t.answer, false).size() + 1);
+        for (auto* t : checked) {
+            prompts.push_back(t->prompt_ids);
+            max_len = std::max<int>(max_len, (int)m.tok().encode(t->answer, false).size() + 1);
         }
-        int n[kTerms] = {0}, ok[kTerms] = {0};
-        auto outs = greedy_batch(m.net, prompts, max_len);
+        std::vector<double> n(kTerms, 0.0), ok(kTerms, 0.0);
+        auto outs = prompts.empty() ? decltype(greedy_batch(m.net, prompts, max_len)){} : greedy_batch(m.net, prompts, max_len);
         for (auto& p : prompts) forward_tokens += (int64_t)p.size() + max_len;
-        for (size_t i = 0; i < targets.size(); ++i) {
-            const bool match = starts_with_answer(completion_text(m.tok(), targets[i].prompt_ids, outs[i]), targets[i].answer);
-            n[targets[i].term]++;
-            ok[targets[i].term] += match;
+        for (size_t i = 0; i < checked.size(); ++i) {
+            const bool match = starts_with_answer(completion_text(m.tok(), checked[i]->prompt_ids, outs[i]), checked[i]->answer);
+            n[checked[i]->term]++;
+            ok[checked[i]->term] += match;
         }
+        n.insert(n.end(), ok.begin(), ok.end());
+        dp.sum(n);
+        std::copy(n.begin() + kTerms, n.end(), ok.begin());
         e.forget_acc = n[kForget] ? (double)ok[kForget] / n[kForget] : 0.0;
         e.update_acc = n[kUpdate] ? (double)ok[kUpdate] / n[kUpdate] : 1.0;
         e.retain_acc = retain_accuracy();
@@ -466,11 +530,12 @@ struct Trainer::Impl {
 
     // Share of the user's retain facts whose answer is still the most likely continuation (teacher-forced).
     double retain_accuracy() {
-        std::vector<Row*> user;
+        std::vector<Row*> all;
         for (auto& r : rows)
-            if (r.term == kRetain && !r.pool) user.push_back(&r);
-        if (user.empty()) return 1.0;
-        int ok = 0;
+            if (r.term == kRetain && !r.pool) all.push_back(&r);
+        if (all.empty()) return 1.0;
+        const auto user = mine(all);   // data parallel: each rank its rows, the counts summed
+        std::vector<double> ok{0.0};
         for (size_t s = 0; s < user.size(); s += 64) {
             std::vector<Row*> part(user.begin() + s, user.begin() + std::min(user.size(), s + 64));
             Batch b = make_batch_of(part);
@@ -479,10 +544,11 @@ struct Trainer::Impl {
             auto miss = ((pred != b.targets).to(at::kFloat) * b.seen[kRetain]).to(at::kCPU);   // [R, T]
             for (size_t i = 0; i < part.size(); ++i) {
                 const int64_t from = (int64_t)part[i]->answer_from, L = (int64_t)part[i]->ids.size() - 1;
-                ok += miss[i].narrow(0, from, L - from).sum().item<float>() == 0.0f;
+                ok[0] += miss[i].narrow(0, from, L - from).sum().item<float>() == 0.0f;
             }
         }
-        return (double)ok / user.size();
+        dp.sum(ok);
+        return ok[0] / all.size();
     }
 
     // Bounded ascent: a forget/edit row stays in the ascent while its answer NLL is below its bound (bound_of) or its
@@ -515,15 +581,17 @@ struct Trainer::Impl {
     }
 
     void refresh_active() {
-        std::vector<Row*> asc;
+        std::vector<Row*> all;
         for (auto& r : rows)
-            if (is_ascent(r)) asc.push_back(&r);
+            if (is_ascent(r)) all.push_back(&r);
+        const auto asc = mine(all);   // data parallel: each rank its rows, then every rank gets every row's flag
         for (size_t s = 0; s < asc.size(); s += 64) {
             std::vector<Row*> part(asc.begin() + s, asc.begin() + std::min(asc.size(), s + 64));
             Batch b = make_batch_of(part);
             auto logp = forward_logp(b, /*autocast=*/false);                            // [R, T, V]
             update_active(b, logp.gather(-1, b.targets.unsqueeze(-1)).squeeze(-1), logp.argmax(-1));
         }
+        share_active(all);
     }
 
     bool targets_met(const EvalPoint& e, bool ascent, bool descent) const {
@@ -560,6 +628,33 @@ struct Trainer::Impl {
         return warmup_cosine_lr(step, cfg.steps, cfg.warmup_steps, cfg.lr, cfg.schedule == "cosine" ? 0.1 : 1.0);
     }
 
+    // ---- a step's values, across the ranks ---------------------------------------------------------------------
+    // What a step reports: the total, every forget / edit row's NLL (forgotten ones only once none is left in the
+    // ascent), the update and retain terms. One rank's share divides by the whole batch's counts (in one process:
+    // the batch's own), so the ranks' shares sum to the whole batch's values.
+    struct StepValues {
+        double total = 0, forget_seen = 0, edit_seen = 0, update = 0, retain = 0;
+    };
+    StepValues step_values(const ObjectiveValue& terms, const at::Tensor& target_logp, const Batch& b,
+                           const BatchCounts& whole) const {
+        torch::NoGradGuard ng;
+        auto seen = [&](Term t) { return dp.size() > 1 ? whole.seen[t] : -1.0; };
+        return {terms.total.item<double>(), masked_nll(target_logp, b.seen[kForget], seen(kForget)).item<double>(),
+                masked_nll(target_logp, b.seen[kEdit], seen(kEdit)).item<double>(), terms.update.item<double>(),
+                terms.retain.item<double>()};
+    }
+
+    // Data parallel: the gradients summed (bucketed all-reduce; a weight no rank's rows reached keeps no gradient,
+    // as in one process), the step's values summed, and the ascent flags of the batch's rows shared.
+    void sum_across_ranks(StepValues& v, const std::vector<Row*>& batch) {
+        if (dp.size() == 1) return;
+        dp.sum_gradients(params);
+        std::vector<double> values{v.total, v.forget_seen, v.edit_seen, v.update, v.retain};
+        dp.sum(values);
+        v = {values[0], values[1], values[2], values[3], values[4]};
+        share_active(batch);
+    }
+
     // ---- the loop -----------------------------------------------------------------------------------------
     SurgeryOutcome run(const RunCallbacks& cb) {
         const auto t0 = Clock::now();
@@ -573,6 +668,7 @@ struct Trainer::Impl {
         if (!any) throw Error("nothing to do: the fact set has no facts for method " + method_name(M));
 
         check_memory();
+        check_same_rows();
         choose_snapshot_device();
         if (!never_seen.empty()) never_seen_bounds();
         cache_reference();
@@ -595,7 +691,7 @@ struct Trainer::Impl {
                     std::this_thread::sleep_for(std::chrono::milliseconds(20));
                 if (cb.on_pause) cb.on_pause(step, false);
             }
-            if (cb.stop && cb.stop->load()) {
+            if (dp.any(cb.stop && cb.stop->load())) {   // data parallel: a stop on any rank stops all
                 out.end = SurgeryOutcome::End::Stopped;
                 out.message = "stopped by the user after step " + std::to_string(step);
                 break;
@@ -604,21 +700,31 @@ struct Trainer::Impl {
             const double lr = lr_at(step);
             opt.settings.lr = lr;
 
-            auto picked = pick_rows(use, use_pool);
+            auto picked = pick_rows(use, use_pool);   // the whole batch, the same on every rank
             if (picked.empty()) break;
-            Batch b = make_batch_of(picked);
-            auto fwd = forward_train(b);
-            const auto& target_logp = fwd.target;                           // [R, T]
-
-            // The terms on the active rows (the gradient) and the weighted total (core/surgery/objective.h).
-            const ObjectiveValue terms = objective(cfg, {target_logp, fwd.topk, b.ref_logp, b.ref_seq_logp,
-                                                         {b.mask[kForget], b.mask[kEdit], b.mask[kUpdate], b.mask[kRetain]}});
-            const at::Tensor& total = terms.total;
+            const BatchCounts whole = batch_counts(picked);
+            const auto my_rows = mine(picked);         // this rank's share (the whole batch in one process)
 
             opt.zero_grad();
-            total.backward();
+            StepValues v;                              // this rank's share of the step's values, then the sums
+            if (!my_rows.empty()) {
+                Batch b = make_batch_of(my_rows);
+                auto fwd = forward_train(b);
+                const auto& target_logp = fwd.target;                       // [R, T]
+
+                // The terms on the active rows (the gradient) and the weighted total (core/surgery/objective.h).
+                // Data parallel: each mean divides by the whole batch's count, so the shares add up to it.
+                ObjectiveInputs in{target_logp, fwd.topk, b.ref_logp, b.ref_seq_logp,
+                                   {b.mask[kForget], b.mask[kEdit], b.mask[kUpdate], b.mask[kRetain]}, std::nullopt};
+                if (dp.size() > 1) in.whole = ObjectiveInputs::Whole{whole.mask, whole.npo_rows};
+                const ObjectiveValue terms = objective(cfg, in);
+                terms.total.backward();
+                v = step_values(terms, target_logp, b, whole);
+                update_active(b, target_logp.detach(), fwd.argmax);    // bounded ascent: forgotten rows leave it
+            }
+            sum_across_ranks(v, picked);   // gradients, values and ascent flags: the whole batch's, on every rank
             const double gnorm = opt.grad_norm();
-            const double tot = total.item<double>();
+            const double tot = v.total;
             if (std::isnan(first_total)) first_total = std::abs(tot);
             // Guards: a non-finite loss or gradient is never applied; a blow-up restores the last good weights.
             const bool blown = std::abs(tot) > std::max(1e3, cfg.blowup_factor * first_total);
@@ -633,26 +739,21 @@ struct Trainer::Impl {
             }
             opt.step(gnorm, cfg.grad_clip);
 
-            update_active(b, target_logp.detach(), fwd.argmax);   // bounded ascent: forgotten rows leave it
-
             StepMetrics sm;
             sm.step = step + 1;
             sm.steps = cfg.steps;
-            {   // every forget / edit row of the batch (forgotten ones only once none is left in the ascent)
-                torch::NoGradGuard ng;
-                sm.loss_forget = masked_nll(target_logp, b.seen[kForget]).item<double>();
-                sm.loss_edit = masked_nll(target_logp, b.seen[kEdit]).item<double>();
-            }
-            sm.loss_update = terms.update.item<double>();
-            sm.loss_retain = terms.retain.item<double>();
+            sm.loss_forget = v.forget_seen;
+            sm.loss_edit = v.edit_seen;
+            sm.loss_update = v.update;
+            sm.loss_retain = v.retain;
             sm.total = tot;
             sm.grad_norm = gnorm;
             sm.lr = lr;
             const double dt = std::chrono::duration<double>(Clock::now() - ts).count();
-            sm.tokens_per_s = b.tokens / std::max(dt, 1e-9);
+            sm.tokens_per_s = whole.tokens / std::max(dt, 1e-9);
             sm.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
             for (auto& r : rows) sm.active_forget += (r.term == kForget || r.term == kEdit) && r.active;
-            out.tokens += b.tokens;
+            out.tokens += whole.tokens;
             if (cb.on_step) cb.on_step(sm);
 
             if ((step + 1) % cfg.eval_every == 0 || step + 1 == cfg.steps) {
@@ -670,7 +771,9 @@ struct Trainer::Impl {
         m.net->eval();
         for (auto& p : all_params) p.set_requires_grad(false);
         out.steps_done = step;
-        out.forward_tokens = forward_tokens;
+        std::vector<double> fwd_tokens{(double)forward_tokens};
+        dp.sum(fwd_tokens);
+        out.forward_tokens = (int64_t)fwd_tokens[0];
         out.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
         if (out.message.empty()) out.message = "finished " + std::to_string(step) + " steps";
         return out;
@@ -678,8 +781,8 @@ struct Trainer::Impl {
 };
 
 Trainer::Trainer(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& config,
-                 const facts::FactSet& retain_pool)
-    : impl_(std::make_unique<Impl>(model, set, config, retain_pool)) {}
+                 const facts::FactSet& retain_pool, dist::Group* group)
+    : impl_(std::make_unique<Impl>(model, set, config, retain_pool, group)) {}
 Trainer::~Trainer() = default;
 SurgeryOutcome Trainer::run(const RunCallbacks& cb) { return impl_->run(cb); }
 const MemoryPlan& Trainer::memory_plan() const { return impl_->plan; }

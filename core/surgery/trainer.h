@@ -11,6 +11,9 @@
 
 namespace llms {
 struct LoadedModel;
+namespace dist {
+class Group;
+}
 }
 
 namespace llms::surgery {
@@ -31,8 +34,14 @@ public:
     // to write or merge (core/model/lora.h).
     // retain_pool: broad "unchanged" text for the KL term (facts or documents the model knows); when empty,
     // the trainer samples text from θ0 itself.
+    // group: data parallel (core/distributed/process_group.h). Every rank runs the same Trainer on the same model,
+    // facts and config: each step's batch is the same on every rank, each rank runs the forward and backward of its
+    // share of the rows (and holds θ0's cache for those), the gradients are summed before the one AdamW step every
+    // rank applies, and the checks are split among the ranks and summed, so all stop at the same step with the same
+    // weights. nullptr: the single process. (The pause is not shared: a paused rank holds up the others until their
+    // collective timeout.)
     Trainer(LoadedModel& model, const facts::FactSet& set, const SurgeryConfig& config,
-            const facts::FactSet& retain_pool = {});
+            const facts::FactSet& retain_pool = {}, dist::Group* group = nullptr);
     ~Trainer();
     // What the run will allocate (core/surgery/memory_plan.h). run() refuses with these numbers, before anything is
     // allocated, when it does not fit in the available memory.

@@ -49,6 +49,18 @@ Batch make_batch(const std::vector<Row*>& picked, int64_t K, const at::Device& d
     return b;
 }
 
+BatchCounts batch_counts(const std::vector<Row*>& rows) {
+    BatchCounts c;
+    for (const Row* r : rows) {
+        const int64_t L = (int64_t)r->ids.size() - 1, n = L - (int64_t)r->target_from;
+        c.seen[r->term] += (double)n;
+        if (r->active || r->pull_back) c.mask[r->term] += (double)n;   // |mask|: a pulled-back row's is -1
+        if (r->active && n > 0 && (r->term == kForget || r->term == kEdit)) c.npo_rows += 1;
+        c.tokens += L;
+    }
+    return c;
+}
+
 PackedRows pack_rows(const std::vector<Row*>& rows, int64_t T) {
     const int64_t R = (int64_t)rows.size();
     const int64_t P = std::max<int64_t>(T, kPackedLength);

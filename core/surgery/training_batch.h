@@ -26,6 +26,7 @@ struct Row {
     bool pull_back = false;      // forget/edit rows sunk well past a never-seen bound: descended back toward it
     bool reached = false;        // ... that has reached its never-seen bound once
     double last_nll = 0;         // forget/edit rows: mean answer NLL when last measured
+    int rank = 0;                // data parallel: the rank that holds this row's θ0 cache and runs its forwards
 };
 
 // Rows padded to the batch's longest, on the model's device.
@@ -41,6 +42,16 @@ struct Batch {
 
 // K: the θ0 cache's top-K (rows without a cache get zeros there).
 Batch make_batch(const std::vector<Row*>& picked, int64_t K, const at::Device& device);
+
+// What make_batch(rows) would count, without building it: the positions of each term's mask (what the means
+// divide by) and of its `seen` (the metrics'), and the rows in the NPO term (forget/edit rows still in the ascent).
+// Data parallel: every rank knows the whole batch's rows, so each divides its share by these (ObjectiveInputs::whole).
+struct BatchCounts {
+    std::array<double, kTerms> mask{}, seen{};
+    double npo_rows = 0;
+    int64_t tokens = 0;
+};
+BatchCounts batch_counts(const std::vector<Row*>& rows);
 
 // Rows are packed into sequences of at least this many positions. Longer sequences mean fewer of them (fewer,
 // larger attention products) and less padding left at their ends: the paper bench's surgery steps (rows of
