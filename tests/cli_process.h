@@ -9,6 +9,7 @@
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include <QTest>
 
 #include <sys/resource.h>
 
@@ -51,6 +52,17 @@ inline QJsonObject json_of(const QByteArray& text) {
     const auto doc = QJsonDocument::fromJson(text, &e);
     if (e.error != QJsonParseError::NoError) qWarning() << "not JSON:" << e.errorString() << text.left(400);
     return doc.object();
+}
+
+// Waits (up to timeout_ms) until a training command prints its progress line ("step N/..."), collecting its
+// standard error in `err`. True when it is training; false when it ended or the time ran out.
+inline bool wait_until_training(QProcess& p, QByteArray& err, int timeout_ms = 240000) {
+    const bool seen = QTest::qWaitFor([&] {
+        p.waitForReadyRead(100);
+        err += p.readAllStandardError();
+        return err.contains("step ") || p.state() == QProcess::NotRunning;
+    }, timeout_ms);
+    return seen && p.state() == QProcess::Running;
 }
 
 }  // namespace llms::test

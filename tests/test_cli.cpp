@@ -366,12 +366,7 @@ private Q_SLOTS:
         QVERIFY(p.waitForStarted());
         QByteArray err;
         // The progress line ("step N/...") shows that the run is training.
-        QVERIFY(QTest::qWaitFor([&] {
-            p.waitForReadyRead(100);
-            err += p.readAllStandardError();
-            return err.contains("step ") || p.state() == QProcess::NotRunning;
-        }, 240000));
-        QVERIFY2(p.state() == QProcess::Running, err.constData());
+        QVERIFY2(llms::test::wait_until_training(p, err), err.constData());
         ::kill((pid_t)p.processId(), SIGINT);
         QVERIFY(p.waitForFinished(120000));
         err += p.readAllStandardError();

@@ -449,12 +449,7 @@ private Q_SLOTS:
             ranks[r].start(LLMS_CLI, args);
         }
         QByteArray err;
-        QVERIFY(QTest::qWaitFor([&] {   // the progress line: rank 0 is training
-            ranks[0].waitForReadyRead(100);
-            err += ranks[0].readAllStandardError();
-            return err.contains("step ") || ranks[0].state() == QProcess::NotRunning;
-        }, 240000));
-        QVERIFY2(ranks[0].state() == QProcess::Running, err.constData());
+        QVERIFY2(llms::test::wait_until_training(ranks[0], err), err.constData());
         ::kill((pid_t)ranks[1].processId(), SIGKILL);
         QElapsedTimer t;
         t.start();
@@ -494,12 +489,7 @@ private Q_SLOTS:
         QProcess p;
         p.start(LLMS_CLI, args << "--nproc" << "2");
         QByteArray err;
-        QVERIFY(QTest::qWaitFor([&] {
-            p.waitForReadyRead(100);
-            err += p.readAllStandardError();
-            return err.contains("step ") || p.state() == QProcess::NotRunning;
-        }, 240000));
-        QVERIFY2(p.state() == QProcess::Running, err.constData());
+        QVERIFY2(llms::test::wait_until_training(p, err), err.constData());
         ::kill((pid_t)p.processId(), SIGINT);
         QVERIFY(p.waitForFinished(60000));
         err += p.readAllStandardError();
