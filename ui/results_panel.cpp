@@ -4,6 +4,7 @@
 #include "ui/app_settings.h"
 #include "ui/coalesced_plot.h"
 #include "ui/error_dialog.h"
+#include "ui/run_comparison.h"
 #include "ui/session_controller.h"
 #include "ui/training_plots.h"
 
@@ -18,6 +19,7 @@
 #include <QPdfWriter>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
@@ -111,9 +113,14 @@ ResultsPanel::ResultsPanel(SessionController* controller, AppSettings* settings,
     saveReport_->setToolTip(tr("The full before/after report as JSON or Markdown"));
     savePlots_ = new QPushButton(tr("Save plots…"), this);
     savePlots_->setToolTip(tr("The bar chart and the run's training curves as PNG or PDF"));
+    sideBySide_ = new QPushButton(tr("All runs side by side"), this);
+    sideBySide_->setCheckable(true);
+    sideBySide_->setToolTip(tr("Every run of this session in one table, a column each: the same measurements for "
+                               "every method (surgery, its baselines, ROME, MEMIT)"));
     auto* top = new QHBoxLayout;
     top->addWidget(new QLabel(tr("Run:"), this));
     top->addWidget(runs_);
+    top->addWidget(sideBySide_);
     top->addStretch();
     top->addWidget(saveReport_);
     top->addWidget(savePlots_);
@@ -163,10 +170,21 @@ ResultsPanel::ResultsPanel(SessionController* controller, AppSettings* settings,
     split->addWidget(factsBox);
     split->setSizes({330, 400});
 
+    comparison_ = new RunComparison(this);
+    views_ = new QStackedWidget(this);
+    views_->addWidget(split);         // the shown run
+    views_->addWidget(comparison_);   // every run
+
     auto* lay = new QVBoxLayout(this);
     lay->addLayout(top);
     lay->addWidget(summary_);
-    lay->addWidget(split, 1);
+    lay->addWidget(views_, 1);
+
+    connect(sideBySide_, &QPushButton::toggled, this, [this](bool on) {
+        views_->setCurrentIndex(on ? 1 : 0);
+        summary_->setVisible(!on);
+        runs_->setEnabled(!on);
+    });
 
     connect(runs_, &QComboBox::activated, this, [this] { showRun(runs_->currentData().toInt()); });
     connect(controller_, &SessionController::historyChanged, this, &ResultsPanel::refreshRuns);
@@ -189,9 +207,12 @@ ResultsPanel::ResultsPanel(SessionController* controller, AppSettings* settings,
     showRun(0);
 }
 
+void ResultsPanel::showSideBySide(bool on) { sideBySide_->setChecked(on); }
+
 void ResultsPanel::refreshRuns() {
     runs_->clear();
     const auto& h = controller_->history();
+    comparison_->setRuns(h);
     for (auto it = h.rbegin(); it != h.rend(); ++it)
         runs_->addItem(tr("Run %1 — %2, %3 — %4")
                            .arg(it->id)

@@ -9,12 +9,14 @@
 class QComboBox;
 class QLabel;
 class QPushButton;
+class QStackedWidget;
 class QTableWidget;
 
 namespace llms::ui {
 
 class AppSettings;
 class CoalescedPlot;
+class RunComparison;
 class SessionController;
 
 class ResultsPanel : public QWidget {
@@ -28,6 +30,8 @@ public:
     bool savePlots(const QString& path);          // .png or .pdf: bar chart + training curves of the run
     QTableWidget* metricTable() const { return metrics_; }
     QTableWidget* factTable() const { return facts_; }
+    RunComparison* comparison() const { return comparison_; }
+    void showSideBySide(bool on);                 // every run in one table instead of the shown run
 
 Q_SIGNALS:
     void status(const QString& message);
@@ -45,7 +49,9 @@ private:
     QLabel* summary_;
     QTableWidget *metrics_, *facts_;
     CoalescedPlot* chart_;
-    QPushButton *saveReport_, *savePlots_;
+    QPushButton *saveReport_, *savePlots_, *sideBySide_;
+    QStackedWidget* views_;
+    RunComparison* comparison_;
 };
 
 }  // namespace llms::ui
