@@ -1,12 +1,14 @@
 // llm-surgery-cli surgery MODEL_DIR --facts FILE --out OUT_DIR [...]
 #include "app/cli/audit_progress.h"
 #include "app/cli/data_parallel.h"
+#include "app/cli/edit_progress.h"
 #include "app/cli/eval_inputs.h"
 #include "app/cli/interrupt.h"
 #include "app/cli/model_options.h"
 #include "app/cli/progress_line.h"
 #include "app/cli/training_process.h"
 #include "core/io/atomic_write.h"
+#include "core/edit/edit_run.h"
 #include "core/io/hf_folder.h"
 #include "core/io/output_folder.h"
 #include "core/io/peft_folder.h"
@@ -27,7 +29,7 @@ namespace fs = std::filesystem;
 surgery::SurgeryConfig config_from(const Args& a) {
     surgery::Method method = surgery::Method::LlmSurgery;
     if (a.has("method") && !surgery::method_from_name(a.get("method"), &method))
-        throw Error("unknown --method \"" + a.get("method") + "\" (llm-surgery, grad-ascent, grad-diff, npo, finetune)");
+        throw Error("unknown --method \"" + a.get("method") + "\" (llm-surgery, grad-ascent, grad-diff, npo, finetune, rome, memit)");
     auto c = surgery::SurgeryConfig::preset_named(a.get("preset", "demo"));
     c.method = method;
     c.steps = a.get_int("steps", c.steps);
@@ -62,6 +64,13 @@ surgery::SurgeryConfig config_from(const Args& a) {
         if (w.size() != 4) throw Error("--weights expects four numbers forget,edit,update,retain");
         c.w_forget = w[0], c.w_edit = w[1], c.w_update = w[2], c.w_retain = w[3];
     }
+    c.edit.layers = a.get("edit-layers", c.edit.layers);
+    c.edit.cov_samples = a.get_int("cov-samples", (int)c.edit.cov_samples);
+    c.edit.mom2_weight = a.get_double("mom2-weight", c.edit.mom2_weight);
+    c.edit.v_steps = a.get_int("v-steps", c.edit.v_steps);
+    c.edit.forget_target = a.get("forget-target", c.edit.forget_target);
+    for (const char* o : {"edit-layers", "cov-samples", "mom2-weight", "v-steps", "forget-target"})
+        if (a.has(o) && !surgery::is_closed_form(c.method)) throw Error(std::string("--") + o + " needs --method rome or memit");
     if (auto errs = c.validate(); !errs.empty()) throw Error("invalid settings: " + errs.front());
     return c;
 }
@@ -74,7 +83,8 @@ int run(const std::vector<std::string>& argv) {
     known.insert({"out", "method", "preset", "steps", "lr", "weights", "seed", "report", "batch-size", "schedule",
                   "warmup", "eval-every", "train", "no-early-stop", "overwrite-out", "pool-rows", "forget-bound",
                   "npo-beta", "kl-on", "precision", "checkpoint-layers", "chat", "lora", "lora-targets",
-                  "adapter-out", "audit", "nproc", "metrics"});
+                  "adapter-out", "audit", "nproc", "metrics", "edit-layers", "cov-samples", "mom2-weight", "v-steps",
+                  "forget-target"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     if (a.has("adapter-out") && !a.has("lora")) throw Error("--adapter-out needs --lora RANK[:ALPHA]");
@@ -103,6 +113,9 @@ int run(const std::vector<std::string>& argv) {
     // Data parallel (core/distributed/): --nproc N starts N ranks of this same command here, after the checks above
     // (a bad option fails once, not N times); under torchrun this process is one rank.
     const auto launch = dist::launch_env();
+    if (surgery::is_closed_form(cfg.method) && (a.has("nproc") || launch.world > 1))
+        throw Error("ROME and MEMIT run in one process (a closed-form edit, no training to spread): drop --nproc "
+                    "and torchrun");
     if (auto status = run_ranks_if_asked(a, launch, "surgery", argv)) return *status;
     prepare_training_process("surgery", argv);   // thread wait policy (re-exec) + malloc tunables, as pretrain
     const auto& stop = install_interrupt_flag();
@@ -139,38 +152,46 @@ int run(const std::vector<std::string>& argv) {
         eval::audit_original(m, in.set, audit);
     }
 
-    surgery::Trainer trainer(m, in.set, cfg, in.retain_pool, &group);
-    if (root) std::fprintf(stderr, "memory plan: %s\n", trainer.memory_plan().summary().c_str());
+    surgery::SurgeryOutcome outcome;
     ProgressLine bar;
-    surgery::EvalPoint last_eval;
-    bool have_eval = false;
-    surgery::RunCallbacks cb;
-    cb.stop = &stop;
-    cb.on_eval = [&](const surgery::EvalPoint& e) { last_eval = e, have_eval = true; };
-    std::string metrics;   // --metrics: one JSON line a step
-    cb.on_step = [&](const surgery::StepMetrics& s) {
-        if (!root) return;
-        if (a.has("metrics"))
-            metrics += nlohmann::json({{"step", s.step}, {"forget", s.loss_forget}, {"edit", s.loss_edit},
-                                       {"update", s.loss_update}, {"retain", s.loss_retain}, {"total", s.total},
-                                       {"grad_norm", s.grad_norm}, {"lr", s.lr}, {"tokens_per_s", s.tokens_per_s},
-                                       {"seconds", s.seconds}, {"active_forget", s.active_forget}}).dump() + "\n";
-        char line[320];
-        const double eta = s.seconds / s.step * (s.steps - s.step);
-        std::snprintf(line, sizeof line,
-                      "step %d/%d  forget %.3f  edit %.3f  update %.3f  retain %.4f  total %.3f  |g| %.2f  %.0f tok/s  "
-                      "ETA ≤%s%s",
-                      s.step, s.steps, s.loss_forget, s.loss_edit, s.loss_update, s.loss_retain, s.total, s.grad_norm,
-                      s.tokens_per_s, format_duration(eta).c_str(),
-                      have_eval ? ("  [forget " + std::to_string((int)std::lround(100 * last_eval.forget_acc)) + "% update " +
-                                   std::to_string((int)std::lround(100 * last_eval.update_acc)) + "%]").c_str()
-                                : "");
-        bar.update(line, s.step == 1);
-    };
-    auto outcome = trainer.run(cb);
-    if (!root) {   // every rank ended at the same step with the same weights: rank 0 writes them
-        const auto end = outcome.end;
-        return end == surgery::SurgeryOutcome::End::Stopped ? 130 : end == surgery::SurgeryOutcome::End::Diverged ? 1 : 0;
+    std::string metrics;   // --metrics: one JSON line a training step
+    if (surgery::is_closed_form(cfg.method)) {   // ROME / MEMIT: closed form, no training (core/edit/edit_run.h)
+        edit::EditCallbacks ecb;
+        ecb.stop = &stop;
+        ecb.on_progress = [&](const edit::EditProgress& p) { draw_edit_progress(bar, p); };
+        outcome = edit::run_edit(m, in.set, cfg, in.retain_pool, ecb);
+    } else {
+        surgery::Trainer trainer(m, in.set, cfg, in.retain_pool, &group);
+        if (root) std::fprintf(stderr, "memory plan: %s\n", trainer.memory_plan().summary().c_str());
+        surgery::EvalPoint last_eval;
+        bool have_eval = false;
+        surgery::RunCallbacks cb;
+        cb.stop = &stop;
+        cb.on_eval = [&](const surgery::EvalPoint& e) { last_eval = e, have_eval = true; };
+        cb.on_step = [&](const surgery::StepMetrics& s) {
+            if (!root) return;
+            if (a.has("metrics"))
+                metrics += nlohmann::json({{"step", s.step}, {"forget", s.loss_forget}, {"edit", s.loss_edit},
+                                           {"update", s.loss_update}, {"retain", s.loss_retain}, {"total", s.total},
+                                           {"grad_norm", s.grad_norm}, {"lr", s.lr}, {"tokens_per_s", s.tokens_per_s},
+                                           {"seconds", s.seconds}, {"active_forget", s.active_forget}}).dump() + "\n";
+            char line[320];
+            const double eta = s.seconds / s.step * (s.steps - s.step);
+            std::snprintf(line, sizeof line,
+                          "step %d/%d  forget %.3f  edit %.3f  update %.3f  retain %.4f  total %.3f  |g| %.2f  %.0f tok/s  "
+                          "ETA ≤%s%s",
+                          s.step, s.steps, s.loss_forget, s.loss_edit, s.loss_update, s.loss_retain, s.total, s.grad_norm,
+                          s.tokens_per_s, format_duration(eta).c_str(),
+                          have_eval ? ("  [forget " + std::to_string((int)std::lround(100 * last_eval.forget_acc)) + "% update " +
+                                       std::to_string((int)std::lround(100 * last_eval.update_acc)) + "%]").c_str()
+                                    : "");
+            bar.update(line, s.step == 1);
+        };
+        outcome = trainer.run(cb);
+        if (!root) {   // every rank ended at the same step with the same weights: rank 0 writes them
+            const auto end = outcome.end;
+            return end == surgery::SurgeryOutcome::End::Stopped ? 130 : end == surgery::SurgeryOutcome::End::Diverged ? 1 : 0;
+        }
     }
     bar.finish();
     std::fprintf(stderr, "%s (%.1f s)\n", outcome.message.c_str(), outcome.seconds);
@@ -234,7 +255,8 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "       llm-surgery-cli surgery MODEL_DIR --facts FILE --lora R --adapter-out DIR [options]\n\n"
                           "  --facts FILE        fact set (JSONL or CSV; see README \"Fact sets\")\n"
                           "  --out OUT_DIR       where the edited HF folder goes (never the input folder)\n"
-                          "  --method M          llm-surgery (default), grad-ascent, grad-diff, npo, finetune\n"
+                          "  --method M          llm-surgery (default), grad-ascent, grad-diff, npo, finetune; or the\n"
+                          "                      closed-form editors rome, memit (no training: options below)\n"
                           "  --preset P          demo (default), durable (forget until as unlikely as never-seen answers) or\n"
                           "                      paper (the official recipe)\n"
                           "  --steps N           at most N steps (the run stops early once every target is met)\n"
@@ -261,6 +283,15 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "  --kl-on W           answers or all: where the KL keeps retain facts (default: the preset's)\n"
                           "  --npo-beta X        NPO inverse temperature (--method npo)\n"
                           "  --seed S            seed for sampling batches\n"
+                          "  ROME / MEMIT (--method rome|memit): update facts written to their new answer, forget facts to\n"
+                          "  --forget-target; retain facts untouched. The steps, learning-rate and term options do not apply.\n"
+                          "  --edit-layers L     auto (default: chosen by causal tracing on the facts, `trace --help`), a\n"
+                          "                      layer L or a range A-B (0-based); ROME edits one layer (a range's last)\n"
+                          "  --cov-samples N     tokens of retain-pool text (then text sampled from the model) behind the\n"
+                          "                      key covariance (default 20000; cached in ~/.cache/llm-surgery/covariance)\n"
+                          "  --mom2-weight X     MEMIT's covariance weight λ (default 15000)\n"
+                          "  --v-steps N         Adam steps of the target-vector search (default 25)\n"
+                          "  --forget-target T   the answer forget facts are rewritten to (default \"unknown\")\n"
                           "  --audit             after the run, the forgetting audit of the edited model (`audit --help`)\n"
                           "                      in the report; its options below\n"
                           "  --report FILE       report JSON (a .md twin is written beside it);\n"

@@ -164,6 +164,7 @@ at::Tensor LlamaModelImpl::forward(const at::Tensor& ids, const at::Tensor& atte
     const auto dt = embed_tokens.scalar_type();
 
     auto x = at::embedding(embed_tokens, ids.to(dev));                                         // [B, T, C]
+    if (hooks && hooks->embed) x = hooks->embed(x);
     auto [cos, sin] = rope(at::arange(P, S, at::TensorOptions().dtype(at::kLong).device(dev)), dt);   // [T, HD]
 
     // [B|1, 1, T, S]: causal (and within the window), padding keys masked.
@@ -199,6 +200,17 @@ at::Tensor LlamaModelImpl::run_layers(at::Tensor x, const at::Tensor& cos, const
     const bool checkpoint = checkpoint_layers && !cache && at::GradMode::is_enabled();
     for (size_t i = 0; i < layers->size(); ++i) {
         auto layer = layers[i]->as<LlamaDecoderLayerImpl>();
+        if (hooks) {   // tracing / editing: the layer written out, with the hooks between its parts
+            auto* ck = cache ? &cache->k[i] : nullptr;
+            auto* cv = cache ? &cache->v[i] : nullptr;
+            auto h = x + layer->self_attn->forward(layer->input_layernorm->forward(x), cos, sin, mask, ck, cv);
+            auto in = layer->post_attention_layernorm->forward(h);
+            auto out = layer->mlp->forward(in);
+            if (hooks->mlp) out = hooks->mlp((int64_t)i, in, out);
+            x = h + out;
+            if (hooks->layer) x = hooks->layer((int64_t)i, x);
+            continue;
+        }
         // A layer whose input needs no gradient (frozen layers below) builds no graph worth recomputing.
         if (checkpoint && x.requires_grad()) x = checkpointed_layer(*layer, x, cos, sin, mask);
         else x = layer->forward(x, cos, sin, mask, cache ? &cache->k[i] : nullptr, cache ? &cache->v[i] : nullptr);

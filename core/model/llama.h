@@ -11,6 +11,7 @@
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/pimpl.h>
 
+#include <functional>
 #include <vector>
 
 namespace llms {
@@ -81,6 +82,17 @@ struct LlamaDecoderLayerImpl : torch::nn::Module {
 };
 TORCH_MODULE(LlamaDecoderLayer);
 
+// Observers / editors of a forward's intermediate states, for causal tracing and closed-form editing (core/edit/).
+// Unset (LlamaModelImpl::hooks null) in every other forward: the normal path only tests the pointer. Each function
+// may be empty; each returns the tensor the forward goes on with (its argument, or a replacement of the same shape).
+struct ForwardHooks {
+    std::function<at::Tensor(const at::Tensor& x)> embed;   // the token embeddings [B, T, C] before layer 0
+    // Layer i's MLP: `in` its normed input [B, T, C] (the down_proj input is silu(gate in) * up in), `out` its
+    // output [B, T, C], added to the residual stream.
+    std::function<at::Tensor(int64_t i, const at::Tensor& in, const at::Tensor& out)> mlp;
+    std::function<at::Tensor(int64_t i, const at::Tensor& h)> layer;   // layer i's output, the residual stream [B, T, C]
+};
+
 struct LlamaModelImpl : torch::nn::Module {
     LlamaModelImpl(const LlamaConfig& c, const at::TensorOptions& opt);
     // ids [B, T] -> final normed hidden states [B, T, C].
@@ -97,6 +109,8 @@ struct LlamaModelImpl : torch::nn::Module {
     // Training with less memory: when set, a forward that builds a graph (grad mode on, no KV cache) keeps
     // only each layer's input and recomputes the layer in the backward (core/model/activation_checkpoint.h).
     bool checkpoint_layers = false;
+    // Set only around a tracing / editing forward (never with checkpoint_layers); the caller owns it.
+    const ForwardHooks* hooks = nullptr;
 
 private:
     // cos/sin [..., HD] of rotary positions [...] (long, on the model's device).

@@ -2,6 +2,7 @@
 // keep the edited weights and the record.
 #include "core/chat/chat_prompts.h"
 #include "core/common/error.h"
+#include "core/edit/edit_run.h"
 #include "core/model/lora.h"
 #include "core/session/session_impl.h"
 #include "core/surgery/trainer.h"
@@ -83,8 +84,13 @@ const RunRecord& Session::run(const facts::FactSet& user_set, const surgery::Sur
         if (callbacks.on_eval) callbacks.on_eval(e);
     };
     try {
-        surgery::Trainer trainer(m, set, config, split.retain_pool);
-        rec.outcome = trainer.run(cb);
+        if (surgery::is_closed_form(config.method)) {   // ROME / MEMIT (core/edit/edit_run.h)
+            phase("Editing (closed form)");
+            rec.outcome = edit::run_edit(m, set, config, split.retain_pool, {callbacks.stop, callbacks.on_edit_progress});
+        } else {
+            surgery::Trainer trainer(m, set, config, split.retain_pool);
+            rec.outcome = trainer.run(cb);
+        }
     } catch (...) {
         // A failed run must not leave half-trained weights live: put the starting weights back.
         torch::NoGradGuard ng;

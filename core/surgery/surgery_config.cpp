@@ -9,9 +9,12 @@ namespace llms::surgery {
 namespace {
 const std::pair<Method, const char*> kMethods[] = {
     {Method::LlmSurgery, "llm-surgery"}, {Method::GradAscent, "grad-ascent"}, {Method::GradDiff, "grad-diff"},
-    {Method::Npo, "npo"},                {Method::Finetune, "finetune"},
+    {Method::Npo, "npo"},                {Method::Finetune, "finetune"},   {Method::Rome, "rome"},
+    {Method::Memit, "memit"},
 };
 }
+
+bool is_closed_form(Method m) { return m == Method::Rome || m == Method::Memit; }
 
 std::string method_name(Method m) {
     for (auto& [k, v] : kMethods)
@@ -73,6 +76,10 @@ SurgeryConfig SurgeryConfig::preset_named(const std::string& name) {
 
 std::vector<std::string> SurgeryConfig::validate() const {
     std::vector<std::string> e;
+    if (is_closed_form(method)) {
+        e = edit.validate();
+        if (!lora.empty()) e.push_back("ROME and MEMIT edit the weights themselves: LoRA does not apply to them");
+    }
     if (steps < 1) e.push_back("steps must be at least 1");
     if (batch_size < 1) e.push_back("batch size must be at least 1");
     if (!(lr > 0) || lr > 1) e.push_back("learning rate must be in (0, 1]");

@@ -5,6 +5,8 @@
 //       + w_update * NLL(new answers of updates) + w_retain * KL(p_θ0 || p_θ)(retain)
 // and the baselines' objectives: core/surgery/objective.h.
 #pragma once
+#include "core/edit/edit_settings.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,9 +19,15 @@ enum class Method {
     GradDiff,     // ascent on forget + edit-old, NLL descent on retain
     Npo,          // negative preference optimisation on forget + edit-old (weights w_forget, w_edit), KL to θ0 on retain
     Finetune,     // descent on update-new only
+    // Closed form, no training (core/edit/): update facts written to their new answer, forget facts to
+    // SurgeryConfig::edit.forget_target; retain facts untouched. Only `edit`, `seed` and `chat_prompts` apply.
+    Rome,         // rank-one update of one layer's down_proj per fact, one fact after another
+    Memit,        // all facts at once over a range of layers
 };
-std::string method_name(Method m);                 // "llm-surgery", "grad-ascent", "grad-diff", "npo", "finetune"
+// "llm-surgery", "grad-ascent", "grad-diff", "npo", "finetune", "rome", "memit"
+std::string method_name(Method m);
 bool method_from_name(const std::string& s, Method* out);
+bool is_closed_form(Method m);                     // Rome or Memit: core/edit/edit_run.h runs them, not the Trainer
 
 struct SurgeryConfig {
     Method method = Method::LlmSurgery;
@@ -68,6 +76,8 @@ struct SurgeryConfig {
     // one user turn plus the generation prompt, so the answer is trained after the assistant header
     // (core/chat/chat_prompts.h; the caller wraps the sets: session::Session::run, the CLI's surgery and eval).
     bool chat_prompts = false;
+    // ROME / MEMIT (is_closed_form(method)): layers, covariance sample, λ, target search, forget target.
+    edit::EditSettings edit;
 
     // "paper": the official recipe (weights 0.1/0.1/2.0/0.5, AdamW 2e-4, betas 0.9/0.95, wd 0.01, clip 1.0).
     // "demo": tuned for the demo model and scenario (meets the targets with no manual tuning).

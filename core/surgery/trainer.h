@@ -1,6 +1,7 @@
 // The surgery run: the three-term objective optimised on the model in place. Knows no Qt; the UI drives it
 // from a worker thread and receives metrics by value through the callbacks.
 #pragma once
+#include "core/edit/edit_types.h"
 #include "core/facts/fact_set.h"
 #include "core/surgery/memory_plan.h"
 #include "core/surgery/surgery_config.h"
@@ -25,6 +26,8 @@ struct RunCallbacks {
     const std::atomic<bool>* pause = nullptr;   // while true the run waits (stop still works)
     // The run entered (true) or left (false) the pause, after `steps_done` steps: no step happens in between.
     std::function<void(int steps_done, bool paused)> on_pause;
+    // ROME / MEMIT runs (no steps): their stages' progress (core/edit/edit_run.h; session::Session::run).
+    std::function<void(const edit::EditProgress&)> on_edit_progress;
 };
 
 class Trainer {

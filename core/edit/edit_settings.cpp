@@ -1,0 +1,57 @@
+#include "core/edit/edit_settings.h"
+
+#include "core/common/error.h"
+
+#include <charconv>
+
+namespace llms::edit {
+
+namespace {
+
+bool parse_int(std::string_view s, int* out) {
+    if (s.empty()) return false;
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+    return ec == std::errc() && p == s.data() + s.size() && *out >= 0;
+}
+
+}  // namespace
+
+std::vector<int> parse_edit_layers(const std::string& text, int n_layers) {
+    if (text == "auto") return {};
+    int a = 0, b = 0;
+    const auto dash = text.find('-');
+    const bool ok = dash == std::string::npos ? parse_int(text, &a) && (b = a, true)
+                                              : parse_int(std::string_view(text).substr(0, dash), &a) &&
+                                                    parse_int(std::string_view(text).substr(dash + 1), &b);
+    if (!ok || b < a) throw Error("edit layers must be auto, L or A-B (0-based, A <= B), got \"" + text + "\"");
+    if (n_layers > 0 && b >= n_layers)
+        throw Error("edit layer " + std::to_string(b) + " does not exist: the model has layers 0-" + std::to_string(n_layers - 1));
+    std::vector<int> out;
+    for (int i = a; i <= b; ++i) out.push_back(i);
+    return out;
+}
+
+std::vector<std::string> EditSettings::validate() const {
+    std::vector<std::string> e;
+    try {
+        parse_edit_layers(layers);
+    } catch (const Error& x) {
+        e.push_back(x.what());
+    }
+    if (memit_span < 0) e.push_back("MEMIT layer span must not be negative (0: automatic)");
+    if (cov_samples < 100) e.push_back("covariance sample must be at least 100 tokens");
+    if (!(mom2_weight > 0)) e.push_back("MEMIT covariance weight λ must be positive");
+    if (v_steps < 1) e.push_back("target optimisation steps must be at least 1");
+    if (!(v_lr > 0) || v_lr > 10) e.push_back("target optimisation learning rate must be in (0, 10]");
+    if (v_weight_decay < 0) e.push_back("target weight decay must not be negative");
+    if (kl_factor < 0) e.push_back("KL factor must not be negative");
+    if (clamp_norm < 0) e.push_back("target clamp must not be negative (0: the method's default)");
+    if (context_prefixes < 0 || context_prefixes > 64) e.push_back("context prefixes must be in [0, 64]");
+    if (prefix_tokens < 1 || prefix_tokens > 64) e.push_back("prefix length must be in [1, 64] tokens");
+    if (forget_target.find_first_not_of(" \t") == std::string::npos) e.push_back("forget target must not be empty");
+    if (trace_facts < 1) e.push_back("traced facts must be at least 1");
+    if (trace_samples < 1) e.push_back("trace noise samples must be at least 1");
+    return e;
+}
+
+}  // namespace llms::edit
