@@ -11,9 +11,11 @@
 #include "ui/main_window.h"
 #include "ui/project_manager.h"
 #include "ui/results_panel.h"
+#include "ui/run_comparison.h"
 #include "ui/session_controller.h"
 #include "ui/surgery_panel.h"
 #include "ui/surgery_settings_form.h"
+#include "ui/trace_panel.h"
 #include "ui/training_plots.h"
 #include "ui/training_process.h"
 
@@ -415,6 +417,97 @@ private slots:
         QVERIFY(plots.save(tmp_.filePath("curves.png")));
         QVERIFY(plots.save(tmp_.filePath("curves.pdf")));
         QVERIFY(QFileInfo(tmp_.filePath("curves.pdf")).size() > 1000);
+    }
+
+    // ROME beside the surgery in the app: the Causal trace tab traces the facts on the original weights and hands
+    // its layer to the settings, a ROME run edits with it (no training steps), and the Results tab shows both runs
+    // side by side; the project keeps the ROME settings.
+    void closedFormEditingInTheApp() {
+        AppSettings settings(tmp_.filePath("closed-form.ini"));
+        MainWindow w(&settings);
+        w.resize(1300, 850);
+        w.show();
+        QVERIFY(w.openPath(model_));
+        QVERIFY(waitIdle(*w.controller()));
+        w.factsPanel()->model()->loadFacts(tinyFacts());
+
+        auto* form = w.surgeryPanel()->form();
+        auto cfg = shortRun(6);
+        cfg.method = surgery::Method::Rome;
+        cfg.edit.cov_samples = 2000;   // the tiny model: a small sample is plenty
+        cfg.edit.v_steps = 10;
+        form->setConfig(cfg);
+        QCOMPARE(form->config().method, surgery::Method::Rome);
+        QCOMPARE(form->config().edit.layers, std::string("auto"));
+        QCOMPARE(form->config().edit.cov_samples, int64_t(2000));
+        QCOMPARE(form->config().edit.v_steps, 10);   // not on the form: kept as loaded
+
+        // The trace: the two forget facts and the update's old answer, on both layers of the tiny model.
+        QSignalSpy traced(w.controller(), &SessionController::traced);
+        QSignalSpy traceProgress(w.controller(), &SessionController::traceProgress);
+        w.tracePanel()->startTrace();
+        QVERIFY(w.controller()->tracing());
+        QVERIFY(traced.wait(kWaitMs));
+        QVERIFY(waitIdle(*w.controller()));
+        QVERIFY(!w.controller()->tracing());
+        QVERIFY(traceProgress.count() >= 1);
+        const auto summary = traced.first().at(0).value<edit::TraceSummary>();
+        QCOMPARE(summary.grids.size(), size_t(3));
+        QCOMPARE(summary.grids[0].prompt, std::string("The capital of France is"));
+        QCOMPARE(summary.grids[0].layers, 2);
+        QCOMPARE(summary.grids[0].state.size(), size_t(2) * summary.grids[0].tokens.size());
+        QCOMPARE(summary.mlp_effect.size(), size_t(2));
+        QCOMPARE(summary.chosen_layers, std::vector<int>{0});   // never the last layer
+        QCOMPARE(w.tracePanel()->factChooser()->count(), 3);
+        w.tracePanel()->factChooser()->setCurrentIndex(2);   // the update fact's old answer
+        QCOMPARE(w.tracePanel()->summary().grids[2].answer, std::string(" Jupiter"));
+        for (auto* b : w.tracePanel()->findChildren<QPushButton*>())
+            if (b->text().startsWith("Use these layers")) b->click();
+        QCOMPARE(form->config().edit.layers, std::string("0"));
+
+        // ROME with that layer, then a short surgery: two runs, side by side.
+        QSignalSpy finished(w.controller(), &SessionController::runFinished);
+        QVERIFY2(w.surgeryPanel()->start(), qPrintable(w.surgeryPanel()->whyNotReady()));
+        QVERIFY(finished.wait(kWaitMs));
+        QVERIFY(waitIdle(*w.controller()));
+        const auto rome = finished.first().at(0).value<session::RunRecord>();
+        QCOMPARE(rome.config.method, surgery::Method::Rome);
+        QVERIFY2(rome.outcome.end == surgery::SurgeryOutcome::End::Completed ||
+                     rome.outcome.end == surgery::SurgeryOutcome::End::TargetsMet,
+                 rome.outcome.message.c_str());
+        QVERIFY(rome.report.has_value());
+        QCOMPARE(rome.report->method, std::string("rome"));
+        auto surgeryCfg = shortRun(6);
+        form->setConfig(surgeryCfg);
+        QVERIFY(w.surgeryPanel()->start());
+        QVERIFY(finished.wait(kWaitMs));
+        QVERIFY(waitIdle(*w.controller()));
+
+        w.resultsPanel()->showSideBySide(true);
+        auto* table = w.resultsPanel()->comparison()->table();
+        QCOMPARE(table->columnCount(), 3);   // the original, run 1 (ROME), run 2 (surgery)
+        QVERIFY(table->horizontalHeaderItem(1)->text().contains("rome"));
+        QVERIFY(table->horizontalHeaderItem(2)->text().contains("llm-surgery"));
+        int updateRow = -1;
+        for (int r = 0; r < table->rowCount(); ++r)
+            if (table->verticalHeaderItem(r)->text().startsWith("update: exact match")) updateRow = r;
+        QVERIFY(updateRow >= 0);
+        const auto& after = w.controller()->history();
+        QCOMPARE(table->item(updateRow, 1)->text(),
+                 QString::number(100 * after[0].report->after.update.exact_match, 'f', 1) + "%");
+        QCOMPARE(table->item(updateRow, 0)->text(),
+                 QString::number(100 * after[0].report->before->update.exact_match, 'f', 1) + "%");
+
+        // The project keeps the ROME run's settings.
+        const QString proj = tmp_.filePath("closed-form.llmsproj");
+        QVERIFY(w.projects()->save(proj));
+        MainWindow w2(&settings);
+        QVERIFY(w2.openPath(proj));
+        QVERIFY(waitIdle(*w2.controller()));
+        QTRY_COMPARE_WITH_TIMEOUT(w2.controller()->history().size(), size_t(2), kWaitMs);
+        QCOMPARE(w2.controller()->history()[0].config.method, surgery::Method::Rome);
+        QCOMPARE(w2.controller()->history()[0].config.edit.layers, std::string("0"));
+        QCOMPARE(w2.controller()->history()[0].config.edit.cov_samples, int64_t(2000));
     }
 
     void mainWindowEndToEnd() {

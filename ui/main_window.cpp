@@ -5,6 +5,7 @@
 #include "core/surgery/demo_scenario.h"
 #include "ui/app_settings.h"
 #include "ui/audit_panel.h"
+#include "ui/trace_panel.h"
 #include "ui/fact_table_model.h"
 #include "ui/facts_panel.h"
 #include "ui/history_panel.h"
@@ -49,18 +50,22 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(par
     history_ = new HistoryPanel(controller_, settings_, this);
     projects_ = new ProjectManager(controller_, settings_, model_, facts_, probe_, surgery_, this);
     surgery_->form()->setConfig(settings_->surgeryConfig());
+    trace_ = new TracePanel(controller_, facts_, surgery_->form(), this);
 
     tabs_ = new QTabWidget(this);
     tabs_->setDocumentMode(true);
     tabs_->addTab(model_, tr("1  Model"));
     tabs_->addTab(facts_, tr("2  Facts"));
     tabs_->addTab(probe_, tr("3  Probe"));
-    tabs_->addTab(surgery_, tr("4  Surgery"));
-    tabs_->addTab(results_, tr("5  Results"));
-    tabs_->addTab(audit_, tr("6  Audit"));
-    tabs_->addTab(history_, tr("7  Export && History"));
+    tabs_->addTab(trace_, tr("4  Causal trace"));
+    tabs_->addTab(surgery_, tr("5  Surgery"));
+    tabs_->addTab(results_, tr("6  Results"));
+    tabs_->addTab(audit_, tr("7  Audit"));
+    tabs_->addTab(history_, tr("8  Export && History"));
     static const char* const tips[] = {QT_TR_NOOP("Open the model to edit"), QT_TR_NOOP("Choose what to forget, update and retain"),
-                                       QT_TR_NOOP("Ask the original and the edited model"), QT_TR_NOOP("Run the surgery and watch it"),
+                                       QT_TR_NOOP("Ask the original and the edited model"),
+                                       QT_TR_NOOP("Where the model keeps each fact: the layers ROME and MEMIT edit"),
+                                       QT_TR_NOOP("Run the surgery and watch it"),
                                        QT_TR_NOOP("Before/after metrics of a run"),
                                        QT_TR_NOOP("Try to bring forgotten facts back"), QT_TR_NOOP("Runs, revert, export")};
     for (int i = 0; i < TabCount; ++i) tabs_->setTabToolTip(i, tr(tips[i]));
@@ -74,6 +79,7 @@ MainWindow::MainWindow(AppSettings* settings, QWidget* parent) : QMainWindow(par
     relayStatus(surgery_);
     relayStatus(results_);
     relayStatus(audit_);
+    relayStatus(trace_);
     relayStatus(history_);
     relayStatus(projects_);
     connect(model_, &ModelPanel::next, this, [this] { showTab(FactsTab); });
@@ -137,7 +143,7 @@ void MainWindow::relayStatus(Panel* p) {
 }
 
 QString MainWindow::tabKey(Tab t) {
-    static const char* keys[] = {"model", "facts", "probe", "surgery", "results", "audit", "history"};
+    static const char* keys[] = {"model", "facts", "probe", "trace", "surgery", "results", "audit", "history"};
     return keys[t];
 }
 

@@ -17,13 +17,14 @@ class ModelPanel;
 class ProbePanel;
 class ProjectManager;
 class ResultsPanel;
+class TracePanel;
 class SessionController;
 class SurgeryPanel;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum Tab { ModelTab, FactsTab, ProbeTab, SurgeryTab, ResultsTab, AuditTab, HistoryTab, TabCount };
+    enum Tab { ModelTab, FactsTab, ProbeTab, TraceTab, SurgeryTab, ResultsTab, AuditTab, HistoryTab, TabCount };
 
     explicit MainWindow(AppSettings* settings, QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -35,6 +36,7 @@ public:
     SurgeryPanel* surgeryPanel() const { return surgery_; }
     ResultsPanel* resultsPanel() const { return results_; }
     AuditPanel* auditPanel() const { return audit_; }
+    TracePanel* tracePanel() const { return trace_; }
     HistoryPanel* historyPanel() const { return history_; }
     ProjectManager* projects() const { return projects_; }
     LatencyProbe* latency() const { return latency_; }
@@ -71,6 +73,7 @@ private:
     SurgeryPanel* surgery_;
     ResultsPanel* results_;
     AuditPanel* audit_;
+    TracePanel* trace_;
     HistoryPanel* history_;
     ProjectManager* projects_;
 };

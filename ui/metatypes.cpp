@@ -16,6 +16,7 @@ void registerMetaTypes() {
         qRegisterMetaType<llms::surgery::SurgeryOutcome>();
         qRegisterMetaType<llms::facts::FactSet>();
         qRegisterMetaType<llms::eval::AuditReport>();
+        qRegisterMetaType<llms::edit::TraceSummary>();
         return true;
     }();
     (void)done;

@@ -1,5 +1,6 @@
 // Core value types that cross from the worker thread to the GUI thread in queued signals (by value).
 #pragma once
+#include "core/edit/edit_types.h"
 #include "core/eval/audit.h"
 #include "core/facts/fact_set.h"
 #include "core/session/session_types.h"
@@ -21,6 +22,7 @@ Q_DECLARE_METATYPE(llms::surgery::EvalPoint)
 Q_DECLARE_METATYPE(llms::surgery::SurgeryOutcome)
 Q_DECLARE_METATYPE(llms::facts::FactSet)
 Q_DECLARE_METATYPE(llms::eval::AuditReport)
+Q_DECLARE_METATYPE(llms::edit::TraceSummary)
 
 namespace llms::ui {
 void registerMetaTypes();   // idempotent; the controller calls it

@@ -120,9 +120,12 @@ void RunComparison::setRuns(const std::vector<session::RunRecord>& runs) {
     if (original) cols.push_back({tr("Original"), original, nullptr, nullptr});
     for (const auto* r : shown_runs) {
         const auto& rep = *r->report;
-        cols.push_back({tr("Run %1\n%2, %3").arg(r->id).arg(QString::fromStdString(rep.method),
-                                                            QString::fromStdString(rep.preset)),
-                        &rep.after, rep.before ? &*rep.before : nullptr, r});
+        // ROME / MEMIT train nothing: no preset to name.
+        const QString title = surgery::is_closed_form(r->config.method)
+                                  ? tr("Run %1\n%2").arg(r->id).arg(QString::fromStdString(rep.method))
+                                  : tr("Run %1\n%2, %3").arg(r->id).arg(QString::fromStdString(rep.method),
+                                                                        QString::fromStdString(rep.preset));
+        cols.push_back({title, &rep.after, rep.before ? &*rep.before : nullptr, r});
     }
 
     QStringList headers;

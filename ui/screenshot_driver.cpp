@@ -9,6 +9,7 @@
 #include "ui/probe_panel.h"
 #include "ui/results_panel.h"
 #include "ui/session_controller.h"
+#include "ui/trace_panel.h"
 #include "ui/surgery_panel.h"
 #include "ui/surgery_settings_form.h"
 
@@ -70,6 +71,8 @@ void ScreenshotDriver::afterModel() {
     // LoRA as the plan says, not as a previous screenshot left it in the (shared) screenshot settings file.
     cfg.lora = plan_.lora.toStdString();
     if (!plan_.lora.isEmpty()) form->setAdvancedVisible(true);
+    if (!plan_.method.isEmpty() && !surgery::method_from_name(plan_.method.toStdString(), &cfg.method))
+        return fail("unknown method " + plan_.method);
     form->setConfig(cfg);
     stage_ = 2;
     w_->factsPanel()->askAction()->trigger();   // fills "Model says" (runs before the surgery: the worker is serial)
@@ -80,6 +83,17 @@ void ScreenshotDriver::afterModel() {
 
 void ScreenshotDriver::afterSurgery() {
     if (w_->controller()->running()) return;
+    if (!plan_.compare.isEmpty() && !compared_) {   // the second run, from the original weights like the first
+        compared_ = true;
+        auto* form = w_->surgeryPanel()->form();
+        auto cfg = form->config();
+        if (!surgery::method_from_name(plan_.compare.toStdString(), &cfg.method)) return fail("unknown method " + plan_.compare);
+        form->setConfig(cfg);
+        std::printf("screenshot: a second run with %s\n", plan_.compare.toUtf8().constData());
+        if (!w_->surgeryPanel()->start()) return fail("the second run did not start: " + w_->surgeryPanel()->whyNotReady());
+        return;
+    }
+    if (!plan_.compare.isEmpty()) w_->resultsPanel()->showSideBySide(true);
     std::printf("screenshot: GUI event-loop latency during the surgery: %s\n",
                 w_->latency()->summary().toUtf8().constData());
     stage_ = 3;
@@ -97,6 +111,10 @@ void ScreenshotDriver::afterSurgery() {
         std::printf("screenshot: auditing the run\n");
         w_->auditPanel()->startAudit();          // queued behind the probes: the worker is serial
     }
+    if (plan_.trace) {
+        std::printf("screenshot: causal tracing the facts\n");
+        w_->tracePanel()->startTrace();
+    }
 }
 
 void ScreenshotDriver::capture() {
@@ -107,6 +125,8 @@ void ScreenshotDriver::capture() {
     } else {
         MainWindow::Tab t = plan_.factsFile.isEmpty() && !plan_.surgery ? MainWindow::ModelTab
                             : plan_.audit                                ? MainWindow::AuditTab
+                            : plan_.trace                                ? MainWindow::TraceTab
+                            : !plan_.compare.isEmpty()                   ? MainWindow::ResultsTab
                                                                          : MainWindow::SurgeryTab;
         for (int i = 0; i < MainWindow::TabCount; ++i)
             if (MainWindow::tabKey((MainWindow::Tab)i) == plan_.tab) t = (MainWindow::Tab)i;

@@ -15,11 +15,14 @@ struct ScreenshotPlan {
     QString factsFile;         // optional fact file replacing the loaded facts
     bool surgery = false;      // run a short surgery (implied by factsFile)
     QString output;            // FILE.png; with tabs = all: FILE-<tab>.png per tab
-    QString tab;               // model | facts | probe | surgery | results | audit | history | all ("" = best for the state)
+    QString tab;               // model | facts | probe | trace | surgery | results | audit | history | all ("" = best)
     int steps = 0;             // surgery steps (0: the preset's)
     QString preset = "demo";
     QString lora;              // "R[:ALPHA]": the surgery trains LoRA adapters (Advanced settings shown open)
     bool audit = false;        // after the surgery, the forgetting audit of the run (Audit tab)
+    QString method;            // the surgery's method ("" = the settings'), e.g. rome or memit
+    bool trace = false;        // after the surgery, the causal trace of the facts (Causal trace tab)
+    QString compare;           // after the surgery, a second run with this method; Results shows all runs side by side
     QString probePrompt;       // "" = the first forget fact's prompt
     int width = 1360, height = 860;
 };
@@ -42,6 +45,7 @@ private:
     MainWindow* w_;
     ScreenshotPlan plan_;
     int stage_ = 0;
+    bool compared_ = false;
 };
 
 }  // namespace llms::ui

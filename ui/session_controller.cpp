@@ -49,6 +49,7 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
     connect(w, &SessionWorker::failed, this, [this](Task task, const QString& what, const QString& msg) {
         if (task == Task::DemoModel) buildingDemo_ = false;
         if (task == Task::Audit) auditing_ = false;
+        if (task == Task::Trace) tracing_ = false;
         if (task == Task::Surgery && running_) {
             running_ = false;
             Q_EMIT runningChanged(false);
@@ -72,6 +73,11 @@ SessionController::SessionController(QObject* parent) : QObject(parent) {
     connect(w, &SessionWorker::audited, this, [this](int runId, const eval::AuditReport& r) {
         auditing_ = false;
         Q_EMIT audited(runId, r);
+    });
+    connect(w, &SessionWorker::traceProgress, this, &SessionController::traceProgress);
+    connect(w, &SessionWorker::traced, this, [this](const edit::TraceSummary& s) {
+        tracing_ = false;
+        Q_EMIT traced(s);
     });
     connect(w, &SessionWorker::steps, this, &SessionController::steps);
     connect(w, &SessionWorker::evalPoint, this, &SessionController::evalPoint);
@@ -149,7 +155,7 @@ void SessionController::pause(bool paused) {
 }
 
 void SessionController::stop() {
-    if (buildingDemo_ || auditing_) flags_->stop = true;
+    if (buildingDemo_ || auditing_ || tracing_) flags_->stop = true;
     if (!running_) return;
     flags_->stop = true;
     if (flags_->pause.exchange(false)) Q_EMIT pausedChanged(false);
@@ -181,6 +187,12 @@ void SessionController::audit(int runId, const eval::AuditOptions& opt) {
     flags_->stop = false;
     auditing_ = true;
     post([w = worker_.get(), runId, opt] { w->runAudit(runId, opt); });
+}
+
+void SessionController::trace(const facts::FactSet& set, const surgery::SurgeryConfig& config) {
+    flags_->stop = false;
+    tracing_ = true;
+    post([w = worker_.get(), set, config] { w->runTrace(set, config); });
 }
 
 const session::RunRecord* SessionController::run(int id) const {

@@ -38,6 +38,9 @@ public:
     bool buildingDemo() const { return buildingDemo_; }
     void audit(int runId, const eval::AuditOptions& opt);   // audited() when done; stop() cancels it
     bool auditing() const { return auditing_; }
+    // Causal tracing of the set's facts on the original weights: traced() when done; stop() ends it early.
+    void trace(const facts::FactSet& set, const surgery::SurgeryConfig& config);
+    bool tracing() const { return tracing_; }
 
     // State as last reported by the worker.
     bool busy() const { return pending_ > 0; }
@@ -77,6 +80,8 @@ Q_SIGNALS:
     void demoModelReady(const QString& dir);
     void auditStage(const QString& stage, int done, int total);
     void audited(int runId, const llms::eval::AuditReport& report);
+    void traceProgress(int done, int total, double seconds);
+    void traced(const llms::edit::TraceSummary& summary);
 
 private:
     template <class F> void post(F&& call);
@@ -96,6 +101,7 @@ private:
     bool running_ = false;
     bool buildingDemo_ = false;
     bool auditing_ = false;
+    bool tracing_ = false;
     QString task_;
     std::optional<session::ModelCard> card_;
     session::MemoryUse memory_;

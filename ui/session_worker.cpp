@@ -165,6 +165,19 @@ void SessionWorker::runAudit(int runId, const eval::AuditOptions& opt) {
     });
 }
 
+void SessionWorker::runTrace(const facts::FactSet& set, const surgery::SurgeryConfig& config) {
+    task(Task::Trace, tr("Causal tracing"), [&] {
+        flags_->stop = false;
+        const auto summary = session_->trace(set, config, &flags_->stop, [&](const edit::EditProgress& p) {
+            Q_EMIT traceProgress((int)p.done, (int)p.total, p.seconds);
+        });
+        const bool stopped = flags_->stop;
+        flags_->stop = false;
+        if (stopped && summary.grids.empty()) throw Error("the causal trace was stopped before its first fact");
+        Q_EMIT traced(summary);
+    });
+}
+
 void SessionWorker::prepareDemoModel() {
     task(Task::DemoModel, tr("Preparing the demo model"), [&] {
         std::string why;

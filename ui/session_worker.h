@@ -47,6 +47,8 @@ public:
     void exportModel(const QString& dir, int runId, const session::ExportOptions& opt);
     // The forgetting audit of run `runId` (core/eval/audit.h); RunFlags::stop ends it.
     void runAudit(int runId, const eval::AuditOptions& opt);
+    // Causal tracing of the set's facts on the original weights (core/edit/causal_trace.h); RunFlags::stop ends it.
+    void runTrace(const facts::FactSet& set, const surgery::SurgeryConfig& config);
     // The demo model: ready at once when built before, else built (corpus + pretraining, minutes) with progress.
     void prepareDemoModel();
 
@@ -74,6 +76,8 @@ Q_SIGNALS:
     void demoModelReady(const QString& dir);
     void auditStage(const QString& stage, int done, int total);
     void audited(int runId, const llms::eval::AuditReport& report);
+    void traceProgress(int done, int total, double seconds);
+    void traced(const llms::edit::TraceSummary& summary);
 
 private:
     template <class F> void task(Task kind, const QString& what, F&& body);

@@ -38,6 +38,13 @@ const MethodInfo kMethods[] = {
      "retain term."},
     {surgery::Method::Finetune, "Fine-tune (update only)",
      "Baseline: ordinary training on the new answers of updates; forget facts are ignored."},
+    {surgery::Method::Rome, "ROME (closed form, one layer)",
+     "Rank-one model editing (Meng et al. 2022): no training. Each update fact's new answer (and each forget fact's "
+     "chosen target) is written into one MLP layer, found by causal tracing, as a rank-one change of its down "
+     "projection; retain facts are not used. Fast, one fact after another."},
+    {surgery::Method::Memit, "MEMIT (closed form, several layers)",
+     "Mass-editing memory in a transformer (Meng et al. 2023): no training. All facts at once, spread as a "
+     "least-squares change over a range of MLP layers found by causal tracing; retain facts are not used."},
 };
 
 QDoubleSpinBox* dspin(double lo, double hi, int decimals, double step, const QString& tip) {
@@ -67,7 +74,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
         method_->setItemData(method_->count() - 1, tr(m.help), Qt::ToolTipRole);
     }
     method_->setToolTip(tr("Which objective to optimise. LLM Surgery is the method of the paper; the others are the "
-                           "baselines it is compared with."));
+                           "baselines it is compared with, and the closed-form editors ROME and MEMIT."));
     methodHelp_ = new QLabel(this);
     methodHelp_->setWordWrap(true);
     methodHelp_->setStyleSheet("color:#555");
@@ -91,6 +98,33 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
                                 "assistant header, as the model is used in a chat. Needs a chat template in the "
                                 "model folder (see the Model tab)."));
     top->addRow(tr("Prompts:"), chatPrompts_);
+
+    // ---- closed form (ROME / MEMIT) ------------------------------------------------------------------
+    editLayers_ = new QLineEdit;
+    editLayers_->setToolTip(tr("The edited MLP layer(s): auto (chosen by causal tracing on your facts: see the Causal "
+                               "trace tab), a layer L or a range A-B (0-based). ROME edits one layer (of a range, "
+                               "its last); MEMIT every layer of the range."));
+    covSamples_ = ispin(100, 100000000, tr("Tokens of text behind the key covariance C = E[k kᵀ] of each edited layer "
+                                           "(your retain facts and known facts, then text sampled from the model). "
+                                           "Cached per model: a second run with the same model, layer and sample "
+                                           "size reads it back."));
+    covSamples_->setSingleStep(1000);
+    mom2_ = dspin(1e-6, 1e9, 1, 1000, tr("MEMIT: the weight λ of the covariance in Δ = R Kᵀ (λ C + K Kᵀ)⁻¹. Larger "
+                                          "keeps other keys' outputs more, writes the edits more weakly."));
+    forgetTarget_ = new QLineEdit;
+    forgetTarget_->setToolTip(tr("What a forget fact is rewritten to (ROME and MEMIT write an answer; they cannot only "
+                                 "remove one), e.g. unknown."));
+    closedForm_ = new QWidget(this);
+    auto* cf = new QFormLayout(closedForm_);
+    cf->setContentsMargins(0, 0, 0, 0);
+    cf->addRow(tr("Edited layers:"), editLayers_);
+    cf->addRow(tr("Covariance sample (tokens):"), covSamples_);
+    cf->addRow(tr("MEMIT λ:"), mom2_);
+    cf->addRow(tr("Forget facts answer:"), forgetTarget_);
+    for (int i = 0; i < cf->rowCount(); ++i)
+        if (auto* item = cf->itemAt(i, QFormLayout::LabelRole); item && item->widget())
+            if (auto* field = cf->itemAt(i, QFormLayout::FieldRole); field && field->widget())
+                item->widget()->setToolTip(field->widget()->toolTip());
 
     // ---- advanced -----------------------------------------------------------------------------------
     steps_ = ispin(1, 100000, tr("Most optimisation steps. With early stop the run usually ends sooner, as soon as "
@@ -230,6 +264,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     auto* lay = new QVBoxLayout(this);
     lay->setContentsMargins(0, 0, 0, 0);
     lay->addLayout(top);
+    lay->addWidget(closedForm_);
     lay->addWidget(advancedToggle_);
     lay->addWidget(advanced_);
     lay->addWidget(problems_);
@@ -238,6 +273,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     connect(preset_, &QComboBox::activated, this, [this] { applyPreset(preset_->currentData().toString()); });
     connect(method_, &QComboBox::currentIndexChanged, this, [this] {
         methodHelp_->setText(method_->currentData(Qt::ToolTipRole).toString());
+        showMethodSettings();
         if (loading_) return;   // the method is not part of a preset: no "+custom"
         problems_->setText(problems().join("\n"));
         Q_EMIT changed();
@@ -265,6 +301,22 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     });
 
     setConfig(surgery::SurgeryConfig::preset_named("demo"));
+}
+
+// ROME / MEMIT train nothing: their own settings instead of the preset and the training settings.
+void SurgerySettingsForm::showMethodSettings() {
+    surgery::Method m = surgery::Method::LlmSurgery;
+    surgery::method_from_name(method_->currentData().toString().toStdString(), &m);
+    const bool closed = surgery::is_closed_form(m);
+    closedForm_->setVisible(closed);
+    preset_->setEnabled(!closed);
+    advancedToggle_->setVisible(!closed);
+    advanced_->setVisible(!closed && advancedToggle_->isChecked());
+}
+
+void SurgerySettingsForm::setEditLayers(const QString& layers) {
+    editLayers_->setText(layers);
+    onEdited();
 }
 
 void SurgerySettingsForm::setAdvancedVisible(bool on) {
@@ -316,6 +368,11 @@ surgery::SurgeryConfig SurgerySettingsForm::config() const {
     c.chat_prompts = chatPrompts_->isChecked();
     if (lora_->isChecked()) c.lora = QString("%1:%2").arg(loraRank_->value()).arg(loraAlpha_->value()).toStdString();
     c.lora_targets = loraTargets_->text().trimmed().toStdString();
+    c.edit = edit_;   // the settings the form does not show, as loaded
+    c.edit.layers = editLayers_->text().trimmed().toStdString();
+    c.edit.cov_samples = covSamples_->value();
+    c.edit.mom2_weight = mom2_->value();
+    c.edit.forget_target = forgetTarget_->text().trimmed().toStdString();
     return c;
 }
 
@@ -367,6 +424,12 @@ void SurgerySettingsForm::setConfig(const surgery::SurgeryConfig& c) {
     loraTargets_->setText(QString::fromStdString(c.lora_targets));
     for (QWidget* w : std::initializer_list<QWidget*>{loraRank_, loraAlpha_, loraTargets_}) w->setEnabled(!c.lora.empty());
     trainParams_->setEnabled(c.lora.empty());
+    edit_ = c.edit;
+    editLayers_->setText(QString::fromStdString(c.edit.layers));
+    covSamples_->setValue((int)std::min<int64_t>(c.edit.cov_samples, covSamples_->maximum()));
+    mom2_->setValue(c.edit.mom2_weight);
+    forgetTarget_->setText(QString::fromStdString(c.edit.forget_target));
+    showMethodSettings();
     loading_ = false;
     problems_->setText(problems().join("\n"));
 }

@@ -25,12 +25,14 @@ public:
     void applyPreset(const QString& name);       // "paper" | "demo"
     QStringList problems() const;                // SurgeryConfig::validate(), as shown under the form
     void setAdvancedVisible(bool on);
+    void setEditLayers(const QString& layers);    // ROME / MEMIT: "auto", "L" or "A-B" (the Causal trace tab)
 
 Q_SIGNALS:
     void changed();
 
 private:
     void onEdited();
+    void showMethodSettings();
 
     bool loading_ = false;
     QString presetBase_;                          // the preset the values came from
@@ -44,6 +46,12 @@ private:
         *blowup_, *loraAlpha_;
     QLineEdit *seed_, *trainParams_, *loraTargets_;
     QCheckBox *earlyStop_, *pastBound_, *neverSeen_, *klAnswers_, *checkpoint_, *chatPrompts_, *lora_;
+    // ROME / MEMIT (config().edit): the fields shown, and the rest as loaded
+    QWidget* closedForm_;
+    QLineEdit *editLayers_, *forgetTarget_;
+    QSpinBox* covSamples_;
+    QDoubleSpinBox* mom2_;
+    edit::EditSettings edit_;
 };
 
 }  // namespace llms::ui

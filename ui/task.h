@@ -5,7 +5,7 @@
 
 namespace llms::ui {
 
-enum class Task { OpenModel, Ask, Probe, ProbeFacts, Surgery, Revert, UseRun, RestoreHistory, Export, DemoModel, Audit };
+enum class Task { OpenModel, Ask, Probe, ProbeFacts, Surgery, Revert, UseRun, RestoreHistory, Export, DemoModel, Audit, Trace };
 
 }  // namespace llms::ui
 

@@ -1,7 +1,7 @@
 // llm-surgery: the desktop application.
 //   llm-surgery [--model DIR] [--facts FILE] [PROJECT.llmsproj | MODEL_DIR | FACTS.jsonl]
 //   llm-surgery [--model DIR] [--facts FILE | --surgery] --screenshot OUT.png [--tab NAME|all] [--steps N] [--preset NAME]
-//               [--lora R[:ALPHA]] [--audit]
+//               [--lora R[:ALPHA]] [--audit] [--method M] [--trace] [--compare M]
 //   (no --model: the demo model, built on first use)
 #include "ui/app_settings.h"
 #include "ui/main_window.h"
@@ -35,17 +35,22 @@ int main(int argc, char** argv) {
     QCommandLineOption facts("facts", "Load this fact set (JSONL or CSV).", "FILE");
     QCommandLineOption shot("screenshot", "Render the window to FILE (PNG) after loading the model (--model, else the "
                                           "demo model) and, with --facts or --surgery, after a short surgery; then quit.", "FILE");
-    QCommandLineOption tab("tab", "With --screenshot: model, facts, probe, surgery, results, audit, history, or all "
+    QCommandLineOption tab("tab", "With --screenshot: model, facts, probe, trace, surgery, results, audit, history, or all "
                                   "(one FILE-<tab>.png each).", "NAME");
     QCommandLineOption steps("steps", "With --screenshot: surgery steps (default: the preset's).", "N");
     QCommandLineOption surgeryOpt("surgery", "With --screenshot: run a short surgery on the loaded facts (implied by --facts).");
     QCommandLineOption preset("preset", "With --screenshot: surgery preset (demo, durable or paper).", "NAME", "demo");
     QCommandLineOption auditOpt("audit", "With --screenshot: after the surgery, audit the run (Audit tab).");
+    QCommandLineOption method("method", "With --screenshot: the surgery's method (e.g. rome, memit).", "M");
+    QCommandLineOption traceOpt("trace", "With --screenshot: after the surgery, causal-trace the facts (Causal trace tab).");
+    QCommandLineOption compare("compare", "With --screenshot: after the surgery, a second run with method M; the "
+                                          "Results tab shows every run side by side.", "M");
     QCommandLineOption lora("lora", "With --screenshot: the surgery trains LoRA adapters of rank R (Advanced settings open).",
                             "R[:ALPHA]");
     QCommandLineOption size("size", "With --screenshot: window size WxH.", "WxH", "1360x860");
     QCommandLineOption settingsFile("settings", "Use this INI file for settings instead of the user's.", "FILE");
-    for (const auto& o : {model, facts, shot, tab, steps, surgeryOpt, preset, auditOpt, lora, size, settingsFile}) cli.addOption(o);
+    for (const auto& o : {model, facts, shot, tab, steps, surgeryOpt, preset, auditOpt, method, traceOpt, compare, lora, size,
+                          settingsFile}) cli.addOption(o);
     cli.addPositionalArgument("path", "A project (.llmsproj), a model folder or a fact file to open.", "[path]");
     cli.process(app);
 
@@ -67,6 +72,9 @@ int main(int argc, char** argv) {
         plan.preset = cli.value(preset);
         plan.lora = cli.value(lora);
         plan.audit = cli.isSet(auditOpt);
+        plan.method = cli.value(method);
+        plan.trace = cli.isSet(traceOpt);
+        plan.compare = cli.value(compare);
         const auto wh = cli.value(size).split('x');
         if (wh.size() == 2) plan.width = wh[0].toInt(), plan.height = wh[1].toInt();
         llms::ui::ScreenshotDriver driver(&w, plan);

@@ -38,6 +38,24 @@ facts::FactSet facts_from(const json& a, const std::string& source) {
 }
 
 // ---- surgery settings ------------------------------------------------------------------------------------
+// ROME / MEMIT settings (core/edit/edit_settings.h); the covariance cache's folder is the machine's, not the run's.
+json edit_json(const edit::EditSettings& e) {
+    return {{"layers", e.layers},
+            {"memit_span", e.memit_span},
+            {"cov_samples", e.cov_samples},
+            {"mom2_weight", e.mom2_weight},
+            {"v_steps", e.v_steps},
+            {"v_lr", e.v_lr},
+            {"v_weight_decay", e.v_weight_decay},
+            {"kl_factor", e.kl_factor},
+            {"clamp_norm", e.clamp_norm},
+            {"context_prefixes", e.context_prefixes},
+            {"prefix_tokens", e.prefix_tokens},
+            {"forget_target", e.forget_target},
+            {"trace_facts", e.trace_facts},
+            {"trace_samples", e.trace_samples}};
+}
+
 json config_json(const surgery::SurgeryConfig& c) {
     return {{"method", surgery::method_name(c.method)},
             {"preset", c.preset},
@@ -70,7 +88,8 @@ json config_json(const surgery::SurgeryConfig& c) {
             {"checkpoint_layers", c.checkpoint_layers},
             {"chat_prompts", c.chat_prompts},
             {"lora", c.lora},
-            {"lora_targets", c.lora_targets}};
+            {"lora_targets", c.lora_targets},
+            {"edit", edit_json(c.edit)}};
 }
 
 template <class T>
@@ -94,7 +113,7 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
     read(j, "method", &method, where);
     if (!surgery::method_from_name(method, &c.method))
         throw Error(where + ": unknown surgery method \"" + method +
-                    "\" (llm-surgery, grad-ascent, grad-diff, npo or finetune)");
+                    "\" (llm-surgery, grad-ascent, grad-diff, npo, finetune, rome or memit)");
     read(j, "preset", &c.preset, where);
     read(j, "steps", &c.steps, where);
     read(j, "batch_size", &c.batch_size, where);
@@ -126,6 +145,25 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
     read(j, "chat_prompts", &c.chat_prompts, where);
     read(j, "lora", &c.lora, where);
     read(j, "lora_targets", &c.lora_targets, where);
+    if (j.contains("edit")) {   // older files: the defaults
+        const json& e = j.at("edit");
+        const std::string at = where + ", \"edit\"";
+        if (!e.is_object()) throw Error(at + ": must be an object");
+        read(e, "layers", &c.edit.layers, at);
+        read(e, "memit_span", &c.edit.memit_span, at);
+        read(e, "cov_samples", &c.edit.cov_samples, at);
+        read(e, "mom2_weight", &c.edit.mom2_weight, at);
+        read(e, "v_steps", &c.edit.v_steps, at);
+        read(e, "v_lr", &c.edit.v_lr, at);
+        read(e, "v_weight_decay", &c.edit.v_weight_decay, at);
+        read(e, "kl_factor", &c.edit.kl_factor, at);
+        read(e, "clamp_norm", &c.edit.clamp_norm, at);
+        read(e, "context_prefixes", &c.edit.context_prefixes, at);
+        read(e, "prefix_tokens", &c.edit.prefix_tokens, at);
+        read(e, "forget_target", &c.edit.forget_target, at);
+        read(e, "trace_facts", &c.edit.trace_facts, at);
+        read(e, "trace_samples", &c.edit.trace_samples, at);
+    }
     return c;
 }
 

@@ -3,12 +3,14 @@
 // does the work with the core. Not thread-safe: one thread (the UI's worker) owns a Session; only the
 // stop/pause atomics in surgery::RunCallbacks are read across threads.
 #pragma once
+#include "core/edit/edit_types.h"
 #include "core/eval/report.h"
 #include "core/facts/fact_set.h"
 #include "core/session/session_types.h"
 #include "core/surgery/surgery_config.h"
 #include "core/surgery/trainer.h"
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -65,6 +67,15 @@ public:
     // active weights are live again afterwards). The result joins the run's report (report->audit) and is returned.
     // Error when the run is unknown or its weights were dropped; callbacks.stop ends it with an Error.
     eval::AuditReport audit(int run_id, const eval::AuditOptions& options, const eval::AuditCallbacks& callbacks = {});
+
+    // ---- causal trace ------------------------------------------------------------------------------------
+    // Causal tracing (core/edit/causal_trace.h) of the set's forget facts and update facts' old answers (at most
+    // config.edit.trace_facts of them) on the original weights, in the run's chat format when config asks for it;
+    // chosen_layers: what ROME (or MEMIT, when config.method is memit) would edit with layers "auto". Progress as
+    // EditProgress stage Trace; stop ends it early with the grids so far.
+    edit::TraceSummary trace(const facts::FactSet& set, const surgery::SurgeryConfig& config,
+                             const std::atomic<bool>* stop = nullptr,
+                             const std::function<void(const edit::EditProgress&)>& on_progress = {});
 
     // ---- history -----------------------------------------------------------------------------------------
     const std::vector<RunRecord>& history() const;
