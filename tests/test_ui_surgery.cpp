@@ -19,8 +19,10 @@
 #include "ui/training_plots.h"
 #include "ui/training_process.h"
 
+#include <QComboBox>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTableWidget>
@@ -436,11 +438,13 @@ private slots:
         cfg.method = surgery::Method::Rome;
         cfg.edit.cov_samples = 2000;   // the tiny model: a small sample is plenty
         cfg.edit.v_steps = 10;
+        cfg.edit.cache_dir = tmp_.filePath("covariance-cache").toStdString();   // not the user's cache
         form->setConfig(cfg);
         QCOMPARE(form->config().method, surgery::Method::Rome);
         QCOMPARE(form->config().edit.layers, std::string("auto"));
         QCOMPARE(form->config().edit.cov_samples, int64_t(2000));
         QCOMPARE(form->config().edit.v_steps, 10);   // not on the form: kept as loaded
+        QCOMPARE(form->config().edit.cache_dir, cfg.edit.cache_dir);
 
         // The trace: the two forget facts and the update's old answer, on both layers of the tiny model.
         QSignalSpy traced(w.controller(), &SessionController::traced);

@@ -213,13 +213,13 @@ void ResultsPanel::refreshRuns() {
     runs_->clear();
     const auto& h = controller_->history();
     comparison_->setRuns(h);
-    for (auto it = h.rbegin(); it != h.rend(); ++it)
-        runs_->addItem(tr("Run %1 — %2, %3 — %4")
-                           .arg(it->id)
-                           .arg(QString::fromStdString(surgery::method_name(it->config.method)))
-                           .arg(QString::fromStdString(it->config.preset))
-                           .arg(QString::fromStdString(it->outcome.message)),
-                       it->id);
+    for (auto it = h.rbegin(); it != h.rend(); ++it) {
+        const QString method = QString::fromStdString(surgery::method_name(it->config.method));
+        const QString how = surgery::is_closed_form(it->config.method)   // ROME / MEMIT train nothing: no preset
+                                ? method
+                                : method + ", " + QString::fromStdString(it->config.preset);
+        runs_->addItem(tr("Run %1 — %2 — %3").arg(it->id).arg(how, QString::fromStdString(it->outcome.message)), it->id);
+    }
     const int i = runs_->findData(shown_);
     if (i >= 0) runs_->setCurrentIndex(i);
     if (!controller_->run(shown_)) showRun(h.empty() ? 0 : h.back().id);
@@ -244,12 +244,16 @@ void ResultsPanel::showRun(int id) {
         return;
     }
     const auto& rep = *r->report;
-    summary_->setText(tr("<b>Run %1</b> (%2, preset %3): %4 — %5 steps in %6 s. <i>Before</i> = the original model, "
+    const bool closed = surgery::is_closed_form(r->config.method);   // ROME / MEMIT: no preset, facts not steps
+    summary_->setText(tr("<b>Run %1</b> (%2): %3 — %4 %5 in %6 s. <i>Before</i> = the original model, "
                          "<i>after</i> = the weights this run produced.")
                           .arg(id)
-                          .arg(QString::fromStdString(rep.method), QString::fromStdString(rep.preset),
+                          .arg(closed ? QString::fromStdString(rep.method)
+                                      : tr("%1, preset %2").arg(QString::fromStdString(rep.method),
+                                                                QString::fromStdString(rep.preset)),
                                QString::fromStdString(rep.outcome).toHtmlEscaped())
                           .arg(rep.steps)
+                          .arg(closed ? tr("edits") : tr("steps"))
                           .arg(rep.seconds, 0, 'f', 1));
     fillMetrics(rep);
     fillChart(rep);

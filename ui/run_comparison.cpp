@@ -49,12 +49,12 @@ const std::vector<Row>& rows() {
          QObject::tr("Facts the model knew that no set names (collateral damage shows here)"),
          [](const M& m, const M*) { return measured(m.collateral, m.collateral.exact_match); }, true, Better::Higher},
         {QObject::tr("other known facts: drop (points)"),
-         QObject::tr("Exact-match points lost on the other known facts against the original"),
+         QObject::tr("Exact-match percentage points lost on the other known facts against the original"),
          [](const M& m, const M* b) -> std::optional<double> {
              if (!b || m.collateral.n == 0) return std::nullopt;
-             return 100 * (b->collateral.exact_match - m.collateral.exact_match);
+             return b->collateral.exact_match - m.collateral.exact_match;
          },
-         false, Better::Lower},
+         true, Better::Lower},
         {QObject::tr("retain: KL to original (nats/token)"), QObject::tr("How far the retain facts' next-token "
                                                                          "distributions moved"),
          [](const M& m, const M*) { return m.retain.n > 0 ? m.retain.kl : std::nullopt; }, false, Better::Lower},
@@ -132,7 +132,7 @@ void RunComparison::setRuns(const std::vector<session::RunRecord>& runs) {
     for (const auto& c : cols) headers << c.title;
     QStringList labels;
     for (const auto& row : rows()) labels << row.label;
-    labels << tr("steps") << tr("seconds");
+    labels << tr("steps (ROME / MEMIT: facts edited)") << tr("seconds");
     table_->setColumnCount((int)cols.size());
     table_->setRowCount((int)labels.size());
     table_->setHorizontalHeaderLabels(headers);
