@@ -57,6 +57,14 @@ QDoubleSpinBox* dspin(double lo, double hi, int decimals, double step, const QSt
     return s;
 }
 
+// Each row's label explains what its field does: the field's tooltip.
+void copyTooltipsToLabels(QFormLayout* form) {
+    for (int i = 0; i < form->rowCount(); ++i)
+        if (auto* item = form->itemAt(i, QFormLayout::LabelRole); item && item->widget())
+            if (auto* field = form->itemAt(i, QFormLayout::FieldRole); field && field->widget())
+                item->widget()->setToolTip(field->widget()->toolTip());
+}
+
 QSpinBox* ispin(int lo, int hi, const QString& tip) {
     auto* s = new QSpinBox;
     s->setRange(lo, hi);
@@ -121,10 +129,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     cf->addRow(tr("Covariance sample (tokens):"), covSamples_);
     cf->addRow(tr("MEMIT λ:"), mom2_);
     cf->addRow(tr("Forget facts answer:"), forgetTarget_);
-    for (int i = 0; i < cf->rowCount(); ++i)
-        if (auto* item = cf->itemAt(i, QFormLayout::LabelRole); item && item->widget())
-            if (auto* field = cf->itemAt(i, QFormLayout::FieldRole); field && field->widget())
-                item->widget()->setToolTip(field->widget()->toolTip());
+    copyTooltipsToLabels(cf);
 
     // ---- advanced -----------------------------------------------------------------------------------
     steps_ = ispin(1, 100000, tr("Most optimisation steps. With early stop the run usually ends sooner, as soon as "
@@ -244,10 +249,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     adv->addRow(tr("Seed:"), seed_);
     adv->addRow(tr("NPO β:"), npoBeta_);
     adv->addRow(tr("Blow-up guard ×:"), blowup_);
-    for (int i = 0; i < adv->rowCount(); ++i)
-        if (auto* item = adv->itemAt(i, QFormLayout::LabelRole); item && item->widget())
-            if (auto* field = adv->itemAt(i, QFormLayout::FieldRole); field && field->widget())
-                item->widget()->setToolTip(field->widget()->toolTip());
+    copyTooltipsToLabels(adv);
 
     advancedToggle_ = new QToolButton(this);
     advancedToggle_->setText(tr("Advanced settings"));
