@@ -8,24 +8,26 @@
 namespace llms::edit {
 
 struct EditSettings {
+    EditSettings();   // the defaults: edit_settings.cpp, with the measurements behind them
+
     // The edited layer(s): "auto" (chosen by causal tracing on the facts: core/edit/causal_trace.h), "L" or "A-B"
     // (0-based). ROME edits one layer: with a range, its last. MEMIT edits every layer of the range.
-    std::string layers = "auto";
-    int memit_span = 0;                 // auto layers for MEMIT: how many (0: 2 up to 8 layers, else layers / 5)
-    int64_t cov_samples = 20000;        // tokens in the sample behind the key covariance C = E[k kᵀ]
-    double mom2_weight = 15000;         // MEMIT's λ in Δ = R Kᵀ (λ C + K Kᵀ)⁻¹ (the reference's mom2_update_weight)
-    // The target vector (ROME's v*, MEMIT's z): a delta on the layer's output at the subject's last token, Adam.
-    int v_steps = 25;
-    double v_lr = 0.5;
-    double v_weight_decay = 0.5;        // × ‖δ‖ / ‖v₀‖²
-    double kl_factor = 0.0625;          // × KL on the "{subject} is a" prompt
-    double clamp_norm = 0;              // ‖δ‖ ≤ clamp_norm ‖v₀‖ (0: the method's default, ROME 4, MEMIT 0.75)
-    int context_prefixes = 5;           // texts sampled from the model put before the prompt (k* and v* average them)
-    int prefix_tokens = 10;             // their length
-    std::string forget_target = "unknown";   // the answer forget facts are rewritten to (a leading space is added)
-    int trace_facts = 16;               // facts traced to choose the layers (auto)
-    int trace_samples = 3;              // noise samples per traced fact
-    std::string cache_dir;              // key covariance cache; empty: $XDG_CACHE_HOME/llm-surgery/covariance
+    std::string layers;
+    int memit_span;              // auto layers for MEMIT: how many (0: 2 up to 8 layers, else layers / 5)
+    int64_t cov_samples;         // tokens in the sample behind the key covariance C = E[k kᵀ]
+    double mom2_weight;          // MEMIT's λ in Δ = R Kᵀ (λ C + K Kᵀ)⁻¹ (the reference's mom2_update_weight)
+    // The target vector (ROME's v*, MEMIT's z): a delta δ on the layer's output at the subject's last token, Adam.
+    int v_steps;
+    double v_lr;
+    double v_weight_decay;       // × ‖δ‖ / ‖v₀‖² (not scale-free: see the default)
+    double kl_factor;            // × KL on the "{subject} is a" prompt
+    double clamp_norm;           // ‖δ‖ ≤ clamp_norm ‖v₀‖
+    int context_prefixes;        // texts sampled from the model put before the prompt (k* and v* average over them)
+    int prefix_tokens;           // their length
+    std::string forget_target;   // the answer forget facts are rewritten to (a leading space is added)
+    int trace_facts;             // facts traced to choose the layers (auto)
+    int trace_samples;           // noise samples per traced fact
+    std::string cache_dir;       // key covariance cache; empty: $XDG_CACHE_HOME/llm-surgery/covariance
 
     // Human-readable problems (empty when valid).
     std::vector<std::string> validate() const;

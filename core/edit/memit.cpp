@@ -19,7 +19,7 @@ MemitResult apply_memit(LoadedModel& m, const std::vector<EditRequest>& requests
                         const std::function<void(int, int, int, const std::string&)>& on_progress) {
     MemitResult res;
     const auto prefixes = context_prefixes(m, s.context_prefixes, s.prefix_tokens, seed);
-    const double clamp = s.clamp_norm > 0 ? s.clamp_norm : 0.75;
+    const double clamp = s.clamp_norm;
     const int64_t last = layers.back(), n = (int64_t)requests.size();
 
     std::vector<at::Tensor> z;   // [C] each

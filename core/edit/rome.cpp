@@ -21,7 +21,7 @@ std::vector<RomeStep> apply_rome(LoadedModel& m, const std::vector<EditRequest>&
                                  const std::atomic<bool>* stop,
                                  const std::function<void(int, int, const std::string&)>& on_request) {
     const auto prefixes = context_prefixes(m, s.context_prefixes, s.prefix_tokens, seed);
-    const double clamp = s.clamp_norm > 0 ? s.clamp_norm : 4.0;
+    const double clamp = s.clamp_norm;
     std::vector<RomeStep> out;
     for (size_t i = 0; i < requests.size(); ++i) {
         if (stop && stop->load()) break;

@@ -6,6 +6,10 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
 namespace llms::edit {
 
 namespace {
@@ -54,13 +58,21 @@ TargetVector compute_target(LoadedModel& m, const EditRequest& r, int64_t layer,
     auto b = pad_batch(m, rows);
 
     const int64_t C = m.net->config.hidden_size;
-    auto delta = at::zeros({C}, at::TensorOptions().dtype(at::kFloat).device(m.device)).requires_grad_(true);
-    torch::optim::Adam opt({delta}, torch::optim::AdamOptions(s.v_lr));
-    at::Tensor v0, kl_init;
+    // δ = scale · θ with Adam on θ: the learning rate in units of v₀'s per-coordinate RMS, so that one setting fits
+    // models whose activations differ in scale (the reference's δ in absolute units with lr 0.5 fits GPT-2 XL's and
+    // GPT-J's; on the demo model it overshoots to the clamp every step).
+    auto theta = at::zeros({C}, at::TensorOptions().dtype(at::kFloat).device(m.device)).requires_grad_(true);
+    torch::optim::Adam opt({theta}, torch::optim::AdamOptions(s.v_lr));
+    at::Tensor v0, kl_init, delta;
+    double scale = 1;
     auto rows_ix = at::arange(B, at::TensorOptions().dtype(at::kLong).device(m.device));
     auto cols_ix = torch::tensor(lookup, at::kLong).to(m.device);
     auto add_delta = [&](const at::Tensor& out) {
-        if (!v0.defined()) v0 = out[0][lookup[0]].detach().to(at::kFloat).clone();
+        if (!v0.defined()) {
+            v0 = out[0][lookup[0]].detach().to(at::kFloat).clone();
+            scale = std::max(v0.norm().item<double>() / std::sqrt((double)C), 1e-12);
+        }
+        delta = theta * scale;
         auto d = at::zeros_like(out).index_put({rows_ix, cols_ix}, delta.to(out.scalar_type()).expand({B, C}));
         return out + d;
     };
@@ -90,16 +102,19 @@ TargetVector compute_target(LoadedModel& m, const EditRequest& r, int64_t layer,
         auto loss = nll + s.kl_factor * kl + wd;
         t.nll = nll.item<double>();
         t.steps = it + 1;
+        if (std::getenv("LLMS_EDIT_DEBUG"))
+            std::fprintf(stderr, "  v search %d: nll %.4f kl %.4f wd %.4f |delta| %.4f |v0| %.4f\n", it, t.nll, kl.item<double>(),
+                         wd.item<double>(), delta.norm().item<double>(), v0.norm().item<double>());
         if (loss.item<double>() < 5e-2 || it == s.v_steps - 1) break;
         loss.backward();
         opt.step();
         torch::NoGradGuard ng;
-        const double max_norm = clamp * v0.norm().item<double>();
-        if (delta.norm().item<double>() > max_norm) delta.mul_(max_norm / delta.norm().item<double>());
+        const double max_norm = clamp * v0.norm().item<double>() / scale;
+        if (theta.norm().item<double>() > max_norm) theta.mul_(max_norm / theta.norm().item<double>());
     }
     if (was_training) m.net->train();
     t.v0 = v0;
-    t.v = (v0 + delta.detach()).contiguous();
+    t.v = (v0 + theta.detach() * scale).contiguous();
     return t;
 }
 
