@@ -90,8 +90,8 @@ private Q_SLOTS:
                                                       "--kl-on", "prompts"}
                                        << "--kl-on expects answers or all";
         QTest::newRow("surgery method") << QStringList{"surgery", kTiny, "--facts", "x.jsonl", "--out", "/tmp/llms-x",
-                                                       "--method", "rome"}
-                                        << "unknown --method \"rome\"";
+                                                       "--method", "remo"}
+                                        << "unknown --method \"remo\"";
         QTest::newRow("eval without facts") << QStringList{"eval", kTiny} << "--facts";
         QTest::newRow("demo-facts without known") << QStringList{"demo-facts", "--out", "/tmp/llms-x.jsonl"} << "--known";
         QTest::newRow("demo-facts missing known") << QStringList{"demo-facts", "--known", "/nonexistent/k.jsonl", "--out",
