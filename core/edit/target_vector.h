@@ -4,6 +4,7 @@
 // kl_factor × KL(p_δ || p_0) on the next-token distribution after the subject of "{subject} is a" (the subject's
 // essence kept) and weight decay v_weight_decay × ‖δ‖ / ‖v₀‖²; after each step ‖δ‖ is clamped to clamp × ‖v₀‖.
 // Adam runs on δ / rms(v₀) (rms: per coordinate), so v_lr is in units of v₀'s scale (the reference: absolute units).
+// With LLMS_EDIT_DEBUG set, each step's NLL, KL, decay and norms go to stderr.
 // v₀ is the unedited vector at the prompt alone. Stops early when the loss is below 0.05.
 #pragma once
 #include "core/edit/edit_request.h"
