@@ -65,6 +65,8 @@ std::array<bool, kTerms> method_terms(Method m) {
         case Method::GradDiff: return {true, true, false, true};
         case Method::Npo: return {true, true, false, true};
         case Method::Finetune: return {false, false, true, false};
+        case Method::Rome:
+        case Method::Memit: return {false, false, false, false};   // closed form (core/edit): no objective to train
     }
     return {false, false, false, false};
 }
