@@ -5,7 +5,6 @@
 #include "core/surgery/demo_scenario.h"
 #include "ui/app_settings.h"
 #include "ui/audit_panel.h"
-#include "ui/trace_panel.h"
 #include "ui/fact_table_model.h"
 #include "ui/facts_panel.h"
 #include "ui/history_panel.h"
@@ -18,6 +17,7 @@
 #include "ui/status_bar.h"
 #include "ui/surgery_panel.h"
 #include "ui/surgery_settings_form.h"
+#include "ui/trace_panel.h"
 
 #include <QAction>
 #include <QApplication>

@@ -92,6 +92,17 @@ void SessionWorker::runSurgery(const facts::FactSet& set, const surgery::Surgery
             flush();   // every step before the pause arrives before the news of it
             Q_EMIT runPaused(stepsDone, paused);
         };
+        QElapsedTimer lastEdit;   // ROME / MEMIT: stages instead of steps, at most ~10 updates a second
+        cb.on_edit_progress = [&](const edit::EditProgress& p) {
+            if (lastEdit.isValid() && lastEdit.elapsed() < 100 && p.done < p.total) return;
+            lastEdit.restart();
+            QString line = tr("%1: %2 of %3").arg(QString::fromUtf8(edit::stage_name(p.stage))).arg(p.done).arg(p.total);
+            if (!p.detail.empty()) line += " (" + QString::fromStdString(p.detail) + ")";
+            if (p.done > 0 && p.done < p.total)
+                line += tr(" — about %1 s left").arg((int)std::ceil(p.seconds / p.done * (p.total - p.done)));
+            Q_EMIT phase(line);
+            Q_EMIT progress(tr("Editing"), p.total > 0 ? (double)p.done / p.total : -1.0);
+        };
         try {
             const auto& rec = session_->run(set, config, cb, fromOriginal, [&](const std::string& p) {
                 // Closing the app: do not spend minutes measuring a model nobody will see.
