@@ -1,6 +1,7 @@
 #include "ui/audit_panel.h"
 
 #include "ui/app_settings.h"
+#include "ui/eta_text.h"
 #include "ui/session_controller.h"
 
 #include <QComboBox>
@@ -116,11 +117,8 @@ AuditPanel::AuditPanel(SessionController* controller, AppSettings* settings, QWi
     connect(controller_, &SessionController::auditStage, this, [this](const QString& stage, int done, int total) {
         progress_->setVisible(true);
         progress_->setValue(total > 0 ? 1000 * done / total : 0);
-        QString text = stage;
-        const double s = clock_.elapsed() / 1000.0;
-        if (done > 0 && done < total)
-            text += tr(" — about %1 s left").arg((int)std::lround(s / done * (total - done)));
-        stage_->setText(text);
+        const QString eta = etaText(clock_.elapsed() / 1000.0, done, total);
+        stage_->setText(eta.isEmpty() ? stage : stage + " — " + eta);
     });
     connect(controller_, &SessionController::audited, this, [this](int runId, const eval::AuditReport& r) {
         progress_->setVisible(false);

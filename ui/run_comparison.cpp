@@ -16,7 +16,7 @@ namespace llms::ui {
 
 namespace {
 
-enum class Better { Lower, Higher, None };
+enum class Better { Lower, Higher };
 
 // One row of the table: how to read a value from a report (nullopt: not measured), how to show it, which way is
 // better (the bold one).
@@ -153,7 +153,7 @@ void RunComparison::setRuns(const std::vector<session::RunRecord>& runs) {
         for (size_t c = 0; c < v.size(); ++c) {
             auto* item = new QTableWidgetItem(shown(v[c], row.percent));
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-            if (row.better != Better::None && best && v[c] && *v[c] == *best && cols[c].run && cols.size() > 2) {
+            if (best && v[c] && *v[c] == *best && cols[c].run && cols.size() > 2) {
                 QFont f = item->font();
                 f.setBold(true);
                 item->setFont(f);

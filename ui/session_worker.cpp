@@ -3,6 +3,7 @@
 #include "core/common/error.h"
 #include "core/pretrain/demo_model.h"
 #include "core/session/session.h"
+#include "ui/eta_text.h"
 
 #include <QElapsedTimer>
 
@@ -98,8 +99,8 @@ void SessionWorker::runSurgery(const facts::FactSet& set, const surgery::Surgery
             lastEdit.restart();
             QString line = tr("%1: %2 of %3").arg(QString::fromUtf8(edit::stage_name(p.stage))).arg(p.done).arg(p.total);
             if (!p.detail.empty()) line += " (" + QString::fromStdString(p.detail) + ")";
-            if (p.done > 0 && p.done < p.total)
-                line += tr(" — about %1 s left").arg((int)std::ceil(p.seconds / p.done * (p.total - p.done)));
+            if (const QString eta = etaText(p.seconds, (double)p.done, (double)p.total); !eta.isEmpty())
+                line += " — " + eta;
             Q_EMIT phase(line);
             Q_EMIT progress(tr("Editing"), p.total > 0 ? (double)p.done / p.total : -1.0);
         };

@@ -2,6 +2,7 @@
 
 #include "core/surgery/surgery_config.h"
 #include "ui/coalesced_plot.h"
+#include "ui/eta_text.h"
 #include "ui/facts_panel.h"
 #include "ui/session_controller.h"
 #include "ui/surgery_settings_form.h"
@@ -16,7 +17,6 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <cmath>
 
 namespace llms::ui {
 
@@ -26,12 +26,6 @@ QString layersText(const std::vector<int>& layers) {
     if (layers.empty()) return QStringLiteral("–");
     if (layers.size() == 1) return QString::number(layers.front());
     return QString("%1-%2").arg(layers.front()).arg(layers.back());
-}
-
-QString etaText(double seconds) {
-    if (!(seconds > 0)) return {};
-    if (seconds < 90) return QObject::tr("about %1 s left").arg((int)std::ceil(seconds));
-    return QObject::tr("about %1 min left").arg((int)std::ceil(seconds / 60));
 }
 
 }  // namespace
@@ -135,7 +129,7 @@ TracePanel::TracePanel(SessionController* controller, FactsPanel* facts, Surgery
         progress_->setRange(0, std::max(total, 1));
         progress_->setValue(done);
         progress_->setFormat(tr("%1 of %2 facts").arg(done).arg(total));
-        progressLabel_->setText(done > 0 ? etaText(seconds / done * (total - done)) : QString());
+        progressLabel_->setText(etaText(seconds, done, total));
     });
     connect(controller_, &SessionController::traced, this, [this](const edit::TraceSummary& s) {
         progressLabel_->setText(tr("done"));
