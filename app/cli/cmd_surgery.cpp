@@ -70,8 +70,9 @@ surgery::SurgeryConfig config_from(const Args& a) {
     c.edit.v_steps = a.get_int("v-steps", c.edit.v_steps);
     c.edit.v_lr = a.get_double("v-lr", c.edit.v_lr);
     c.edit.clamp_norm = a.get_double("v-clamp", c.edit.clamp_norm);
+    c.edit.keep_factor = a.get_double("v-keep", c.edit.keep_factor);
     c.edit.forget_target = a.get("forget-target", c.edit.forget_target);
-    for (const char* o : {"edit-layers", "cov-samples", "mom2-weight", "v-steps", "v-lr", "v-clamp", "forget-target"})
+    for (const char* o : {"edit-layers", "cov-samples", "mom2-weight", "v-steps", "v-lr", "v-clamp", "v-keep", "forget-target"})
         if (a.has(o) && !surgery::is_closed_form(c.method)) throw Error(std::string("--") + o + " needs --method rome or memit");
     if (auto errs = c.validate(); !errs.empty()) throw Error("invalid settings: " + errs.front());
     return c;
@@ -86,7 +87,7 @@ int run(const std::vector<std::string>& argv) {
                   "warmup", "eval-every", "train", "no-early-stop", "overwrite-out", "pool-rows", "forget-bound",
                   "npo-beta", "kl-on", "precision", "checkpoint-layers", "chat", "lora", "lora-targets",
                   "adapter-out", "audit", "nproc", "metrics", "edit-layers", "cov-samples", "mom2-weight", "v-steps",
-                  "v-lr", "v-clamp", "forget-target"});
+                  "v-lr", "v-clamp", "v-keep", "forget-target"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     if (a.has("adapter-out") && !a.has("lora")) throw Error("--adapter-out needs --lora RANK[:ALPHA]");
@@ -291,10 +292,12 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "                      layer L or a range A-B (0-based); ROME edits one layer (a range's last)\n"
                           "  --cov-samples N     tokens of retain-pool text (then text sampled from the model) behind the\n"
                           "                      key covariance (default 20000; cached in ~/.cache/llm-surgery/covariance)\n"
-                          "  --mom2-weight X     MEMIT's covariance weight λ (default 15000)\n"
-                          "  --v-steps N         Adam steps of the target-vector search (default 25)\n"
-                          "  --v-lr X            its learning rate, in units of the vector's per-coordinate RMS (default 0.5)\n"
-                          "  --v-clamp X         the change of the vector at most X times its norm (default 4)\n"
+                          "  --mom2-weight X     MEMIT's covariance weight λ (default 100)\n"
+                          "  --v-steps N         Adam steps of the target-vector search (default 100)\n"
+                          "  --v-lr X            its learning rate, in units of the vector's per-coordinate RMS (default 0.1)\n"
+                          "  --v-clamp X         the change of the vector at most X times its norm (default 1)\n"
+                          "  --v-keep X          weight of keeping the subject's other known facts (retain facts and\n"
+                          "                      the retain pool with the same subject) in the search (default 5)\n"
                           "  --forget-target T   the answer forget facts are rewritten to (default \"unknown\")\n"
                           "  --audit             after the run, the forgetting audit of the edited model (`audit --help`)\n"
                           "                      in the report; its options below\n"

@@ -14,6 +14,9 @@ struct EditRequest {
     std::string prompt;
     std::string subject;
     std::string target;    // the new answer, with its leading space (" Paris")
+    // Prompts of the subject's other known facts (retain facts and the retain pool, "The currency of France is the"):
+    // the target search keeps the model's next-token distribution after each (keep_factor, edit_settings.h).
+    std::vector<std::string> keep;
 };
 
 // Texts as one right-padded batch: ids [B, N] (pad 0), mask [B, N] (1 real), and each text's subject's last token.

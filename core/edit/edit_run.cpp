@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <cstdio>
 
 namespace llms::edit {
@@ -44,7 +45,11 @@ const char* stage_name(EditProgress::Stage s) {
     return "?";
 }
 
-std::vector<EditRequest> edit_requests(const facts::FactSet& set, const EditSettings& s) {
+std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::FactSet& retain_pool, const EditSettings& s) {
+    std::multimap<std::string, std::string> known;   // subject -> prompt
+    for (const auto* fs : {&set, &retain_pool})
+        for (const auto& f : fs->facts)
+            if (!f.is_document() && f.kind == facts::Kind::Retain) known.emplace(subject_of_fact(f), f.prompt);
     std::vector<EditRequest> out;
     for (const auto& f : set.facts) {
         if (f.is_document() || f.kind == facts::Kind::Retain) continue;
@@ -53,6 +58,9 @@ std::vector<EditRequest> edit_requests(const facts::FactSet& set, const EditSett
         r.prompt = f.prompt;
         r.subject = subject_of_fact(f);
         r.target = f.kind == facts::Kind::Update ? f.new_answer : with_space(s.forget_target);
+        const auto [a, b] = known.equal_range(r.subject);
+        for (auto it = a; it != b && (int)r.keep.size() < s.keep_prompts; ++it)
+            if (it->second != r.prompt && it->second.find(r.subject) != std::string::npos) r.keep.push_back(it->second);
         out.push_back(std::move(r));
     }
     return out;
@@ -130,7 +138,7 @@ surgery::SurgeryOutcome run_edit(LoadedModel& m, const facts::FactSet& set, cons
         return out;
     };
 
-    const auto requests = edit_requests(set, s);
+    const auto requests = edit_requests(set, retain_pool, s);
     size_t documents = 0;
     for (const auto& f : set.facts) documents += f.is_document() && f.kind != facts::Kind::Retain;
     if (requests.empty()) throw Error("nothing to edit: " + rec.method + " rewrites forget and update facts (none in the set)");

@@ -19,8 +19,10 @@ struct EditCallbacks {
     std::function<void(const EditProgress&)> on_progress;
 };
 
-// The requests of a fact set (in its order: forget, then update as they come). Subjects: subject_of_fact.
-std::vector<EditRequest> edit_requests(const facts::FactSet& set, const EditSettings& s);
+// The requests of a fact set (in its order: forget, then update as they come). Subjects: subject_of_fact. Each
+// request's `keep`: the prompts of the set's retain facts and the retain pool's facts with the same subject, at most
+// s.keep_prompts (none of them is a collateral fact: the report draws those outside the pool).
+std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::FactSet& retain_pool, const EditSettings& s);
 
 // The covariance sample: the retain pool's facts (prompt + answer, and each paraphrase + answer) and documents,
 // then, when they hold fewer than max_tokens tokens, text sampled from the model (seeded) up to it.

@@ -21,6 +21,8 @@ struct EditSettings {
     double v_lr;
     double v_weight_decay;       // × ‖δ‖ / ‖v₀‖² (not scale-free: see the default)
     double kl_factor;            // × KL on the "{subject} is a" prompt
+    double keep_factor;          // × mean KL after the prompts of the subject's other known facts (EditRequest::keep)
+    int keep_prompts;            // at most this many of them per request
     double clamp_norm;           // ‖δ‖ ≤ clamp_norm ‖v₀‖
     int context_prefixes;        // texts sampled from the model put before the prompt (k* and v* average over them)
     int prefix_tokens;           // their length

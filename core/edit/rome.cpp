@@ -32,10 +32,12 @@ std::vector<RomeStep> apply_rome(LoadedModel& m, const std::vector<EditRequest>&
         const auto all = read_layer(m, layer, subject_batch(m, texts, r.subject));   // row 0: the prompt alone
         torch::NoGradGuard ng;
         auto& W = down_proj_weight(m.net, layer);
-        auto& bias = m.net->model->layers[layer]->as<LlamaDecoderLayerImpl>()->mlp->down_proj->bias;
-        auto v = t.v.to(at::kDouble).cpu();
-        if (bias.defined()) v = v - bias.to(at::kDouble).cpu();
-        auto dW = rome_delta(W, C, all.key.mean(0), all.key[0], v);
+        // r-ROME (Gupta et al. 2024): the mean key in both places, and the target W k̄ + δ (the δ the search found
+        // right after every prefix). What keeps 24 sequential edits from breaking the demo model is mostly the target
+        // search (clamp, kept facts): docs/benchmarks.md "Closed-form editing".
+        const auto k_mean = all.key.mean(0).to(at::kDouble).cpu();
+        auto v = at::mv(W.to(at::kDouble).cpu(), k_mean) + (t.v - t.v0).to(at::kDouble).cpu();
+        auto dW = rome_delta(W, C, k_mean, k_mean, v);
         W.add_(dW.to(W.scalar_type()).to(W.device()));
         out.push_back({t.nll, dW.norm().item<double>()});
         if (on_request) on_request((int)i + 1, (int)requests.size(), r.prompt + r.target);

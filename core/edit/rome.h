@@ -11,8 +11,9 @@ namespace llms::edit {
 
 // The update, in float64: u = C⁻¹ k̄ (k̄ the mean key over the prompt and its context prefixes), and
 //   ΔW = (v − W k_p) uᵀ / (uᵀ k_p)
-// with k_p the key at the prompt alone (so (W + ΔW) k_p = v exactly: the reference code's choice; the paper writes
-// k̄ in both places). C [F, F], k̄ / k_p [F], v [C] (the target minus down_proj's bias, if any), W [C, F].
+// so (W + ΔW) k_p = v exactly. C [F, F], k̄ / k_p [F], v [C] (down_proj's output without its bias, if any), W [C, F].
+// The reference code passes the key at the prompt alone as k_p; apply_rome passes k̄ in both places (the paper's
+// formula; r-ROME, Gupta et al. 2024, "Rebuilding ROME": the mixed keys make sequential edits collapse the model).
 // Returns ΔW [C, F] float64.
 at::Tensor rome_delta(const at::Tensor& W, const at::Tensor& C, const at::Tensor& k_mean, const at::Tensor& k_prompt,
                       const at::Tensor& v);

@@ -54,7 +54,11 @@ TargetVector compute_target(LoadedModel& m, const EditRequest& r, int64_t layer,
     const std::string kl_text = r.subject + " is a";
     rows.push_back(tok.encode(kl_text));
     lookup.push_back(subject_span(tok, kl_text, r.subject).end - 1);
-    const int64_t P = (int64_t)prefixes.size(), B = P + 1;
+    for (const auto& k : r.keep) {   // the subject's other known facts: the next token after each prompt kept
+        rows.push_back(tok.encode(k));
+        lookup.push_back(subject_span(tok, k, r.subject).end - 1);
+    }
+    const int64_t P = (int64_t)prefixes.size(), B = (int64_t)rows.size(), Q = B - P - 1;
     auto b = pad_batch(m, rows);
 
     const int64_t C = m.net->config.hidden_size;
@@ -63,7 +67,7 @@ TargetVector compute_target(LoadedModel& m, const EditRequest& r, int64_t layer,
     // GPT-J's; on the demo model it overshoots to the clamp every step).
     auto theta = at::zeros({C}, at::TensorOptions().dtype(at::kFloat).device(m.device)).requires_grad_(true);
     torch::optim::Adam opt({theta}, torch::optim::AdamOptions(s.v_lr));
-    at::Tensor v0, kl_init, delta;
+    at::Tensor v0, kl_init, keep_init, delta;
     double scale = 1;
     auto rows_ix = at::arange(B, at::TensorOptions().dtype(at::kLong).device(m.device));
     auto cols_ix = torch::tensor(lookup, at::kLong).to(m.device);
@@ -98,13 +102,22 @@ TargetVector compute_target(LoadedModel& m, const EditRequest& r, int64_t layer,
         auto kl_logp = at::log_softmax(m.net->logits(hidden[P][lookup[P]]), -1);   // [V]
         if (!kl_init.defined()) kl_init = kl_logp.detach().clone();
         auto kl = (kl_logp.exp() * (kl_logp - kl_init)).sum();
+        at::Tensor keep = at::zeros({}, kl.options());
+        if (Q > 0) {
+            auto ends = torch::tensor(std::vector<int64_t>(b.lengths.begin() + P + 1, b.lengths.end()), at::kLong).to(m.device) - 1;
+            auto rows_q = at::arange(P + 1, B, ends.options());
+            auto keep_logp = at::log_softmax(m.net->logits(hidden.index({rows_q, ends})), -1);   // [Q, V]
+            if (!keep_init.defined()) keep_init = keep_logp.detach().clone();
+            keep = (keep_logp.exp() * (keep_logp - keep_init)).sum() / (double)Q;
+        }
         auto wd = s.v_weight_decay * delta.norm() / v0.norm().pow(2);
-        auto loss = nll + s.kl_factor * kl + wd;
+        auto loss = nll + s.kl_factor * kl + s.keep_factor * keep + wd;
         t.nll = nll.item<double>();
         t.steps = it + 1;
         if (std::getenv("LLMS_EDIT_DEBUG"))
-            std::fprintf(stderr, "  v search %d: nll %.4f kl %.4f wd %.4f |delta| %.4f |v0| %.4f\n", it, t.nll, kl.item<double>(),
-                         wd.item<double>(), delta.norm().item<double>(), v0.norm().item<double>());
+            std::fprintf(stderr, "  v search %d: nll %.4f kl %.4f wd %.4f |delta| %.4f |v0| %.4f keep %.4f (%d)\n", it, t.nll,
+                         kl.item<double>(), wd.item<double>(), delta.norm().item<double>(), v0.norm().item<double>(),
+                         keep.item<double>(), (int)Q);
         if (loss.item<double>() < 5e-2 || it == s.v_steps - 1) break;
         loss.backward();
         opt.step();

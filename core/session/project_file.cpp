@@ -48,6 +48,8 @@ json edit_json(const edit::EditSettings& e) {
             {"v_lr", e.v_lr},
             {"v_weight_decay", e.v_weight_decay},
             {"kl_factor", e.kl_factor},
+            {"keep_factor", e.keep_factor},
+            {"keep_prompts", e.keep_prompts},
             {"clamp_norm", e.clamp_norm},
             {"context_prefixes", e.context_prefixes},
             {"prefix_tokens", e.prefix_tokens},
@@ -157,6 +159,8 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
         read(e, "v_lr", &c.edit.v_lr, at);
         read(e, "v_weight_decay", &c.edit.v_weight_decay, at);
         read(e, "kl_factor", &c.edit.kl_factor, at);
+        read(e, "keep_factor", &c.edit.keep_factor, at);
+        read(e, "keep_prompts", &c.edit.keep_prompts, at);
         read(e, "clamp_norm", &c.edit.clamp_norm, at);
         read(e, "context_prefixes", &c.edit.context_prefixes, at);
         read(e, "prefix_tokens", &c.edit.prefix_tokens, at);
