@@ -123,6 +123,38 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(Error, edit::subject_span(m.tok(), text, "Spain"));
     }
 
+    // The kept prompts of a request: the subject's other retain facts (set and pool), never its own prompt, another
+    // subject's or a document, at most keep_prompts.
+    void editRequestsKeepTheSubjectsOtherFacts() {
+        auto fact = [](facts::Kind k, std::string id, std::string prompt) {
+            facts::Fact f;
+            f.kind = k;
+            f.id = std::move(id);
+            f.prompt = std::move(prompt);
+            f.answer = " x";
+            f.new_answer = " y";
+            return f;
+        };
+        facts::FactSet set, pool;
+        set.facts = {fact(facts::Kind::Update, "capital/France", "The capital of France is"),
+                     fact(facts::Kind::Retain, "currency/France", "The currency of France is the"),
+                     fact(facts::Kind::Retain, "capital/Spain", "The capital of Spain is")};
+        pool.facts = {fact(facts::Kind::Retain, "continent/France", "France is located in"),
+                      fact(facts::Kind::Retain, "capital/France", "The capital of France is"),
+                      fact(facts::Kind::Retain, "language/France", "The official language of France is")};
+        edit::EditSettings s;
+        auto r = edit::edit_requests(set, pool, s);
+        QCOMPARE(r.size(), size_t(1));
+        QCOMPARE(r[0].target, std::string(" y"));
+        std::sort(r[0].keep.begin(), r[0].keep.end());
+        QCOMPARE(r[0].keep, (std::vector<std::string>{"France is located in", "The currency of France is the",
+                                                      "The official language of France is"}));
+        s.keep_prompts = 2;
+        QCOMPARE(edit::edit_requests(set, pool, s)[0].keep.size(), size_t(2));
+        s.keep_prompts = 0;
+        QVERIFY(edit::edit_requests(set, pool, s)[0].keep.empty());
+    }
+
     void settingsValidate() {
         edit::EditSettings s;
         QVERIFY(s.validate().empty());
@@ -304,7 +336,7 @@ private Q_SLOTS:
         cfg.edit.context_prefixes = 2;
         cfg.edit.v_steps = 60;
         cfg.edit.v_lr = 1;
-        cfg.edit.mom2_weight = 100;   // λ on a sample of 3000 tokens and one fact (the default 15000 leaves it unedited)
+        cfg.edit.clamp_norm = 4;      // the tiny model's fact needs a longer δ than the demo model's default allows
         QVERIFY(cfg.validate().empty());
         std::vector<edit::EditProgress> progress;
         edit::EditRecord rec;

@@ -138,11 +138,21 @@ surgery::SurgeryOutcome run_edit(LoadedModel& m, const facts::FactSet& set, cons
         return out;
     };
 
-    const auto requests = edit_requests(set, retain_pool, s);
+    auto requests = edit_requests(set, retain_pool, s);
     size_t documents = 0;
     for (const auto& f : set.facts) documents += f.is_document() && f.kind != facts::Kind::Retain;
     if (requests.empty()) throw Error("nothing to edit: " + rec.method + " rewrites forget and update facts (none in the set)");
-    for (const auto& r : requests) (void)subject_span(m.tok(), r.prompt, r.subject);   // fail before any work
+    for (auto& r : requests) {
+        (void)subject_span(m.tok(), r.prompt, r.subject);   // fail before any work
+        std::erase_if(r.keep, [&](const std::string& k) {   // a kept prompt whose tokens do not hold the subject's
+            try {
+                (void)subject_span(m.tok(), k, r.subject);
+                return false;
+            } catch (const Error&) {
+                return true;
+            }
+        });
+    }
 
     rec.layers = resolve_layers(m, set, cfg, cb, &rec.trace);
     if (stopped()) return finish_stopped("during the causal trace");

@@ -59,6 +59,8 @@ TargetVector compute_target(LoadedModel& m, const EditRequest& r, int64_t layer,
         lookup.push_back(subject_span(tok, k, r.subject).end - 1);
     }
     const int64_t P = (int64_t)prefixes.size(), B = (int64_t)rows.size(), Q = B - P - 1;
+    if (std::getenv("LLMS_EDIT_DEBUG"))
+        for (const auto& k : r.keep) std::fprintf(stderr, "  keep: %s\n", k.c_str());
     auto b = pad_batch(m, rows);
 
     const int64_t C = m.net->config.hidden_size;
