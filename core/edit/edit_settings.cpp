@@ -38,8 +38,8 @@ EditSettings::EditSettings()
       // The reference's GPT-J λ, 15000, writes 8 % of the demo scenario's updates; 100 writes them all (24 updates:
       // collateral −6.4 points; λ 300: 87.5 %, −4.3; λ 1000: 66.7 %, −2.0; docs/benchmarks.md).
       mom2_weight(100),
-      // 100 steps at 0.1 (early stop at a loss of 0.05): the update targets' NLL 0.15 nats/token; 25 steps at 0.5
-      // with the clamp 4 left 1.9 and |δ| at the clamp.
+      // 100 steps at 0.1 (early stop at a loss of 0.05): the update targets' NLL 0.15 nats/token on average; 25 steps
+      // at 0.5 with the clamp 4 left 1.9 (forget and update targets) with ‖δ‖ 2-4 ‖v₀‖.
       v_steps(100),
       v_lr(0.1),
       // The reference's 0.5 (GPT-2 XL, GPT-J: long vectors) stops δ short on small models (demo model: 1.8 nats per

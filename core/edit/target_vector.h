@@ -5,10 +5,10 @@
 // essence kept), keep_factor × the mean KL after each prompt of the subject's other known facts (EditRequest::keep, δ
 // added at the subject there too: our addition — on the 4-layer demo model the subject's identity and all its
 // attributes live in the edited vector; after 24 MEMIT edits the edited subjects' other facts that are not among the
-// kept prompts survive 4 of 18 without it, 9 of 18 with it: docs/benchmarks.md), and weight decay v_weight_decay × ‖δ‖ / ‖v₀‖²; after each step ‖δ‖ is
-// clamped to clamp × ‖v₀‖.
+// kept prompts survive 4 of 18 without it, 9 of 18 with it: docs/benchmarks.md), and weight decay
+// v_weight_decay × ‖δ‖ / ‖v₀‖²; after each step ‖δ‖ is clamped to clamp × ‖v₀‖.
 // Adam runs on δ / rms(v₀) (rms: per coordinate), so v_lr is in units of v₀'s scale (the reference: absolute units).
-// With LLMS_EDIT_DEBUG set, each step's NLL, KL, decay and norms go to stderr.
+// With LLMS_EDIT_DEBUG set, the kept prompts and each step's NLL, KL, decay, norms and keep KL go to stderr.
 // v₀ is the unedited vector at the prompt alone. Stops early when the loss is below 0.05.
 #pragma once
 #include "core/edit/edit_request.h"
