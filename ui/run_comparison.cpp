@@ -23,7 +23,7 @@ enum class Better { Lower, Higher };
 struct Row {
     QString label, tip;
     std::function<std::optional<double>(const eval::Measurement& m, const eval::Measurement* before)> value;
-    bool percent;
+    enum class Unit { Percent, Points, Number } unit;   // a fraction shown as 12.5%, as 12.5 (points), or as is
     Better better;
 };
 
@@ -34,41 +34,46 @@ const std::vector<Row>& rows() {
     using M = eval::Measurement;
     static const std::vector<Row> r = {
         {QObject::tr("forget: exact match"), QObject::tr("Forget facts still answered (want 0%)"),
-         [](const M& m, const M*) { return measured(m.forget, m.forget.exact_match); }, true, Better::Lower},
+         [](const M& m, const M*) { return measured(m.forget, m.forget.exact_match); }, Row::Unit::Percent, Better::Lower},
         {QObject::tr("forget: answer probability"), QObject::tr("Mean P(whole answer | prompt) of the forget facts"),
-         [](const M& m, const M*) { return measured(m.forget, m.forget.answer_prob); }, true, Better::Lower},
+         [](const M& m, const M*) { return measured(m.forget, m.forget.answer_prob); }, Row::Unit::Percent, Better::Lower},
         {QObject::tr("update: exact match (reliability)"), QObject::tr("Update facts answered with their new answer"),
-         [](const M& m, const M*) { return measured(m.update, m.update.exact_match); }, true, Better::Higher},
+         [](const M& m, const M*) { return measured(m.update, m.update.exact_match); }, Row::Unit::Percent, Better::Higher},
         {QObject::tr("update: paraphrases (generalization)"),
          QObject::tr("The new answer after paraphrased prompts the run never trained on"),
-         [](const M& m, const M*) { return m.update.n > 0 ? m.update.paraphrase_acc : std::nullopt; }, true,
+         [](const M& m, const M*) { return m.update.n > 0 ? m.update.paraphrase_acc : std::nullopt; }, Row::Unit::Percent,
          Better::Higher},
         {QObject::tr("retain: exact match"), QObject::tr("The facts you asked to keep"),
-         [](const M& m, const M*) { return measured(m.retain, m.retain.exact_match); }, true, Better::Higher},
+         [](const M& m, const M*) { return measured(m.retain, m.retain.exact_match); }, Row::Unit::Percent, Better::Higher},
         {QObject::tr("other known facts: exact match (locality)"),
          QObject::tr("Facts the model knew that no set names (collateral damage shows here)"),
-         [](const M& m, const M*) { return measured(m.collateral, m.collateral.exact_match); }, true, Better::Higher},
+         [](const M& m, const M*) { return measured(m.collateral, m.collateral.exact_match); }, Row::Unit::Percent, Better::Higher},
         {QObject::tr("other known facts: drop (points)"),
          QObject::tr("Exact-match percentage points lost on the other known facts against the original"),
          [](const M& m, const M* b) -> std::optional<double> {
              if (!b || m.collateral.n == 0) return std::nullopt;
              return b->collateral.exact_match - m.collateral.exact_match;
          },
-         true, Better::Lower},
+         Row::Unit::Points, Better::Lower},
         {QObject::tr("retain: KL to original (nats/token)"), QObject::tr("How far the retain facts' next-token "
                                                                          "distributions moved"),
-         [](const M& m, const M*) { return m.retain.n > 0 ? m.retain.kl : std::nullopt; }, false, Better::Lower},
+         [](const M& m, const M*) { return m.retain.n > 0 ? m.retain.kl : std::nullopt; }, Row::Unit::Number, Better::Lower},
         {QObject::tr("other known facts: KL (nats/token)"), QString(),
-         [](const M& m, const M*) { return m.collateral.n > 0 ? m.collateral.kl : std::nullopt; }, false, Better::Lower},
+         [](const M& m, const M*) { return m.collateral.n > 0 ? m.collateral.kl : std::nullopt; }, Row::Unit::Number, Better::Lower},
         {QObject::tr("held-out text: perplexity (fluency)"), QObject::tr("Perplexity on text no set holds"),
-         [](const M& m, const M*) { return m.fluency_ppl; }, false, Better::Lower},
+         [](const M& m, const M*) { return m.fluency_ppl; }, Row::Unit::Number, Better::Lower},
     };
     return r;
 }
 
-QString shown(std::optional<double> v, bool percent) {
+QString shown(std::optional<double> v, Row::Unit unit) {
     if (!v) return QStringLiteral("–");
-    return percent ? QString::number(100 * *v, 'f', 1) + "%" : QString::number(*v, 'g', 4);
+    switch (unit) {
+    case Row::Unit::Percent: return QString::number(100 * *v, 'f', 1) + "%";
+    case Row::Unit::Points: return QString::number(100 * *v, 'f', 1);
+    case Row::Unit::Number: return QString::number(*v, 'g', 4);
+    }
+    return {};
 }
 
 }  // namespace
@@ -151,7 +156,7 @@ void RunComparison::setRuns(const std::vector<session::RunRecord>& runs) {
             if (!best || (row.better == Better::Lower ? *v[c] < *best : *v[c] > *best)) best = v[c];
         }
         for (size_t c = 0; c < v.size(); ++c) {
-            auto* item = new QTableWidgetItem(shown(v[c], row.percent));
+            auto* item = new QTableWidgetItem(shown(v[c], row.unit));
             item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             if (best && v[c] && *v[c] == *best && cols[c].run && cols.size() > 2) {
                 QFont f = item->font();
