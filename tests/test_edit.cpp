@@ -143,16 +143,17 @@ private Q_SLOTS:
                       fact(facts::Kind::Retain, "capital/France", "The capital of France is"),
                       fact(facts::Kind::Retain, "language/France", "The official language of France is")};
         edit::EditSettings s;
-        auto r = edit::edit_requests(set, pool, s);
+        auto m = model();
+        auto r = edit::edit_requests(set, pool, s, m.tok());
         QCOMPARE(r.size(), size_t(1));
         QCOMPARE(r[0].target, std::string(" y"));
         std::sort(r[0].keep.begin(), r[0].keep.end());
         QCOMPARE(r[0].keep, (std::vector<std::string>{"France is located in", "The currency of France is the",
                                                       "The official language of France is"}));
         s.keep_prompts = 2;
-        QCOMPARE(edit::edit_requests(set, pool, s)[0].keep.size(), size_t(2));
+        QCOMPARE(edit::edit_requests(set, pool, s, m.tok())[0].keep.size(), size_t(2));
         s.keep_prompts = 0;
-        QVERIFY(edit::edit_requests(set, pool, s)[0].keep.empty());
+        QVERIFY(edit::edit_requests(set, pool, s, m.tok())[0].keep.empty());
     }
 
     void settingsValidate() {

@@ -45,7 +45,16 @@ const char* stage_name(EditProgress::Stage s) {
     return "?";
 }
 
-std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::FactSet& retain_pool, const EditSettings& s) {
+std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::FactSet& retain_pool, const EditSettings& s,
+                                       const Tokenizer& tok) {
+    auto holds_subject = [&](const std::string& text, const std::string& subject) {
+        try {
+            (void)subject_span(tok, text, subject);
+            return true;
+        } catch (const Error&) {
+            return false;
+        }
+    };
     std::multimap<std::string, std::string> known;   // subject -> prompt
     for (const auto* fs : {&set, &retain_pool})
         for (const auto& f : fs->facts)
@@ -58,9 +67,10 @@ std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::F
         r.prompt = f.prompt;
         r.subject = subject_of_fact(f);
         r.target = f.kind == facts::Kind::Update ? f.new_answer : with_space(s.forget_target);
+        (void)subject_span(tok, r.prompt, r.subject);   // fail before any work
         const auto [a, b] = known.equal_range(r.subject);
         for (auto it = a; it != b && (int)r.keep.size() < s.keep_prompts; ++it)
-            if (it->second != r.prompt && it->second.find(r.subject) != std::string::npos) r.keep.push_back(it->second);
+            if (it->second != r.prompt && holds_subject(it->second, r.subject)) r.keep.push_back(it->second);
         out.push_back(std::move(r));
     }
     return out;
@@ -138,21 +148,10 @@ surgery::SurgeryOutcome run_edit(LoadedModel& m, const facts::FactSet& set, cons
         return out;
     };
 
-    auto requests = edit_requests(set, retain_pool, s);
+    const auto requests = edit_requests(set, retain_pool, s, m.tok());
     size_t documents = 0;
     for (const auto& f : set.facts) documents += f.is_document() && f.kind != facts::Kind::Retain;
     if (requests.empty()) throw Error("nothing to edit: " + rec.method + " rewrites forget and update facts (none in the set)");
-    for (auto& r : requests) {
-        (void)subject_span(m.tok(), r.prompt, r.subject);   // fail before any work
-        std::erase_if(r.keep, [&](const std::string& k) {   // a kept prompt whose tokens do not hold the subject's
-            try {
-                (void)subject_span(m.tok(), k, r.subject);
-                return false;
-            } catch (const Error&) {
-                return true;
-            }
-        });
-    }
 
     rec.layers = resolve_layers(m, set, cfg, cb, &rec.trace);
     if (stopped()) return finish_stopped("during the causal trace");

@@ -8,6 +8,7 @@
 #include "core/edit/edit_types.h"
 #include "core/facts/fact_set.h"
 #include "core/surgery/surgery_config.h"
+#include "core/tokenizer/tokenizer.h"
 
 #include <atomic>
 #include <functional>
@@ -19,10 +20,12 @@ struct EditCallbacks {
     std::function<void(const EditProgress&)> on_progress;
 };
 
-// The requests of a fact set (in its order: forget, then update as they come). Subjects: subject_of_fact. Each
-// request's `keep`: the prompts of the set's retain facts and the retain pool's facts with the same subject, at most
-// s.keep_prompts (none of them is a collateral fact: the report draws those outside the pool).
-std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::FactSet& retain_pool, const EditSettings& s);
+// The requests of a fact set (in its order: forget, then update as they come). Subjects: subject_of_fact; llms::Error
+// when a prompt's tokens do not hold its subject (subject_span). Each request's `keep`: the prompts of the set's
+// retain facts and the retain pool's facts with the same subject whose tokens hold it, at most s.keep_prompts (none
+// of them is a collateral fact: the report draws those outside the pool).
+std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::FactSet& retain_pool, const EditSettings& s,
+                                       const Tokenizer& tok);
 
 // The covariance sample: the retain pool's facts (prompt + answer, and each paraphrase + answer) and documents,
 // then, when they hold fewer than max_tokens tokens, text sampled from the model (seeded) up to it.

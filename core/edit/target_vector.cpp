@@ -73,6 +73,9 @@ TargetVector compute_target(LoadedModel& m, const EditRequest& r, int64_t layer,
     double scale = 1;
     auto rows_ix = at::arange(B, at::TensorOptions().dtype(at::kLong).device(m.device));
     auto cols_ix = torch::tensor(lookup, at::kLong).to(m.device);
+    // The kept prompts' rows and last tokens, where their next token is read.
+    auto keep_rows = at::arange(P + 1, B, rows_ix.options());
+    auto keep_ends = torch::tensor(std::vector<int64_t>(b.lengths.begin() + P + 1, b.lengths.end()), at::kLong).to(m.device) - 1;
     auto add_delta = [&](const at::Tensor& out) {
         if (!v0.defined()) {
             v0 = out[0][lookup[0]].detach().to(at::kFloat).clone();
@@ -106,9 +109,7 @@ TargetVector compute_target(LoadedModel& m, const EditRequest& r, int64_t layer,
         auto kl = (kl_logp.exp() * (kl_logp - kl_init)).sum();
         at::Tensor keep = at::zeros({}, kl.options());
         if (Q > 0) {
-            auto ends = torch::tensor(std::vector<int64_t>(b.lengths.begin() + P + 1, b.lengths.end()), at::kLong).to(m.device) - 1;
-            auto rows_q = at::arange(P + 1, B, ends.options());
-            auto keep_logp = at::log_softmax(m.net->logits(hidden.index({rows_q, ends})), -1);   // [Q, V]
+            auto keep_logp = at::log_softmax(m.net->logits(hidden.index({keep_rows, keep_ends})), -1);   // [Q, V]
             if (!keep_init.defined()) keep_init = keep_logp.detach().clone();
             keep = (keep_logp.exp() * (keep_logp - keep_init)).sum() / (double)Q;
         }
