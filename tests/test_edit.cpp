@@ -125,16 +125,18 @@ private Q_SLOTS:
 
     // The kept prompts of a request: the subject's other retain facts (set and pool), never its own prompt, another
     // subject's or a document, at most keep_prompts.
+    static facts::Fact fact(facts::Kind k, std::string id, std::string prompt) {
+        facts::Fact f;
+        f.kind = k;
+        f.tags = {id.substr(0, id.find('/'))};
+        f.id = std::move(id);
+        f.prompt = std::move(prompt);
+        f.answer = " x";
+        f.new_answer = " y";
+        return f;
+    }
+
     void editRequestsKeepTheSubjectsOtherFacts() {
-        auto fact = [](facts::Kind k, std::string id, std::string prompt) {
-            facts::Fact f;
-            f.kind = k;
-            f.id = std::move(id);
-            f.prompt = std::move(prompt);
-            f.answer = " x";
-            f.new_answer = " y";
-            return f;
-        };
         facts::FactSet set, pool;
         set.facts = {fact(facts::Kind::Update, "capital/France", "The capital of France is"),
                      fact(facts::Kind::Retain, "currency/France", "The currency of France is the"),
@@ -154,6 +156,37 @@ private Q_SLOTS:
         QCOMPARE(edit::edit_requests(set, pool, s, m.tok())[0].keep.size(), size_t(2));
         s.keep_prompts = 0;
         QVERIFY(edit::edit_requests(set, pool, s, m.tok())[0].keep.empty());
+    }
+
+    // keep_relations: the subject put in one prompt of each other relation of the set and pool (never the edited
+    // relation, never a text already kept); start_keys: the subject alone, and capitalised when it is lower-case.
+    void editRequestsAskTheSubjectAboutOtherRelations() {
+        facts::FactSet set, pool;
+        set.facts = {fact(facts::Kind::Update, "continent/Peru", "Peru is located in"),
+                     fact(facts::Kind::Update, "element_symbol/rubidium", "The symbol for the element rubidium is")};
+        pool.facts = {fact(facts::Kind::Retain, "continent/France", "France is located in"),
+                      fact(facts::Kind::Retain, "capital/France", "The capital of France is"),
+                      fact(facts::Kind::Retain, "capital/Spain", "The capital city of Spain is"),
+                      fact(facts::Kind::Retain, "currency/Peru", "The currency of Peru is the")};
+        edit::EditSettings s;
+        auto m = model();
+        auto r = edit::edit_requests(set, pool, s, m.tok());
+        QCOMPARE(r.size(), size_t(2));
+        QCOMPARE(r[0].keep, (std::vector<std::string>{"The currency of Peru is the"}));   // the defaults: neither
+        QVERIFY(r[0].starts.empty() && r[1].starts.empty());
+        s.start_keys = true;
+        r = edit::edit_requests(set, pool, s, m.tok());
+        QCOMPARE(r[0].starts, (std::vector<std::string>{"Peru"}));
+        QCOMPARE(r[1].starts, (std::vector<std::string>{"rubidium", "Rubidium"}));
+        s.keep_relations = 8;
+        s.start_keys = false;
+        r = edit::edit_requests(set, pool, s, m.tok());
+        QCOMPARE(r[0].keep, (std::vector<std::string>{"The currency of Peru is the", "The capital of Peru is"}));
+        QCOMPARE(r[1].keep, (std::vector<std::string>{"The capital of rubidium is", "rubidium is located in",
+                                                      "The currency of rubidium is the"}));
+        QVERIFY(r[0].starts.empty() && r[1].starts.empty());
+        s.keep_relations = 1;
+        QCOMPARE(edit::edit_requests(set, pool, s, m.tok())[1].keep.size(), size_t(1));
     }
 
     void settingsValidate() {

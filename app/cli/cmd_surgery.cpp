@@ -71,8 +71,15 @@ surgery::SurgeryConfig config_from(const Args& a) {
     c.edit.v_lr = a.get_double("v-lr", c.edit.v_lr);
     c.edit.clamp_norm = a.get_double("v-clamp", c.edit.clamp_norm);
     c.edit.keep_factor = a.get_double("v-keep", c.edit.keep_factor);
+    c.edit.keep_relations = a.get_int("keep-relations", c.edit.keep_relations);
+    if (a.has("start-keys")) {
+        if (a.get("start-keys") != "yes" && a.get("start-keys") != "no")
+            throw Error("--start-keys expects yes or no, got \"" + a.get("start-keys") + "\"");
+        c.edit.start_keys = a.get("start-keys") == "yes";
+    }
     c.edit.forget_target = a.get("forget-target", c.edit.forget_target);
-    for (const char* o : {"edit-layers", "cov-samples", "mom2-weight", "v-steps", "v-lr", "v-clamp", "v-keep", "forget-target"})
+    for (const char* o : {"edit-layers", "cov-samples", "mom2-weight", "v-steps", "v-lr", "v-clamp", "v-keep",
+                          "keep-relations", "start-keys", "forget-target"})
         if (a.has(o) && !surgery::is_closed_form(c.method)) throw Error(std::string("--") + o + " needs --method rome or memit");
     if (auto errs = c.validate(); !errs.empty()) throw Error("invalid settings: " + errs.front());
     return c;
@@ -87,7 +94,7 @@ int run(const std::vector<std::string>& argv) {
                   "warmup", "eval-every", "train", "no-early-stop", "overwrite-out", "pool-rows", "forget-bound",
                   "npo-beta", "kl-on", "precision", "checkpoint-layers", "chat", "lora", "lora-targets",
                   "adapter-out", "audit", "nproc", "metrics", "edit-layers", "cov-samples", "mom2-weight", "v-steps",
-                  "v-lr", "v-clamp", "v-keep", "forget-target"});
+                  "v-lr", "v-clamp", "v-keep", "keep-relations", "start-keys", "forget-target"});
     a.check_known(known);
     if (a.positional().size() != 1) throw Error("expected one MODEL_DIR (see --help)");
     if (a.has("adapter-out") && !a.has("lora")) throw Error("--adapter-out needs --lora RANK[:ALPHA]");
@@ -298,6 +305,11 @@ CommandRegistrar reg({"surgery", "forget / update facts in a model and write the
                           "  --v-clamp X         the change of the vector at most X times its norm (default 1)\n"
                           "  --v-keep X          weight of keeping the subject's other known facts (retain facts and\n"
                           "                      the retain pool with the same subject) in the search (default 5)\n"
+                          "  --keep-relations N  also keep the subject under N of the pool's other relations (\"The capital of\n"
+                          "                      X is\" while X's continent changes): fewer side effects, fewer edits\n"
+                          "                      written (default 0)\n"
+                          "  --start-keys yes|no MEMIT: each edit also written where its subject opens a sentence\n"
+                          "                      (\"Rubidium has the symbol\"; default no)\n"
                           "  --forget-target T   the answer forget facts are rewritten to (default \"unknown\")\n"
                           "  --audit             after the run, the forgetting audit of the edited model (`audit --help`)\n"
                           "                      in the report; its options below\n"

@@ -14,9 +14,13 @@ struct EditRequest {
     std::string prompt;
     std::string subject;
     std::string target;    // the new answer, with its leading space (" Paris")
-    // Prompts of the subject's other known facts (retain facts and the retain pool, "The currency of France is the"):
-    // the target search keeps the model's next-token distribution after each (keep_factor, edit_settings.h).
+    // Prompts of the subject's other known facts (retain facts and the retain pool, "The currency of France is the"),
+    // then (keep_relations) the subject under the pool's other relations ("France is located in"): the target search
+    // keeps the model's next-token distribution after each (keep_factor, edit_settings.h).
     std::vector<std::string> keep;
+    // The subject as it opens a text (start_keys): itself, and capitalised when it starts lower-case ("rubidium",
+    // "Rubidium"). MEMIT writes the edit at each one's key too.
+    std::vector<std::string> starts;
 };
 
 // Texts as one right-padded batch: ids [B, N] (pad 0), mask [B, N] (1 real), and each text's subject's last token.

@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -56,9 +57,15 @@ std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::F
         }
     };
     std::multimap<std::string, std::string> known;   // subject -> prompt
+    std::map<std::string, std::pair<std::string, std::string>> relations;   // first tag -> the prompt around its subject
     for (const auto* fs : {&set, &retain_pool})
-        for (const auto& f : fs->facts)
-            if (!f.is_document() && f.kind == facts::Kind::Retain) known.emplace(subject_of_fact(f), f.prompt);
+        for (const auto& f : fs->facts) {
+            if (f.is_document() || f.kind != facts::Kind::Retain) continue;
+            const auto subject = subject_of_fact(f);
+            known.emplace(subject, f.prompt);
+            if (const auto at = f.prompt.find(subject); !f.tags.empty() && at != std::string::npos)
+                relations.emplace(f.tags[0], std::pair(f.prompt.substr(0, at), f.prompt.substr(at + subject.size())));
+        }
     std::vector<EditRequest> out;
     for (const auto& f : set.facts) {
         if (f.is_document() || f.kind == facts::Kind::Retain) continue;
@@ -71,6 +78,22 @@ std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::F
         const auto [a, b] = known.equal_range(r.subject);
         for (auto it = a; it != b && (int)r.keep.size() < s.keep_prompts; ++it)
             if (it->second != r.prompt && holds_subject(it->second, r.subject)) r.keep.push_back(it->second);
+        int asked = 0;
+        for (const auto& [tag, around] : relations) {
+            if (asked == s.keep_relations) break;
+            const auto text = around.first + r.subject + around.second;
+            if ((f.tags.empty() || tag != f.tags[0]) && text != r.prompt &&
+                std::find(r.keep.begin(), r.keep.end(), text) == r.keep.end() && holds_subject(text, r.subject))
+                r.keep.push_back(text), ++asked;
+        }
+        if (s.start_keys) {
+            if (holds_subject(r.subject, r.subject)) r.starts.push_back(r.subject);
+            if (std::islower((unsigned char)r.subject[0])) {
+                auto upper = r.subject;
+                upper[0] = (char)std::toupper((unsigned char)upper[0]);
+                if (holds_subject(upper, upper)) r.starts.push_back(upper);
+            }
+        }
         out.push_back(std::move(r));
     }
     return out;

@@ -23,7 +23,9 @@ struct EditCallbacks {
 // The requests of a fact set (in its order: forget, then update as they come). Subjects: subject_of_fact; llms::Error
 // when a prompt's tokens do not hold its subject (subject_span). Each request's `keep`: the prompts of the set's
 // retain facts and the retain pool's facts with the same subject whose tokens hold it, at most s.keep_prompts (none
-// of them is a collateral fact: the report draws those outside the pool).
+// of them is a collateral fact: the report draws those outside the pool); then the subject put in the first prompt of
+// each other relation (a retain fact's first tag, not the edited fact's) of the set and pool, at most
+// s.keep_relations. `starts` (s.start_keys): the subject's spellings that open a text and whose tokens hold it.
 std::vector<EditRequest> edit_requests(const facts::FactSet& set, const facts::FactSet& retain_pool, const EditSettings& s,
                                        const Tokenizer& tok);
 

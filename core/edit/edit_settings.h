@@ -23,6 +23,8 @@ struct EditSettings {
     double kl_factor;            // × KL on the "{subject} is a" prompt
     double keep_factor;          // × mean KL after the prompts of the subject's other known facts (EditRequest::keep)
     int keep_prompts;            // at most this many of them per request
+    int keep_relations;          // and the subject under this many of the pool's other relations (0: none)
+    bool start_keys;             // MEMIT: each edit also written at the key of its subject opening a text
     double clamp_norm;           // ‖δ‖ ≤ clamp_norm ‖v₀‖
     int context_prefixes;        // texts sampled from the model put before the prompt (k* and v* average over them)
     int prefix_tokens;           // their length

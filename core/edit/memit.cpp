@@ -45,8 +45,16 @@ MemitResult apply_memit(LoadedModel& m, const std::vector<EditRequest>& requests
             ks.push_back(read_layer(m, layer, batch).key.mean(0).to(at::kDouble).cpu());           // [F]
             cur.push_back(read_layer(m, last, batch).layer_out[0].to(at::kDouble).cpu());          // [C], the prompt alone
         }
-        auto K = at::stack(ks, 1);                                                                  // [F, n]
         auto R = (Z - at::stack(cur, 1)) / (double)(layers.size() - li);                            // [C, n]
+        // The subject opening a text (EditRequest::starts): one more column each, with its request's residual.
+        std::vector<at::Tensor> rs;
+        for (int64_t i = 0; i < n; ++i)
+            for (const auto& start : requests[i].starts) {
+                ks.push_back(read_layer(m, layer, subject_batch(m, {start}, start)).key[0].to(at::kDouble).cpu());
+                rs.push_back(R.select(1, i));
+            }
+        if (!rs.empty()) R = at::cat({R, at::stack(rs, 1)}, 1);                                    // [C, n + starts]
+        auto K = at::stack(ks, 1);                                                                  // [F, n + starts]
         auto dW = memit_delta(covs[li], K, R, s.mom2_weight);
         torch::NoGradGuard ng;
         auto& W = down_proj_weight(m.net, layer);

@@ -4,6 +4,8 @@
 // updates left:
 //   K [F, n]  the mean key at each subject's last token (prompt and context prefixes),
 //   R [C, n]  (z − the residual at the last layer now) / (layers left, l included),
+//   and one more column in both for each of a request's subject spellings that open a text (EditRequest::starts,
+//   our addition): its key there, its request's residual,
 //   ΔW_l = R Kᵀ (λ C_l + K Kᵀ)⁻¹.
 #pragma once
 #include "core/edit/edit_request.h"

@@ -50,6 +50,8 @@ json edit_json(const edit::EditSettings& e) {
             {"kl_factor", e.kl_factor},
             {"keep_factor", e.keep_factor},
             {"keep_prompts", e.keep_prompts},
+            {"keep_relations", e.keep_relations},
+            {"start_keys", e.start_keys},
             {"clamp_norm", e.clamp_norm},
             {"context_prefixes", e.context_prefixes},
             {"prefix_tokens", e.prefix_tokens},
@@ -161,6 +163,8 @@ surgery::SurgeryConfig config_from(const json& j, const std::string& where) {
         read(e, "kl_factor", &c.edit.kl_factor, at);
         read(e, "keep_factor", &c.edit.keep_factor, at);
         read(e, "keep_prompts", &c.edit.keep_prompts, at);
+        read(e, "keep_relations", &c.edit.keep_relations, at);
+        read(e, "start_keys", &c.edit.start_keys, at);
         read(e, "clamp_norm", &c.edit.clamp_norm, at);
         read(e, "context_prefixes", &c.edit.context_prefixes, at);
         read(e, "prefix_tokens", &c.edit.prefix_tokens, at);
