@@ -49,8 +49,9 @@ EditSettings::EditSettings()
       keep_factor(5),       // 1: collateral −7.1 points (λ 100), 5: −6.4
       keep_prompts(8),
       // The subject asked about under the retain pool's other relations ("The capital of Maldives is" kept while
-      // its continent changes): MEMIT's edited subjects' other known facts 67 % → 94 % kept, other subjects' 96.7 →
-      // 98.0 %, but the updates written 100 → 79 % (keep weight 5; weight 2: 87.5 %). Off by default.
+      // its continent changes). MEMIT with start keys, demo scenario's updates: the edited subjects' other known
+      // facts 66.7 → 91.7 % kept, other subjects' 96.7 → 98.0 %, but the updates written 100 → 79.2 % (keep weight
+      // 5; weight 2: 94.4 %, 96.7 %, 87.5 %). Off by default.
       keep_relations(0),
       // "Rubidium has the chemical symbol" reads the subject at the start, a key no prompt's context shows: MEMIT's
       // paraphrases 70.8 → 83.3 % with them on the demo scenario, collateral unchanged (−6.4 points). Off by default:
