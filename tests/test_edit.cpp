@@ -123,8 +123,7 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(Error, edit::subject_span(m.tok(), text, "Spain"));
     }
 
-    // The kept prompts of a request: the subject's other retain facts (set and pool), never its own prompt, another
-    // subject's or a document, at most keep_prompts.
+    // A fact whose first tag is its id's relation ("capital/France": capital).
     static facts::Fact fact(facts::Kind k, std::string id, std::string prompt) {
         facts::Fact f;
         f.kind = k;
@@ -136,6 +135,8 @@ private Q_SLOTS:
         return f;
     }
 
+    // The kept prompts of a request: the subject's other retain facts (set and pool), never its own prompt, another
+    // subject's or a document, at most keep_prompts.
     void editRequestsKeepTheSubjectsOtherFacts() {
         facts::FactSet set, pool;
         set.facts = {fact(facts::Kind::Update, "capital/France", "The capital of France is"),
