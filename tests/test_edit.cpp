@@ -190,6 +190,43 @@ private Q_SLOTS:
         QCOMPARE(edit::edit_requests(set, pool, s, m.tok())[1].keep.size(), size_t(1));
     }
 
+    // start_keys: MEMIT writes each edit also where its subject opens a text. At one layer the change of that layer's
+    // MLP output at the subject alone comes closer to the change at the prompt than without them.
+    void memitStartKeysWriteTheSubjectOpeningAText() {
+        facts::FactSet edits;
+        for (const auto& f : set_.facts)
+            if (f.kind == facts::Kind::Update && edits.facts.empty()) edits.facts.push_back(f);
+        QCOMPARE(edits.facts.size(), size_t(1));
+        const auto& e = edits.facts[0];
+        const auto subject = edit::subject_of_fact(e);
+        auto mlp_change = [&](bool start_keys) -> at::Tensor {   // [2, C]: at the prompt, at the subject alone
+            auto m = model();
+            auto read = [&] {
+                return at::cat({edit::read_layer(m, 0, edit::subject_batch(m, {e.prompt}, subject)).mlp_out,
+                                edit::read_layer(m, 0, edit::subject_batch(m, {subject}, subject)).mlp_out});
+            };
+            const auto before = read();
+            surgery::SurgeryConfig cfg;
+            cfg.method = surgery::Method::Memit;
+            cfg.edit.layers = "0";
+            cfg.edit.cov_samples = 3000;
+            cfg.edit.cache_dir = (root_ / "cov-edit").string();
+            cfg.edit.context_prefixes = 2;
+            cfg.edit.v_steps = 30;
+            cfg.edit.v_lr = 1;
+            cfg.edit.start_keys = start_keys;
+            const auto out = edit::run_edit(m, edits, cfg, known_, {});
+            if (out.end != surgery::SurgeryOutcome::End::Completed) return {};
+            return (read() - before).to(at::kDouble);
+        };
+        const auto d_with = mlp_change(true), d_without = mlp_change(false);
+        QVERIFY(d_with.defined() && d_without.defined());
+        auto miss = [](const at::Tensor& d) { return ((d[1] - d[0]).norm() / d[0].norm()).item<double>(); };
+        const double with = miss(d_with), without = miss(d_without);
+        qInfo("the subject alone: its change off the prompt's by %.3f with start keys, %.3f without", with, without);
+        QVERIFY2(with < 0.5 && with < 0.5 * without, (std::to_string(with) + " vs " + std::to_string(without)).c_str());
+    }
+
     void settingsValidate() {
         edit::EditSettings s;
         QVERIFY(s.validate().empty());
