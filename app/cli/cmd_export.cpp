@@ -30,17 +30,16 @@ int run(const std::vector<std::string>& argv) {
     if (format != "gguf" && format != "gguf-lora" && format != "hf") throw Error("--format expects gguf, gguf-lora or hf, got \"" + format + "\"");
     if (format != "gguf" && !a.has("adapter"))
         throw Error("--format " + format + " needs --adapter PEFT_DIR (an HF folder without one is what surgery writes)");
-    const std::string ow = a.get("overwrite-out", "no");
-    if (ow != "yes" && ow != "no") throw Error("--overwrite-out expects yes or no, got \"" + ow + "\"");
+    const bool overwrite = a.get_yes_no("overwrite-out", false);
     gguf::TensorType type = gguf::TensorType::F16;
     if (format != "hf") {
         if (!gguf::type_from_name(a.get("type", "f16"), &type))
             throw Error("--type: unknown GGUF type \"" + a.get("type") + "\" (f32, f16, bf16, q8_0, q4_0)");
         if (format == "gguf-lora" && type != gguf::TensorType::F32 && type != gguf::TensorType::F16 && type != gguf::TensorType::BF16)
             throw Error("--type: a GGUF LoRA adapter is written as f32, f16 or bf16");
-        gguf::check_gguf_output(out, model_dir, ow == "yes");
+        gguf::check_gguf_output(out, model_dir, overwrite);
     } else {
-        io::check_output_folder(out, model_dir, ow == "yes");
+        io::check_output_folder(out, model_dir, overwrite);
     }
     // The adapter before minutes of loading: a bad folder fails at once.
     io::PeftAdapter adapter;
@@ -70,7 +69,7 @@ int run(const std::vector<std::string>& argv) {
         io::HfWriteOptions w;
         w.dtype = m.config.torch_dtype;   // the format the user came with
         w.progress = progress;
-        w.overwrite = ow == "yes";
+        w.overwrite = overwrite;
         io::write_hf_folder(out, model_dir, m.config.to_json_text(), merged_named_tensors(m.net), w);
     } else {
         gguf::GgufExportOptions o;

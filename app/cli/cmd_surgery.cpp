@@ -72,11 +72,7 @@ surgery::SurgeryConfig config_from(const Args& a) {
     c.edit.clamp_norm = a.get_double("v-clamp", c.edit.clamp_norm);
     c.edit.keep_factor = a.get_double("v-keep", c.edit.keep_factor);
     c.edit.keep_relations = a.get_int("keep-relations", c.edit.keep_relations);
-    if (a.has("start-keys")) {
-        if (a.get("start-keys") != "yes" && a.get("start-keys") != "no")
-            throw Error("--start-keys expects yes or no, got \"" + a.get("start-keys") + "\"");
-        c.edit.start_keys = a.get("start-keys") == "yes";
-    }
+    c.edit.start_keys = a.get_yes_no("start-keys", c.edit.start_keys);
     c.edit.forget_target = a.get("forget-target", c.edit.forget_target);
     for (const char* o : {"edit-layers", "cov-samples", "mom2-weight", "v-steps", "v-lr", "v-clamp", "v-keep",
                           "keep-relations", "start-keys", "forget-target"})
@@ -100,9 +96,7 @@ int run(const std::vector<std::string>& argv) {
     if (a.has("adapter-out") && !a.has("lora")) throw Error("--adapter-out needs --lora RANK[:ALPHA]");
     if (!a.has("out") && !a.has("adapter-out")) throw Error("--out OUT_DIR is required (with --lora, --adapter-out DIR may replace it)");
     const fs::path model_dir = a.positional()[0], out = a.get("out", ""), adapter_out = a.get("adapter-out", "");
-    const bool overwrite = a.get("overwrite-out", "no") == "yes";
-    if (a.has("overwrite-out") && !overwrite && a.get("overwrite-out") != "no")
-        throw Error("--overwrite-out expects yes or no, got \"" + a.get("overwrite-out") + "\"");
+    const bool overwrite = a.get_yes_no("overwrite-out", false);
     // Every output is checked before minutes of loading and training: a failure writes nothing.
     for (const char* option : {"out", "adapter-out"}) {
         if (!a.has(option)) continue;

@@ -67,6 +67,12 @@ double Args::parse_double(const std::string& key, const std::string& s) {
 double Args::get_double(const std::string& key, double fallback) const {
     return has(key) ? parse_double(key, get(key)) : fallback;
 }
+bool Args::get_yes_no(const std::string& key, bool fallback) const {
+    if (!has(key)) return fallback;
+    const std::string v = get(key);
+    if (v != "yes" && v != "no") throw Error("--" + key + " expects yes or no, got \"" + v + "\"");
+    return v == "yes";
+}
 
 void Args::check_known(const std::set<std::string>& known) const {
     for (const auto& [k, v] : values_)

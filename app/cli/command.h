@@ -23,6 +23,7 @@ public:
     std::string require(const std::string& key) const;               // Error if absent
     int get_int(const std::string& key, int fallback) const;         // Error if not an integer
     double get_double(const std::string& key, double fallback) const;   // Error unless a whole finite number
+    bool get_yes_no(const std::string& key, bool fallback) const;       // Error unless yes or no
 
     // A whole finite decimal number (no blanks, no "nan", "inf" or hex); Error naming --key otherwise.
     static double parse_double(const std::string& key, const std::string& text);
