@@ -19,6 +19,7 @@
 #include "ui/training_plots.h"
 #include "ui/training_process.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QJsonDocument>
 #include <QJsonObject>

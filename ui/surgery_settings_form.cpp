@@ -14,6 +14,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace llms::ui {
@@ -119,6 +120,16 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     covSamples_->setSingleStep(1000);
     mom2_ = dspin(1e-6, 1e9, 1, 1000, tr("MEMIT: the weight λ of the covariance in Δ = R Kᵀ (λ C + K Kᵀ)⁻¹. Larger "
                                           "keeps other keys' outputs more, writes the edits more weakly."));
+    keepRelations_ = ispin(0, 64, tr("The target search also keeps what the model says about the edited subject under "
+                                     "this many of the retain pool's other relations (\"The capital of Maldives is\" "
+                                     "while Maldives' continent changes). Protects the subject's other facts, writes "
+                                     "the edit more weakly: on the demo model, 8 kept the edited subjects' other facts "
+                                     "64% -> 94% and lowered the updates written 100% -> 87.5%. 0: off."));
+    startKeys_ = new QCheckBox(tr("also where the subject opens a text"));
+    startKeys_->setToolTip(tr("MEMIT writes each edit at the subject's key in the fact's prompt; this adds the key of "
+                              "the subject opening a text (\"Rubidium has the chemical symbol\"). On the demo model: "
+                              "paraphrases 71% -> 83%, the other measures unchanged. Off by default: on a tiny test "
+                              "model it weakened a single edit."));
     forgetTarget_ = new QLineEdit;
     forgetTarget_->setToolTip(tr("What a forget fact is rewritten to (ROME and MEMIT write an answer; they cannot only "
                                  "remove one), e.g. unknown."));
@@ -128,6 +139,8 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     cf->addRow(tr("Edited layers:"), editLayers_);
     cf->addRow(tr("Covariance sample (tokens):"), covSamples_);
     cf->addRow(tr("MEMIT λ:"), mom2_);
+    cf->addRow(tr("Keep other relations:"), keepRelations_);
+    cf->addRow(tr("MEMIT start keys:"), startKeys_);
     cf->addRow(tr("Forget facts answer:"), forgetTarget_);
     copyTooltipsToLabels(cf);
 
@@ -291,6 +304,7 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     connect(klAnswers_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
     connect(precision_, &QComboBox::currentIndexChanged, this, &SurgerySettingsForm::onEdited);
     connect(checkpoint_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
+    connect(startKeys_, &QCheckBox::toggled, this, &SurgerySettingsForm::onEdited);
     connect(lora_, &QCheckBox::toggled, this, [this](bool on) {   // not part of a preset: no "+custom"
         for (QWidget* w : std::initializer_list<QWidget*>{loraRank_, loraAlpha_, loraTargets_}) w->setEnabled(on);
         trainParams_->setEnabled(!on);
@@ -374,6 +388,8 @@ surgery::SurgeryConfig SurgerySettingsForm::config() const {
     c.edit.layers = editLayers_->text().trimmed().toStdString();
     c.edit.cov_samples = covSamples_->value();
     c.edit.mom2_weight = mom2_->value();
+    c.edit.keep_relations = keepRelations_->value();
+    c.edit.start_keys = startKeys_->isChecked();
     c.edit.forget_target = forgetTarget_->text().trimmed().toStdString();
     return c;
 }
@@ -430,6 +446,8 @@ void SurgerySettingsForm::setConfig(const surgery::SurgeryConfig& c) {
     editLayers_->setText(QString::fromStdString(c.edit.layers));
     covSamples_->setValue((int)std::min<int64_t>(c.edit.cov_samples, covSamples_->maximum()));
     mom2_->setValue(c.edit.mom2_weight);
+    keepRelations_->setValue(std::clamp(c.edit.keep_relations, 0, keepRelations_->maximum()));
+    startKeys_->setChecked(c.edit.start_keys);
     forgetTarget_->setText(QString::fromStdString(c.edit.forget_target));
     showMethodSettings();
     loading_ = false;

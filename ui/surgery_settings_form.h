@@ -49,7 +49,8 @@ private:
     // ROME / MEMIT (config().edit): the fields shown, and the rest as loaded
     QWidget* closedForm_;
     QLineEdit *editLayers_, *forgetTarget_;
-    QSpinBox* covSamples_;
+    QSpinBox *covSamples_, *keepRelations_;
+    QCheckBox* startKeys_;
     QDoubleSpinBox* mom2_;
     edit::EditSettings edit_;
 };
