@@ -23,6 +23,7 @@
 #include <QComboBox>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -482,11 +483,15 @@ private slots:
                  rome.outcome.message.c_str());
         QVERIFY(rome.report.has_value());
         QCOMPARE(rome.report->method, std::string("rome"));
+        auto* bar = w.surgeryPanel()->findChild<QProgressBar*>();   // facts edited, not steps
+        QVERIFY(bar);
+        QCOMPARE(bar->text(), QString("3 of 3 facts edited"));
         auto surgeryCfg = shortRun(6);
         form->setConfig(surgeryCfg);
         QVERIFY(w.surgeryPanel()->start());
         QVERIFY(finished.wait(kWaitMs));
         QVERIFY(waitIdle(*w.controller()));
+        QVERIFY2(bar->text().startsWith("step ") && bar->text().endsWith(" of at most 6"), qPrintable(bar->text()));
 
         w.resultsPanel()->showSideBySide(true);
         auto* table = w.resultsPanel()->comparison()->table();

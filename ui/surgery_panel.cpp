@@ -162,7 +162,9 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     });
     connect(controller_, &SessionController::runFinished, this, &SurgeryPanel::onFinished);
     connect(controller_, &SessionController::failed, this, [this](Task task) {
-        if (task == Task::Surgery) phase_->setText(tr("The run failed (see the message)."));
+        if (task != Task::Surgery) return;
+        phase_->setText(tr("The run failed (see the message)."));
+        if (progress_->maximum() == 0) progress_->setRange(0, 1);   // a closed-form run's busy bar stops
     });
     connect(controller_, &SessionController::runningChanged, this, &SurgeryPanel::updateEnabled);
     connect(controller_, &SessionController::busyChanged, this, &SurgeryPanel::updateEnabled);
@@ -212,7 +214,13 @@ bool SurgeryPanel::start() {
     recent_.clear();
     last_ = {};
     plots_->clear(cfg.steps);
-    progress_->setRange(0, cfg.steps);
+    // ROME / MEMIT take no steps: the bar is busy while the phase line counts each stage, then counts the facts.
+    closedForm_ = surgery::is_closed_form(cfg.method);
+    editable_ = 0;
+    for (const auto& f : facts_->facts().facts)
+        editable_ += !f.is_document() && f.kind != facts::Kind::Retain;
+    progress_->setFormat(closedForm_ ? tr("%v of %m facts edited") : tr("step %v of at most %m"));
+    progress_->setRange(0, closedForm_ ? 0 : cfg.steps);
     progress_->setValue(0);
     outcome_->clear();
     rate_->clear();
@@ -220,10 +228,14 @@ bool SurgeryPanel::start() {
     resultsButton_->setVisible(false);
     phase_->setText(tr("Starting…"));
     controller_->startSurgery(facts_->facts(), cfg, fromOriginal());
-    Q_EMIT status(tr("Surgery started: %1 facts, method %2, at most %3 steps")
-                      .arg(facts_->facts().facts.size())
-                      .arg(QString::fromStdString(surgery::method_name(cfg.method)))
-                      .arg(cfg.steps));
+    const QString method = QString::fromStdString(surgery::method_name(cfg.method));
+    if (closedForm_)
+        Q_EMIT status(tr("Closed-form edit started: %1 facts to write, method %2").arg(editable_).arg(method));
+    else
+        Q_EMIT status(tr("Surgery started: %1 facts, method %2, at most %3 steps")
+                          .arg(facts_->facts().facts.size())
+                          .arg(method)
+                          .arg(cfg.steps));
     return true;
 }
 
@@ -257,14 +269,18 @@ void SurgeryPanel::onSteps(const std::vector<surgery::StepMetrics>& batch) {
 }
 
 void SurgeryPanel::onFinished(const session::RunRecord& run) {
+    if (closedForm_) progress_->setRange(0, std::max(editable_, run.outcome.steps_done));
     progress_->setValue(std::min(progress_->maximum(), run.outcome.steps_done));
     const bool good = run.outcome.end == surgery::SurgeryOutcome::End::TargetsMet ||
                       run.outcome.end == surgery::SurgeryOutcome::End::Completed;
     phase_->setText(tr("Run %1 finished.").arg(run.id));
-    rate_->setText(tr("%1 steps in %2 (%3 steps/s)")
-                       .arg(run.outcome.steps_done)
-                       .arg(duration(run.outcome.seconds))
-                       .arg(run.outcome.seconds > 0 ? run.outcome.steps_done / run.outcome.seconds : 0.0, 0, 'f', 1));
+    if (closedForm_)
+        rate_->setText(tr("%1 facts edited in %2").arg(run.outcome.steps_done).arg(duration(run.outcome.seconds)));
+    else
+        rate_->setText(tr("%1 steps in %2 (%3 steps/s)")
+                           .arg(run.outcome.steps_done)
+                           .arg(duration(run.outcome.seconds))
+                           .arg(run.outcome.seconds > 0 ? run.outcome.steps_done / run.outcome.seconds : 0.0, 0, 'f', 1));
     outcome_->setText(QString("<span style='color:%1'><b>%2</b></span> (%3 s). The edited weights are now in use; "
                               "compare them with the original in Probe and Results.")
                           .arg(good ? "#2e7d32" : "#a1261b")

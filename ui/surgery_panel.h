@@ -58,6 +58,8 @@ private:
     QLabel *phase_, *rate_, *latest_, *outcome_;
     QAction *start_, *pause_, *stop_;
     int planned_ = 0;
+    bool closedForm_ = false;   // the run is ROME / MEMIT: facts edited, not steps
+    int editable_ = 0;          // its forget and update facts that are not documents (those it skips)
     surgery::StepMetrics last_;
     std::vector<std::pair<double, int>> recent_;   // (seconds, step) of the last batches: steps/s
 };
