@@ -486,12 +486,14 @@ private slots:
         auto* bar = w.surgeryPanel()->findChild<QProgressBar*>();   // facts edited, not steps
         QVERIFY(bar);
         QCOMPARE(bar->text(), QString("3 of 3 facts edited"));
+        QVERIFY(w.surgeryPanel()->plots()->isHidden());   // no training curves: the panel says why instead
         auto surgeryCfg = shortRun(6);
         form->setConfig(surgeryCfg);
         QVERIFY(w.surgeryPanel()->start());
         QVERIFY(finished.wait(kWaitMs));
         QVERIFY(waitIdle(*w.controller()));
         QVERIFY2(bar->text().startsWith("step ") && bar->text().endsWith(" of at most 6"), qPrintable(bar->text()));
+        QVERIFY(!w.surgeryPanel()->plots()->isHidden());
 
         w.resultsPanel()->showSideBySide(true);
         auto* table = w.resultsPanel()->comparison()->table();

@@ -120,17 +120,14 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setMinimumWidth(430);
 
-    auto* guide = new QLabel(tr("<b>Reading the plots:</b> a healthy run pushes the <span style='color:%1'>forget</span> "
-                                "loss up, pulls the <span style='color:%2'>new answers</span> loss down and keeps the "
-                                "<span style='color:%3'>retain KL</span> near zero; below, the dots show how many facts "
-                                "already meet their target.")
-                                 .arg(TermColors::forget().name(), TermColors::update().name(), TermColors::retain().name()),
-                             this);
-    guide->setWordWrap(true);
+    guide_ = new QLabel(this);
+    guide_->setWordWrap(true);
+    guide_->setAlignment(Qt::AlignLeft | Qt::AlignTop);   // at the top also when the plots are hidden
+    showGuide(false);
     auto* right = new QWidget(this);
     auto* rightLay = new QVBoxLayout(right);
     rightLay->setContentsMargins(0, 0, 0, 0);
-    rightLay->addWidget(guide);
+    rightLay->addWidget(guide_);
     rightLay->addWidget(plots_, 1);
     auto* split = new QSplitter(this);
     split->addWidget(scroll);
@@ -219,6 +216,7 @@ bool SurgeryPanel::start() {
     editable_ = 0;
     for (const auto& f : facts_->facts().facts)
         editable_ += !f.is_document() && f.kind != facts::Kind::Retain;
+    showGuide(closedForm_);
     progress_->setFormat(closedForm_ ? tr("%v of %m facts edited") : tr("step %v of at most %m"));
     progress_->setRange(0, closedForm_ ? 0 : cfg.steps);
     progress_->setValue(0);
@@ -237,6 +235,23 @@ bool SurgeryPanel::start() {
                           .arg(method)
                           .arg(cfg.steps));
     return true;
+}
+
+void SurgeryPanel::showGuide(bool closedForm) {
+    plots_->setVisible(!closedForm);
+    if (closedForm) {
+        guide_->setText(tr("<b>ROME and MEMIT take no training steps:</b> nothing is plotted. The line under the "
+                           "progress bar names each stage (causal trace, key covariance, target vectors, weight "
+                           "update) with its ETA. When the edit is written, the Results tab compares the edited "
+                           "model with the original, and with the other runs side by side; the Causal trace tab "
+                           "shows where the model reads the facts."));
+        return;
+    }
+    guide_->setText(tr("<b>Reading the plots:</b> a healthy run pushes the <span style='color:%1'>forget</span> loss up, "
+                       "pulls the <span style='color:%2'>new answers</span> loss down and keeps the "
+                       "<span style='color:%3'>retain KL</span> near zero; below, the dots show how many facts already "
+                       "meet their target.")
+                        .arg(TermColors::forget().name(), TermColors::update().name(), TermColors::retain().name()));
 }
 
 void SurgeryPanel::onSteps(const std::vector<surgery::StepMetrics>& batch) {

@@ -45,6 +45,7 @@ Q_SIGNALS:
 
 private:
     void onSteps(const std::vector<surgery::StepMetrics>& batch);
+    void showGuide(bool closedForm);   // the plots and how to read them, or (ROME / MEMIT) why there are none
     void onFinished(const session::RunRecord& run);
     void updateEnabled();
 
@@ -55,7 +56,7 @@ private:
     QRadioButton *fromOriginal_, *fromActive_;
     QPushButton *startButton_, *pauseButton_, *stopButton_, *resultsButton_;
     QProgressBar* progress_;
-    QLabel *phase_, *rate_, *latest_, *outcome_;
+    QLabel *phase_, *rate_, *latest_, *outcome_, *guide_;
     QAction *start_, *pause_, *stop_;
     int planned_ = 0;
     bool closedForm_ = false;   // the run is ROME / MEMIT: facts edited, not steps
