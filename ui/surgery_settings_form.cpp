@@ -123,13 +123,14 @@ SurgerySettingsForm::SurgerySettingsForm(QWidget* parent) : QWidget(parent) {
     keepRelations_ = ispin(0, 64, tr("The target search also keeps what the model says about the edited subject under "
                                      "this many of the retain pool's other relations (\"The capital of Maldives is\" "
                                      "while Maldives' continent changes). Protects the subject's other facts, writes "
-                                     "the edit more weakly: on the demo model, 8 kept the edited subjects' other facts "
-                                     "64% -> 94% and lowered the updates written 100% -> 87.5%. 0: off."));
+                                     "the edit more weakly: on the demo model (with start keys, keep weight 2), 8 kept "
+                                     "the edited subjects' other facts 64% -> 94% and lowered the updates written "
+                                     "100% -> 87.5%. 0: off."));
     startKeys_ = new QCheckBox(tr("also where the subject opens a text"));
     startKeys_->setToolTip(tr("MEMIT writes each edit at the subject's key in the fact's prompt; this adds the key of "
                               "the subject opening a text (\"Rubidium has the chemical symbol\"). On the demo model: "
-                              "paraphrases 71% -> 83%, the other measures unchanged. Off by default: on a tiny test "
-                              "model it weakened a single edit."));
+                              "paraphrases 71% -> 83%, the updates written and the collateral unchanged. Off by "
+                              "default: on a tiny test model it weakened a single edit."));
     forgetTarget_ = new QLineEdit;
     forgetTarget_->setToolTip(tr("What a forget fact is rewritten to (ROME and MEMIT write an answer; they cannot only "
                                  "remove one), e.g. unknown."));
