@@ -161,7 +161,7 @@ SurgeryPanel::SurgeryPanel(SessionController* controller, FactsPanel* facts, QWi
     connect(controller_, &SessionController::failed, this, [this](Task task) {
         if (task != Task::Surgery) return;
         phase_->setText(tr("The run failed (see the message)."));
-        if (progress_->maximum() == 0) progress_->setRange(0, 1);   // a closed-form run's busy bar stops
+        if (closedForm_) progress_->setRange(0, 1);   // the busy bar stops
     });
     connect(controller_, &SessionController::runningChanged, this, &SurgeryPanel::updateEnabled);
     connect(controller_, &SessionController::busyChanged, this, &SurgeryPanel::updateEnabled);
